@@ -36,6 +36,7 @@ class Quantity(BaseModel):
     bound: Bound = Bound.EXACT
     unit: str | None = None  # "people", "USD", "%"
     text: str = ""  # as written: "a dozen", "at least 120"
+    upper: float | None = None  # upper end for vague amounts ("dozens", "hundreds")
 
 
 class Claim(BaseModel):
@@ -55,6 +56,7 @@ class Claim(BaseModel):
     value: Quantity | None = None
     state: str | None = None  # categorical: "released", "detained", "open", "closed"
     on_date: date | None = None  # for "scheduled_for"
+    on_date_end: date | None = None  # last day when the date is a period ("in June")
 
     polarity: Polarity = Polarity.ASSERTED
     modality: Modality = Modality.FIRM

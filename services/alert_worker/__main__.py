@@ -1,0 +1,3 @@
+from services.alert_worker.main import main
+
+main()

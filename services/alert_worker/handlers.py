@@ -1,0 +1,44 @@
+"""Alert worker: store claims, compare them with stored ones, publish alerts once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from faststream import AckPolicy, Context
+from faststream.redis import RedisRouter
+
+from services.alert_worker.models import ArticleClaims, ArticleProcessed
+from shared.detection import detect
+from shared.runtime import consume, produce
+from shared.settings import get_settings
+from shared.store import AlertLog, RedisClaimStore
+from shared.streams import ALERT_GROUP, Streams
+
+settings = get_settings()
+streams = Streams(settings.stream_prefix)
+router = RedisRouter()
+log = structlog.get_logger("alert-worker")
+
+
+@router.subscriber(
+    stream=consume(streams.claims, ALERT_GROUP, settings),
+    ack_policy=AckPolicy.NACK_ON_ERROR,
+    title="alert-worker",
+)
+@router.publisher(stream=produce(streams.processed, settings), schema=ArticleProcessed)
+async def on_claims(
+    msg: ArticleClaims,
+    store: Annotated[RedisClaimStore, Context("claim_store")],
+    alert_log: Annotated[AlertLog, Context("alert_log")],
+) -> ArticleProcessed:
+    alerts = await detect(store, msg)
+    for alert in alerts:
+        if await alert_log.publish(alert):
+            log.info("alert", alert_id=alert.id, kind=alert.kind, reason=alert.reason)
+    return ArticleProcessed(
+        article_id=msg.article.id,
+        store=msg.article.store,
+        claims=len(msg.claims),
+        alerts=[a.id for a in alerts],
+    )

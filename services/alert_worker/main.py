@@ -1,0 +1,34 @@
+"""Alert worker app: `faststream run services.alert_worker.main:app`."""
+
+from faststream import ContextRepo
+from redis.asyncio import Redis
+
+from services.alert_worker.handlers import router, settings, streams
+from shared.runtime import build_app
+from shared.store import AlertLog, RedisClaimStore
+from shared.streams import ALERT_GROUP
+
+app, broker = build_app("alert-worker", settings, [router], groups=[(streams.claims, ALERT_GROUP)])
+
+
+@app.on_startup
+async def connect_store(context: ContextRepo) -> None:
+    redis = Redis.from_url(settings.effective_redis_url)
+    context.set_global("redis", redis)
+    context.set_global("claim_store", RedisClaimStore(redis, streams))
+    context.set_global("alert_log", AlertLog(redis, streams, settings.stream_maxlen))
+
+
+@app.after_shutdown
+async def close_store(context: ContextRepo) -> None:
+    await context.get("redis").aclose()
+
+
+def main() -> None:
+    import asyncio
+
+    asyncio.run(app.run())
+
+
+if __name__ == "__main__":
+    main()

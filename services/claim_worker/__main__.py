@@ -1,0 +1,3 @@
+from services.claim_worker.main import main
+
+main()

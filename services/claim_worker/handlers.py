@@ -1,0 +1,57 @@
+"""Claim worker: extract typed claims from the entity worker's parse."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from faststream import AckPolicy
+from faststream.redis import RedisRouter
+from shared.nlp.claim_extraction import extract_claims
+from spacy.vocab import Vocab
+
+from services.claim_worker.models import ArticleClaims, ArticleEntities
+from shared.domain.alerts import AmbiguousMention
+from shared.nlp.docbin import decode_doc
+from shared.runtime import consume, produce
+from shared.settings import get_settings
+from shared.streams import CLAIM_GROUP, Streams
+
+settings = get_settings()
+streams = Streams(settings.stream_prefix)
+router = RedisRouter()
+
+
+@lru_cache(maxsize=1)
+def vocab() -> Vocab:
+    # The parse arrives with its strings; a blank English vocab supplies lexical attributes.
+    return spacy.blank("en").vocab
+
+
+def ambiguous_mentions(msg: ArticleEntities) -> list[AmbiguousMention]:
+    return [
+        AmbiguousMention(
+            text=m.text,
+            article_id=msg.article.id,
+            source=msg.article.source,
+            published_at=msg.article.published_at,
+            sentence=m.sentence,
+            start=m.start,
+            end=m.end,
+            candidates=m.candidates,
+        )
+        for m in msg.mentions
+        if m.ambiguous
+    ]
+
+
+@router.subscriber(
+    stream=consume(streams.entities, CLAIM_GROUP, settings),
+    ack_policy=AckPolicy.NACK_ON_ERROR,
+    title="claim-worker",
+)
+@router.publisher(stream=produce(streams.claims, settings), schema=ArticleClaims)
+async def on_entities(msg: ArticleEntities) -> ArticleClaims:
+    doc = decode_doc(msg.doc, vocab())
+    claims = extract_claims(doc, msg.mentions, msg.article)
+    return ArticleClaims(article=msg.article, claims=claims, ambiguous=ambiguous_mentions(msg))

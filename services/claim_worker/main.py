@@ -1,0 +1,19 @@
+"""Claim worker app: `faststream run services.claim_worker.main:app`."""
+
+from services.claim_worker.handlers import router, settings, streams
+from shared.runtime import build_app
+from shared.streams import CLAIM_GROUP
+
+app, broker = build_app(
+    "claim-worker", settings, [router], groups=[(streams.entities, CLAIM_GROUP)]
+)
+
+
+def main() -> None:
+    import asyncio
+
+    asyncio.run(app.run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from services.entity_worker.main import main
+
+main()

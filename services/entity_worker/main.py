@@ -1,0 +1,20 @@
+"""Entity worker app: `faststream run services.entity_worker.main:app`."""
+
+from services.entity_worker.handlers import load_model, router, settings, streams
+from shared.runtime import build_app
+from shared.streams import ENTITY_GROUP
+
+app, broker = build_app(
+    "entity-worker", settings, [router], groups=[(streams.articles, ENTITY_GROUP)]
+)
+app.on_startup(load_model)
+
+
+def main() -> None:
+    import asyncio
+
+    asyncio.run(app.run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+import sys
+
+from services.ingestor.main import main
+
+sys.exit(main())

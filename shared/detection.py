@@ -1,0 +1,61 @@
+"""The alert stage: store new claims, compare each with the stored claims it could
+contradict, and turn contradictions and ambiguous mentions into alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from shared.domain.alerts import Alert, AlertKind, AmbiguousMention, Outcome, Severity
+from shared.domain.claims import Claim
+from shared.domain.contradiction import compare
+from shared.events import ArticleClaims
+from shared.store import ClaimStore
+
+
+def contradiction_alert(new: Claim, old: Claim, now: datetime) -> Alert | None:
+    verdict = compare(new, old)
+    if verdict.outcome is not Outcome.CONTRADICTION or verdict.kind is None:
+        return None
+    return Alert(
+        id=Alert.pair_id(new.store, new, old),
+        kind=verdict.kind,
+        severity=verdict.severity or Severity.MEDIUM,
+        reason=verdict.reason,
+        store=new.store,
+        new=new,
+        previous=old,
+        created_at=now,
+    )
+
+
+def ambiguity_alert(store: str, mention: AmbiguousMention, now: datetime) -> Alert:
+    names = ", ".join(c.description or c.entity.name for c in mention.candidates[:4])
+    return Alert(
+        id=Alert.mention_id(store, mention),
+        kind=AlertKind.AMBIGUITY,
+        severity=Severity.LOW,
+        reason=f'"{mention.text}" could refer to several places: {names}',
+        store=store,
+        mention=mention,
+        created_at=now,
+    )
+
+
+async def detect(store: ClaimStore, batch: ArticleClaims) -> list[Alert]:
+    """Alerts for one article's claims. Claims are stored before comparing, so two workers
+    handling two conflicting articles at once still see each other; alert ids are the same
+    for a pair in either order, so the pair alerts once."""
+    now = datetime.now(UTC)
+    await store.add(batch.claims)
+    alerts: dict[str, Alert] = {}
+    for claim in batch.claims:
+        for stored in await store.comparable(claim):
+            if stored.article_id == claim.article_id:
+                continue
+            alert = contradiction_alert(claim, stored, now)
+            if alert is not None:
+                alerts.setdefault(alert.id, alert)
+    for mention in batch.ambiguous:
+        alert = ambiguity_alert(batch.article.store, mention, now)
+        alerts.setdefault(alert.id, alert)
+    return list(alerts.values())

@@ -1,0 +1,356 @@
+"""Judge a new claim against an earlier one with the same subject and relation.
+
+Pure Python. `compare(new, old, policy)` returns a Verdict: CONTRADICTION (with a kind, a
+severity and a one-line reason that names the entities), CONSISTENT (agrees, contains,
+restates), UPDATE (a state that changed between reports further apart than the relation's
+window in the policy) or UNRELATED (different subject, relation or object of an event).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from shared.domain.alerts import AlertKind, Outcome, Severity, Verdict
+from shared.domain.claims import Claim, Modality, Polarity
+from shared.domain.places import PlaceRelation, relate
+from shared.domain.quantities import compatible, describe, ratio
+
+POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "claims" / "policy.json"
+
+
+@dataclass(frozen=True)
+class Policy:
+    windows_hours: dict[str, float | None] = field(default_factory=lambda: {"default": 48.0})
+    quantity_tolerance: float = 0.05
+    quantity_high_ratio: float = 2.0
+    monotone_measures: frozenset[str] = frozenset()
+    status_groups: tuple[frozenset[str], ...] = ()
+
+    @classmethod
+    def load(cls, path: Path | str = POLICY_PATH) -> Policy:
+        data = json.loads(Path(path).read_text())
+        return cls(
+            windows_hours=dict(data.get("windows_hours", {})),
+            quantity_tolerance=float(data.get("quantity_tolerance", 0.05)),
+            quantity_high_ratio=float(data.get("quantity_high_ratio", 2.0)),
+            monotone_measures=frozenset(data.get("monotone_measures", [])),
+            status_groups=tuple(frozenset(g) for g in data.get("status_groups", [])),
+        )
+
+    def window(self, relation: str) -> float | None:
+        family = relation.split(":", 1)[0]
+        if family in self.windows_hours:
+            return self.windows_hours[family]
+        return self.windows_hours.get("default", 48.0)
+
+
+_DEFAULT: Policy | None = None
+
+
+def default_policy() -> Policy:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Policy.load()
+    return _DEFAULT
+
+
+def _consistent(reason: str = "") -> Verdict:
+    return Verdict(outcome=Outcome.CONSISTENT, reason=reason)
+
+
+def _unrelated(reason: str = "") -> Verdict:
+    return Verdict(outcome=Outcome.UNRELATED, reason=reason)
+
+
+def _update(reason: str) -> Verdict:
+    return Verdict(outcome=Outcome.UPDATE, reason=reason)
+
+
+def _lower(sev: Severity) -> Severity:
+    return {Severity.HIGH: Severity.MEDIUM, Severity.MEDIUM: Severity.LOW}.get(sev, Severity.LOW)
+
+
+def _conflict(new: Claim, old: Claim, kind: AlertKind, reason: str,
+              severity: Severity = Severity.HIGH) -> Verdict:  # fmt: skip
+    if new.modality == Modality.HEDGED or old.modality == Modality.HEDGED:
+        severity = _lower(severity)
+        reason += " (one report is hedged)"
+    return Verdict(outcome=Outcome.CONTRADICTION, kind=kind, severity=severity, reason=reason)
+
+
+def _hours_apart(a: datetime, b: datetime) -> float:
+    return abs((a - b).total_seconds()) / 3600.0
+
+
+def _day(t: datetime) -> str:
+    return t.strftime("%d %b %Y")
+
+
+def _when(new: Claim, old: Claim) -> str:
+    if new.time.date() == old.time.date():
+        return "on the same day"
+    return f"({_day(old.time)} vs {_day(new.time)})"
+
+
+def _beyond_window(new: Claim, old: Claim, policy: Policy) -> bool:
+    window = policy.window(new.relation)
+    return window is not None and _hours_apart(new.time, old.time) > window
+
+
+def _positive(c: Claim) -> bool:
+    return c.polarity == Polarity.ASSERTED
+
+
+def _neg_word(c: Claim) -> str:
+    return {Polarity.ASSERTED: "", Polarity.NEGATED: "not ", Polarity.DENIED: "denied: "}[
+        c.polarity
+    ]
+
+
+def _syndicated(new: Claim, old: Claim) -> bool:
+    norm = " ".join(new.sentence.lower().split())
+    return bool(norm) and norm == " ".join(old.sentence.lower().split())
+
+
+def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
+    """Verdict of `new` against the earlier `old`."""
+    policy = policy or default_policy()
+    if new.subject.id != old.subject.id or new.relation != old.relation:
+        return _unrelated("different subject or relation")
+    if new.article_id == old.article_id and new.store == old.store:
+        return _unrelated("same article")
+    if new.content_key() == old.content_key():
+        return _consistent("same claim")
+    if _syndicated(new, old):
+        return _consistent(f"same sentence in {old.source} and {new.source}")
+    family = new.relation.split(":", 1)[0]
+    judge = _JUDGES.get(family)
+    if judge is None:
+        return _generic(new, old, policy)
+    return judge(new, old, policy)
+
+
+# --- per-relation judges -------------------------------------------------------------
+
+
+def _location(new: Claim, old: Claim, policy: Policy) -> Verdict:
+    if new.object is None or old.object is None:
+        return _unrelated("no place")
+    subj = new.subject.name
+    rel = relate(new.object, old.object)
+    verb = "takes place" if new.relation == "held_in" else "lies"
+    if _positive(new) and _positive(old):
+        if rel == PlaceRelation.DISJOINT:
+            return _conflict(
+                new, old, AlertKind.LOCATION,
+                f"{subj}: {old.source} says it {verb} in {old.object.name}, {new.source} "
+                f"in {new.object.name}; {old.object.name} and {new.object.name} do not overlap",
+            )  # fmt: skip
+        return _consistent(f"{old.object.name} and {new.object.name}: {rel}")
+    if _positive(new) != _positive(old) and rel in (PlaceRelation.SAME, PlaceRelation.WITHIN):
+        pos, neg = (new, old) if _positive(new) else (old, new)
+        assert pos.object is not None and neg.object is not None
+        return _conflict(
+            new, old, AlertKind.LOCATION,
+            f"{subj}: {pos.source} places it in {pos.object.name}, {neg.source} says it is "
+            f"not in {neg.object.name}",
+        )  # fmt: skip
+    return _consistent()
+
+
+def _control(new: Claim, old: Claim, policy: Policy) -> Verdict:
+    place = new.subject.name
+    conflict = False
+    a, b = new.object, old.object
+    if a is not None and b is not None:
+        if a.id == b.id:
+            conflict = _positive(new) != _positive(old)
+        else:
+            conflict = _positive(new) and _positive(old)
+    else:
+        # An unnamed captor: "the town had been captured" vs "has not fallen".
+        conflict = (
+            new.state == "captured" and old.state == "captured"
+            and _positive(new) != _positive(old)
+        )  # fmt: skip
+        if not conflict and (a is None) != (b is None):
+            # "captured" (by someone) vs "held by X" firm: conflict when X is the captor's
+            # opposite is unknowable; a denied capture vs an asserted capture by X conflicts.
+            unnamed, named = (new, old) if a is None else (old, new)
+            conflict = (
+                unnamed.state == "captured" and named.state == "captured"
+                and _positive(unnamed) != _positive(named)
+            )  # fmt: skip
+    if not conflict:
+        return _consistent(f"control of {place} agrees")
+
+    def says(c: Claim) -> str:
+        who = c.object.name if c.object else "its attackers"
+        verb = "captured by" if c.state == "captured" else "held by"
+        if c.polarity == Polarity.ASSERTED:
+            return f"{verb} {who}"
+        return f"not {verb} {who}"
+
+    if _beyond_window(new, old, policy):
+        return _update(f"control of {place} changed: {says(old)} then {says(new)}")
+    return _conflict(
+        new, old, AlertKind.CONTROL,
+        f"{place}: {says(old)} ({old.source}) vs {says(new)} ({new.source}) {_when(new, old)}",
+    )  # fmt: skip
+
+
+def _state_conflict(a: str | None, b: str | None, policy: Policy) -> bool:
+    if a is None or b is None or a == b:
+        return False
+    return any(a in g and b in g for g in policy.status_groups)
+
+
+def _status(new: Claim, old: Claim, policy: Policy) -> Verdict:
+    who = new.subject.name
+    if _positive(new) and _positive(old):
+        conflict = _state_conflict(new.state, old.state, policy)
+    else:
+        conflict = new.state == old.state and _positive(new) != _positive(old)
+    if not conflict:
+        return _consistent()
+    old_s = f"{_neg_word(old)}{old.state}"
+    new_s = f"{_neg_word(new)}{new.state}"
+    if _beyond_window(new, old, policy):
+        return _update(f"{who}: {old_s} then {new_s}")
+    return _conflict(
+        new, old, AlertKind.STATUS,
+        f"{who}: {old_s} ({old.source}) vs {new_s} ({new.source}) {_when(new, old)}",
+    )  # fmt: skip
+
+
+def _quantity(new: Claim, old: Claim, policy: Policy) -> Verdict:
+    if new.value is None or old.value is None:
+        return _unrelated("no value")
+    if not (_positive(new) and _positive(old)):
+        return _consistent()
+    if compatible(new.value, old.value, policy.quantity_tolerance):
+        return _consistent(f"{describe(old.value)} and {describe(new.value)} agree")
+    measure = new.relation.split(":", 1)[1] if ":" in new.relation else new.relation
+    subj = new.subject.name
+    text = (
+        f"{subj}: {describe(old.value)} {measure} ({old.source}) vs "
+        f"{describe(new.value)} {measure} ({new.source}) {_when(new, old)}"
+    )
+    sev = Severity.HIGH if ratio(new.value, old.value) >= policy.quantity_high_ratio else (
+        Severity.MEDIUM
+    )
+    if _beyond_window(new, old, policy):
+        later, earlier = (new, old) if new.time >= old.time else (old, new)
+        assert later.value is not None and earlier.value is not None
+        if measure not in policy.monotone_measures or later.value.value >= earlier.value.value:
+            return _update(f"{subj}: {measure} went from {describe(earlier.value)} to "
+                           f"{describe(later.value)}")  # fmt: skip
+        return _conflict(new, old, AlertKind.QUANTITY, text + " (a cumulative count fell)",
+                         Severity.LOW)  # fmt: skip
+    return _conflict(new, old, AlertKind.QUANTITY, text, sev)
+
+
+def _span(c: Claim) -> tuple[date, date] | None:
+    if c.on_date is None:
+        return None
+    return c.on_date, c.on_date_end or c.on_date
+
+
+def _date(new: Claim, old: Claim, policy: Policy) -> Verdict:
+    a, b = _span(new), _span(old)
+    if a is None or b is None:
+        return _unrelated("no date")
+    if not (_positive(new) and _positive(old)):
+        if a == b and _positive(new) != _positive(old):
+            return _conflict(new, old, AlertKind.DATE,
+                             f"{new.subject.name}: on {a[0]:%d %B} asserted and denied")
+        return _consistent()
+    if a[0] <= b[1] and b[0] <= a[1]:
+        return _consistent()
+
+    def fmt(s: tuple[date, date]) -> str:
+        return f"{s[0]:%d %B %Y}" if s[0] == s[1] else f"{s[0]:%d %B}-{s[1]:%d %B %Y}"
+
+    if _beyond_window(new, old, policy):
+        return _update(f"{new.subject.name} rescheduled from {fmt(b)} to {fmt(a)}")
+    return _conflict(
+        new, old, AlertKind.DATE,
+        f"{new.subject.name}: scheduled for {fmt(b)} ({old.source}) vs {fmt(a)} "
+        f"({new.source})",
+    )  # fmt: skip
+
+
+def _office(new: Claim, old: Claim, policy: Policy) -> Verdict:
+    if new.object is None or old.object is None:
+        return _unrelated("no holder")
+    title = new.relation.split(":", 1)[1].replace("-", " ")
+    org = new.subject.name
+    if new.object.id == old.object.id:
+        if _positive(new) == _positive(old):
+            return _consistent()
+        return _conflict(new, old, AlertKind.ROLE,
+                         f"{org} {title}: {new.object.name} asserted and denied")
+    if not (_positive(new) and _positive(old)):
+        return _consistent()
+    if _beyond_window(new, old, policy):
+        return _update(f"{org} {title}: {old.object.name} then {new.object.name}")
+    return _conflict(
+        new, old, AlertKind.ROLE,
+        f"{org} has two {title}s {_when(new, old)}: {old.object.name} ({old.source}) and "
+        f"{new.object.name} ({new.source})",
+    )  # fmt: skip
+
+
+def _same_thing(a: Claim, b: Claim) -> bool:
+    if a.object is None or b.object is None:
+        return a.object is None and b.object is None
+    if a.object.id == b.object.id:
+        return True
+    ha, _, anchor_a = a.object.id.partition("@")
+    hb, _, anchor_b = b.object.id.partition("@")
+    return ha == hb and (not anchor_a or not anchor_b)
+
+
+def _event(new: Claim, old: Claim, policy: Policy) -> Verdict:
+    if not _same_thing(new, old):
+        return _unrelated("different objects")
+    if _positive(new) == _positive(old):
+        return _consistent()
+    action = new.relation.split(":", 1)[1]
+    thing = f" {new.object.name}" if new.object else ""
+    pos, neg = (new, old) if _positive(new) else (old, new)
+    how = "denies" if neg.polarity == Polarity.DENIED else "says it will not"
+    if _beyond_window(new, old, policy):
+        return _update(f"{new.subject.name}: plan to {action}{thing} changed")
+    return _conflict(
+        new, old, AlertKind.NEGATION,
+        f"{new.subject.name}: {pos.source} reports it will {action}{thing}; {neg.source} "
+        f"{how} {action}{thing}",
+    )  # fmt: skip
+
+
+def _generic(new: Claim, old: Claim, policy: Policy) -> Verdict:
+    same = new.object is not None and old.object is not None and new.object.id == old.object.id
+    if same and new.object is not None and _positive(new) != _positive(old):
+        if _beyond_window(new, old, policy):
+            return _update(f"{new.subject.name} {new.relation} changed")
+        return _conflict(new, old, AlertKind.NEGATION,
+                         f"{new.subject.name} {new.relation} {new.object.name}: "
+                         f"asserted and denied")  # fmt: skip
+    return _consistent()
+
+
+_JUDGES: dict[str, Callable[[Claim, Claim, Policy], Verdict]] = {
+    "located_in": _location,
+    "held_in": _location,
+    "controlled_by": _control,
+    "status": _status,
+    "quantity": _quantity,
+    "scheduled_for": _date,
+    "office": _office,
+    "event": _event,
+}

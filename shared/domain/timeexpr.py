@@ -1,0 +1,165 @@
+"""Resolve relative time expressions against an article's publication time.
+
+Pure Python. `resolve(text, published_at)` gives a TimeSpan (first and last day) or None:
+"on Tuesday" -> the most recent Tuesday on or before publication, "Monday's earthquake",
+"yesterday", "next month", "in June", "12 March", "March 12, 2025", "by the end of the year".
+For future-looking statements (schedules) pass prefer_future=True: "in June" written in
+May means this June, "12 March" written in December means next March.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MONTHS = {
+    name: i
+    for i, name in enumerate(calendar.month_name)
+    if name
+} | {name[:3]: i for i, name in enumerate(calendar.month_name) if name} | {"sept": 9}
+MONTHS = {k.lower(): v for k, v in MONTHS.items()}
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class TimeSpan:
+    start: date
+    end: date
+    text: str = ""
+
+    @property
+    def is_day(self) -> bool:
+        return self.start == self.end
+
+    def overlaps(self, other: TimeSpan) -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+
+def _month_span(year: int, month: int, text: str) -> TimeSpan:
+    last = calendar.monthrange(year, month)[1]
+    return TimeSpan(date(year, month, 1), date(year, month, last), text)
+
+
+def _pick_year(month: int, day: int, ref: date, prefer_future: bool) -> int:
+    year = ref.year
+    try:
+        candidate = date(year, month, day)
+    except ValueError:
+        return year
+    if prefer_future and candidate < ref - timedelta(days=31):
+        return year + 1
+    if not prefer_future and candidate > ref + timedelta(days=31):
+        return year - 1
+    return year
+
+
+def resolve(text: str, published_at: datetime, prefer_future: bool = False) -> TimeSpan | None:
+    """Resolve one time expression; None when it names no calendar time."""
+    ref = published_at.date()
+    s = text.lower().strip()
+    s = re.sub(r"['’]s\b", "", s)
+    s = re.sub(r"^(on|in|by|for|from|since|until|during|at|early|late)\s+", "", s)
+    s = re.sub(r"^(on|in|by|for)\s+", "", s)
+    s = s.strip(" ,.")
+
+    if s in ("today", "tonight", "this morning", "this afternoon", "this evening"):
+        return TimeSpan(ref, ref, text)
+    if s in ("yesterday", "last night"):
+        d = ref - timedelta(days=1)
+        return TimeSpan(d, d, text)
+    if s == "tomorrow":
+        d = ref + timedelta(days=1)
+        return TimeSpan(d, d, text)
+
+    m = re.fullmatch(r"(last |next |this )?(" + "|".join(WEEKDAYS) + r")( (morning|afternoon|"
+                     r"evening|night))?", s)  # fmt: skip
+    if m:
+        target = WEEKDAYS.index(m.group(2))
+        qualifier = (m.group(1) or "").strip()
+        delta = (ref.weekday() - target) % 7
+        if qualifier == "next" or (prefer_future and not qualifier and delta):
+            d = ref + timedelta(days=(target - ref.weekday()) % 7 or 7)
+        else:
+            d = ref - timedelta(days=delta)
+            if qualifier == "last" and delta == 0:
+                d -= timedelta(days=7)
+        return TimeSpan(d, d, text)
+
+    if s in ("next month", "later this month", "this month", "last month"):
+        y, mth = ref.year, ref.month
+        if s == "next month":
+            y, mth = (y + 1, 1) if mth == 12 else (y, mth + 1)
+        elif s == "last month":
+            y, mth = (y - 1, 12) if mth == 1 else (y, mth - 1)
+        return _month_span(y, mth, text)
+
+    m = re.fullmatch(r"(?:the )?end of (?:the |this )?(year|month)", s)
+    if m:
+        if m.group(1) == "year":
+            return TimeSpan(date(ref.year, 12, 1), date(ref.year, 12, 31), text)
+        last = calendar.monthrange(ref.year, ref.month)[1]
+        return TimeSpan(date(ref.year, ref.month, max(1, last - 9)),
+                        date(ref.year, ref.month, last), text)  # fmt: skip
+    if s in ("next year",):
+        return TimeSpan(date(ref.year + 1, 1, 1), date(ref.year + 1, 12, 31), text)
+    if s in ("this year", "later this year"):
+        return TimeSpan(date(ref.year, 1, 1), date(ref.year, 12, 31), text)
+
+    # 12 March [2025] / March 12[, 2025] / 12th of March
+    m = re.fullmatch(
+        r"(\d{1,2})(?:st|nd|rd|th)?(?: of)? (" + _MONTH_RE + r")\.?,?(?: (\d{4}))?", s
+    ) or None
+    day_first = True
+    if not m:
+        m = re.fullmatch(
+            r"(" + _MONTH_RE + r")\.? (\d{1,2})(?:st|nd|rd|th)?,?(?: (\d{4}))?", s
+        )
+        day_first = False
+    if m:
+        if day_first:
+            day, month = int(m.group(1)), MONTHS[m.group(2)]
+        else:
+            month, day = MONTHS[m.group(1)], int(m.group(2))
+        year = int(m.group(3)) if m.group(3) else _pick_year(month, day, ref, prefer_future)
+        try:
+            d = date(year, month, day)
+        except ValueError:
+            return None
+        return TimeSpan(d, d, text)
+
+    m = re.fullmatch(r"(?:early |mid-?|late )?(" + _MONTH_RE + r")\.?(?:,? (\d{4}))?", s)
+    if m:
+        month = MONTHS[m.group(1)]
+        if m.group(2):
+            year = int(m.group(2))
+        else:
+            year = ref.year
+            if prefer_future and month < ref.month:
+                year += 1
+            if not prefer_future and month > ref.month:
+                year -= 1
+        return _month_span(year, month, text)
+
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", s)
+    if m:
+        try:
+            d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+        return TimeSpan(d, d, text)
+    return None
+
+
+def state_time(text: str | None, published_at: datetime) -> datetime:
+    """When a stated state holds: the day the text gives, else publication time."""
+    if not text:
+        return published_at
+    span = resolve(text, published_at)
+    if span is None or not span.is_day or span.start == published_at.date():
+        return published_at
+    return datetime.combine(span.start, datetime.min.time(), published_at.tzinfo).replace(
+        hour=12
+    )

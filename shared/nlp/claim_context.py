@@ -1,0 +1,442 @@
+"""What the claim rules need to know about an article: entities at tokens, coreference of
+"the city", sides of armed forces, polarity, modality, attribution and time of a predicate.
+
+Works on a parsed spaCy Doc (possibly decoded from a DocBin: only ORTH, LEMMA, POS, TAG,
+DEP, HEAD, ENT_* and sentence starts are used) plus the linker's mentions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from spacy.tokens import Doc, Span, Token
+
+from shared.domain.claims import Claim, Modality, Polarity
+from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
+from shared.domain.timeexpr import state_time
+from shared.nlp.claim_lexicon import Lexicon
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    id: str
+    source: str
+    published_at: datetime
+    store: str = "default"
+
+
+_LABEL_TYPES = {
+    "GPE": EntityType.PLACE,
+    "LOC": EntityType.PLACE,
+    "FAC": EntityType.PLACE,
+    "PERSON": EntityType.PERSON,
+    "ORG": EntityType.ORG,
+    "NORP": EntityType.ORG,
+    "EVENT": EntityType.EVENT,
+}
+_PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_COUNTRY_NAMES: frozenset[str] | None = None
+
+
+def _countries() -> frozenset[str]:
+    global _COUNTRY_NAMES
+    if _COUNTRY_NAMES is None:
+        try:
+            import pycountry
+
+            names = set()
+            for c in pycountry.countries:
+                names.add(c.name.lower())
+                for attr in ("common_name", "official_name"):
+                    if hasattr(c, attr):
+                        names.add(str(getattr(c, attr)).lower())
+            _COUNTRY_NAMES = frozenset(names | {"russia", "iran", "syria", "the us", "us", "uk"})
+        except ImportError:  # pragma: no cover
+            _COUNTRY_NAMES = frozenset()
+    return _COUNTRY_NAMES
+
+
+def slug(text: str) -> str:
+    """Stable id part for a name: lower case ascii, hyphens, doubled letters collapsed
+    (transliteration variants: Severodonnetsk = Severodonetsk)."""
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    t = re.sub(r"^(the)\s+", "", t)
+    t = re.sub(r"['’]s\b", "", t)
+    t = re.sub(r"[^a-z0-9]+", "-", t).strip("-")
+    return re.sub(r"([a-z])\1+", r"\1", t)
+
+
+def clean_name(text: str) -> str:
+    t = re.sub(r"^(the|a|an)\s+", "", text.strip(), flags=re.I)
+    return re.sub(r"\s*['’]s$", "", t).strip(" ,")
+
+
+def fallback_ref(text: str, label: str, type_: EntityType | None = None) -> EntityRef:
+    name = clean_name(text)
+    return EntityRef(
+        id=f"name:{slug(name)}",
+        name=name,
+        type=type_ or _LABEL_TYPES.get(label, EntityType.OTHER),
+    )
+
+
+@dataclass
+class ArticleContext:
+    doc: Doc
+    mentions: list[Mention]
+    article: ArticleInfo
+    lex: Lexicon
+    tok_mention: dict[int, Mention] = field(default_factory=dict)
+    main_place: EntityRef | None = None
+    main_org: EntityRef | None = None
+    main_event: tuple[str, str] | None = None  # (canonical head, anchor id) of the article
+
+    def __post_init__(self) -> None:
+        by_start = sorted(self.mentions, key=lambda m: (m.start, -(m.end - m.start)))
+        for m in by_start:
+            for tok in self.doc:
+                if tok.idx >= m.end:
+                    break
+                if tok.idx + len(tok.text) > m.start and tok.i not in self.tok_mention:
+                    self.tok_mention[tok.i] = m
+        self.main_place = self._main(self._is_local_place)
+        self.main_org = self._main(lambda r: r.type == EntityType.ORG)
+
+    # --- entities ------------------------------------------------------------------
+
+    def mention_at(self, tok: Token) -> Mention | None:
+        return self.tok_mention.get(tok.i)
+
+    def ref_of_mention(self, m: Mention) -> EntityRef:
+        return m.entity or fallback_ref(m.text, m.label)
+
+    def entity_at(self, tok: Token) -> EntityRef | None:
+        """The entity a noun-phrase head (or its compound/name parts) names."""
+        m = self.mention_at(tok)
+        if m is None:
+            for child in tok.children:
+                if child.dep_ in ("compound", "nmod", "amod") and child.i < tok.i:
+                    m = self.mention_at(child)
+                    if m is not None:
+                        break
+        if m is not None:
+            return self.ref_of_mention(m)
+        if tok.pos_ == "PROPN":
+            left = tok
+            while True:
+                comp = [c for c in left.children if c.dep_ == "compound" and c.pos_ == "PROPN"
+                        and c.i < left.i]  # fmt: skip
+                if not comp:
+                    break
+                left = comp[0]
+            span = self.doc[left.i : tok.i + 1]
+            return fallback_ref(span.text, tok.ent_type_ or "")
+        return None
+
+    def place_at(self, tok: Token, allow_coref: bool = True) -> EntityRef | None:
+        """A place named by the NP headed by tok: "Geneva", "the Luhansk region",
+        "the city of X", "the whole territory of X", or "the city" by coreference."""
+        lemma = tok.lemma_.lower()
+        if tok.pos_ in ("NOUN",) and lemma in self.lex.set("place_nouns") | {"territory"}:
+            for child in tok.children:
+                if child.dep_ == "prep" and child.lower_ == "of":
+                    for pobj in child.children:
+                        if pobj.dep_ == "pobj":
+                            inner = self.place_at(pobj, allow_coref=False)
+                            if inner is not None:
+                                return inner
+        ref = self.entity_at(tok)
+        if ref is not None:
+            m = self.mention_at(tok) or next(
+                (self.mention_at(c) for c in tok.children if self.mention_at(c)), None
+            )
+            if ref.type == EntityType.PLACE:
+                return ref
+            if m is not None and m.entity is not None:
+                return None  # the linker says it is not a place
+            if tok.pos_ == "PROPN" or (m is not None and m.label in _PLACE_LABELS):
+                return ref.model_copy(update={"type": EntityType.PLACE})
+            return None
+        if allow_coref and tok.lower_ in ("it", "its"):
+            return self.salient_place(tok, settlement=True)
+        if allow_coref and lemma in self.lex.set("settlement_nouns"):
+            det = [c for c in tok.children if c.dep_ == "det" and c.lower_ in ("the", "this")]
+            if det:
+                return self.salient_place(tok, settlement=True)
+        return None
+
+    def is_place_token(self, tok: Token) -> bool:
+        m = self.mention_at(tok)
+        if m is None:
+            return False
+        if m.entity is not None:
+            return m.entity.type == EntityType.PLACE
+        if m.label in _PLACE_LABELS:
+            return True
+        # The small NER model calls unknown towns PERSON or ORG: "in Valdera", "of Soledar"
+        head = tok.head
+        return tok.dep_ == "pobj" and head.lower_ in ("in", "of", "near", "from") and (
+            head.head.lemma_.lower() in self.lex.set("place_nouns") or head.lower_ == "in"
+        ) and m.label not in ("ORG",)
+
+    def _is_local_place(self, r: EntityRef) -> bool:
+        if r.type != EntityType.PLACE:
+            return False
+        if r.rank is not None:
+            return r.rank in (PlaceRank.CITY, PlaceRank.ADMIN1, PlaceRank.ADMIN2)
+        return r.name.lower() not in _countries()
+
+    def _place_mentions(self) -> list[tuple[int, EntityRef]]:
+        out = []
+        seen_mentions: set[int] = set()
+        for tok in self.doc:
+            m = self.mention_at(tok)
+            if m is None or id(m) in seen_mentions:
+                continue
+            seen_mentions.add(id(m))
+            if self.is_place_token(tok):
+                ref = self.ref_of_mention(m)
+                out.append((tok.i, ref.model_copy(update={"type": EntityType.PLACE})))
+        return out
+
+    def _main(self, pred: object) -> EntityRef | None:
+        counts: Counter[str] = Counter()
+        first: dict[str, tuple[int, EntityRef]] = {}
+        if pred is self._is_local_place:
+            items = self._place_mentions()
+        else:
+            items = []
+            seen: set[int] = set()
+            for tok in self.doc:
+                m = self.mention_at(tok)
+                if m is not None and id(m) not in seen:
+                    seen.add(id(m))
+                    items.append((tok.i, self.ref_of_mention(m)))
+        for i, ref in items:
+            if callable(pred) and pred(ref):
+                counts[ref.id] += 1
+                first.setdefault(ref.id, (i, ref))
+        if not counts:
+            return None
+        best = max(counts, key=lambda k: (counts[k], -first[k][0]))
+        return first[best][1]
+
+    def salient_place(self, before: Token, settlement: bool) -> EntityRef | None:
+        """Most mentioned (then most recent) local place before `before`."""
+        counts: Counter[str] = Counter()
+        last: dict[str, tuple[int, EntityRef]] = {}
+        for i, ref in self._place_mentions():
+            if i >= before.i:
+                break
+            if settlement and not self._is_settlement(ref):
+                continue
+            counts[ref.id] += 1
+            last[ref.id] = (i, ref)
+        if not counts:
+            return None
+        best = max(counts, key=lambda k: (counts[k], last[k][0]))
+        return last[best][1]
+
+    def _is_settlement(self, r: EntityRef) -> bool:
+        if r.rank is not None:
+            return r.rank == PlaceRank.CITY
+        name = r.name.lower()
+        return name not in _countries() and not any(
+            w in name.split() for w in self.lex.set("region_nouns")
+        )
+
+    def salient_org(self) -> EntityRef | None:
+        return self.main_org
+
+    # --- predicate context ---------------------------------------------------------
+
+    def ancestors_in_clause(self, tok: Token) -> list[Token]:
+        out = []
+        cur = tok
+        while cur.head.i != cur.i:
+            cur = cur.head
+            out.append(cur)
+        return out
+
+    def speech_head(self, tok: Token) -> Token | None:
+        speech = self.lex.set("speech_verbs")
+        for anc in self.ancestors_in_clause(tok):
+            if anc.lemma_.lower() in speech and anc.pos_ in ("VERB", "AUX"):
+                return anc
+        root = tok.sent.root
+        if root.lemma_.lower() in speech and root.i != tok.i:
+            return root
+        for t in tok.sent:  # "..., the agency said" attached as parataxis
+            if t.dep_ == "parataxis" and t.lemma_.lower() in speech:
+                return t
+        return None
+
+    def speaker(self, tok: Token) -> Span | None:
+        head = self.speech_head(tok)
+        if head is not None:
+            for c in head.children:
+                if c.dep_ in ("nsubj", "nsubjpass") and not (c.i <= tok.i <= c.right_edge.i):
+                    return self.doc[c.left_edge.i : c.right_edge.i + 1]
+        for t in tok.sent:
+            if t.lower_ == "according" and t.dep_ == "prep":
+                for to in t.children:
+                    for pobj in to.children:
+                        if pobj.dep_ == "pobj":
+                            return self.doc[pobj.left_edge.i : pobj.right_edge.i + 1]
+        return None
+
+    def polarity(self, pred: Token, noun_trigger: bool = False) -> Polarity:
+        lex = self.lex
+        denial = lex.set("denial_verbs")
+        chain = [pred, *self.ancestors_in_clause(pred)]
+        # Denial: "denied that ...", "claims that X was captured were false"
+        for i, anc in enumerate(chain[1:], start=1):
+            if anc.lemma_.lower() in denial:
+                return Polarity.DENIED
+            below = chain[i - 1]
+            if anc.lemma_.lower() in lex.set("claim_nouns") and below.dep_ in ("acl", "ccomp"):
+                gov = anc.head
+                if any(c.dep_ in ("acomp", "attr") and c.lemma_.lower() in
+                       lex.set("falsity_adjectives") for c in gov.children):  # fmt: skip
+                    return Polarity.DENIED
+        # Negation on the predicate or on the verbs it depends on through xcomp/acl
+        negs = lex.set("negation_words")
+        cur = pred
+        steps = 0
+        while True:
+            if not (noun_trigger and cur is pred) and any(
+                c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no") for c in cur.children
+            ):
+                # "has not only disrupted" is not a negation
+                if not any(c.lower_ == "only" for c in cur.children if c.dep_ == "advmod"):
+                    return Polarity.NEGATED
+            if cur.dep_ in ("xcomp", "acl", "aux") and steps < 3:
+                cur = cur.head
+                steps += 1
+                continue
+            break
+        if not noun_trigger and any(c.lower_ in negs and c.dep_ == "advmod"
+                                    for c in pred.children):  # fmt: skip
+            return Polarity.NEGATED
+        return Polarity.ASSERTED
+
+    def modality(self, pred: Token) -> Modality:
+        lex = self.lex
+        chain = [pred, *self.ancestors_in_clause(pred)]
+        for t in chain[:4]:
+            for c in t.children:
+                if c.dep_ == "aux" and c.lower_ in lex.set("hedge_auxiliaries"):
+                    return Modality.HEDGED
+                if c.dep_ == "advmod" and c.lower_ in lex.set("hedge_adverbs"):
+                    return Modality.HEDGED
+            if t is not pred and t.lemma_.lower() in lex.set("hedge_verbs"):
+                return Modality.HEDGED
+        spk = self.speaker(pred)
+        if spk is not None and any(t.lower_ in lex.set("hedge_sources") for t in spk):
+            return Modality.HEDGED
+        return Modality.FIRM
+
+    def attribution(self, pred: Token) -> str | None:
+        spk = self.speaker(pred)
+        return clean_name(spk.text) if spk is not None else None
+
+    def time_of(self, pred: Token) -> datetime:
+        for c in pred.children:
+            if c.dep_ == "prep" and c.lower_ in ("on",):
+                for pobj in c.children:
+                    if pobj.dep_ == "pobj" and pobj.ent_type_ == "DATE":
+                        text = self.doc[pobj.left_edge.i : pobj.right_edge.i + 1].text
+                        return state_time(text, self.article.published_at)
+            if c.dep_ == "npadvmod" and c.ent_type_ == "DATE":
+                return state_time(c.text, self.article.published_at)
+        return self.article.published_at
+
+    def make_claim(self, pred: Token, subject: EntityRef, relation: str,
+                   noun_trigger: bool = False, polarity: Polarity | None = None,
+                   **values: object) -> Claim:  # fmt: skip
+        sent = pred.sent
+        claim = Claim(
+            article_id=self.article.id,
+            source=self.article.source,
+            published_at=self.article.published_at,
+            store=self.article.store,
+            subject=subject,
+            relation=relation,
+            polarity=polarity or self.polarity(pred, noun_trigger=noun_trigger),
+            modality=self.modality(pred),
+            attribution=self.attribution(pred),
+            time=self.time_of(pred),
+            sentence=sent.text.strip(),
+            start=sent.start_char,
+            end=sent.end_char,
+            **values,  # type: ignore[arg-type]
+        )
+        return claim.with_id()
+
+    # --- sides ---------------------------------------------------------------------
+
+    def side_of(self, phrase: Token | Span | None, pred: Token | None = None,
+                depth: int = 0) -> EntityRef | None:  # fmt: skip
+        """The side of an armed agent: "Wagner fighters" -> Russia, "Ukrainian control"
+        -> Ukraine, "his fighters" -> the speaker's side."""
+        if phrase is None:
+            return None
+        span = (
+            self.doc[phrase.left_edge.i : phrase.right_edge.i + 1]
+            if isinstance(phrase, Token)
+            else phrase
+        )
+        sides = self.lex.map("sides")
+        generic = self.lex.set("generic_sides")
+        text = " " + span.text.lower().replace("’", "'") + " "
+        found: str | None = None
+        for key in sorted(sides, key=len, reverse=True):
+            if " " in key and f" {key} " in text:
+                found = sides[key]
+                break
+        if found is None:
+            general: str | None = None
+            for t in span:
+                for form in (t.lower_, t.lemma_.lower()):
+                    if form in sides:
+                        if form in generic:
+                            general = general or sides[form]
+                        else:
+                            found = found or sides[form]
+            if found is None:
+                for t in span:
+                    m = self.mention_at(t)
+                    if m is not None and m.label in ("GPE", "NORP"):
+                        found = slug(clean_name(m.text))
+                        break
+            if found is None and depth == 0 and pred is not None and any(
+                t.lower_ in ("his", "her", "their", "its", "our", "we", "they", "he", "she")
+                for t in span
+            ):
+                spk = self.speaker(pred)
+                if spk is not None:
+                    return self.side_of(spk, None, depth + 1)
+            found = found or general
+        if found is None:
+            return None
+        names = self.lex.map("side_names")
+        return EntityRef(id=f"side:{found}", name=names.get(found, found.title()),
+                         type=EntityType.ORG)  # fmt: skip
+
+
+def np_text(tok: Token, drop_det: bool = True) -> str:
+    """The words of the NP before and including its head: "snap parliamentary election"."""
+    toks = [t for t in tok.subtree if t.i <= tok.i and t.dep_ not in ("punct",)]
+    start = tok.i
+    for t in reversed(toks):
+        if t.i == start - 1:
+            start = t.i
+    words = [t for t in tok.doc[start : tok.i + 1]]
+    if drop_det:
+        words = [t for t in words if t.dep_ not in ("det", "poss", "case", "nummod", "quantmod")
+                 and t.pos_ not in ("DET", "PRON", "NUM")]  # fmt: skip
+    return " ".join(t.text for t in words)

@@ -1,0 +1,704 @@
+"""Extract typed claims from a parsed article.
+
+`extract_claims(doc, mentions, article) -> list[Claim]` reuses the entity worker's parse
+(never re-runs the pipeline). Each relation is one small rule over the dependency parse
+(`RULES` below); the words they look for live in shared/data/claims/lexicon.yaml.
+
+Relations produced:
+  located_in      place -> place ("X, in Y", "the city of X in Y", "X, a town in Y", ...)
+  held_in         event/org -> place ("will be held in", "take place in", "headquartered in")
+  scheduled_for   event -> date ("election for 12 March", "scheduled for 19 March")
+  controlled_by   place -> side (state "captured" or "held"; object None = unnamed captor)
+  quantity:<m>    event -> Quantity ("killing at least 120 people", "toll rose to 250")
+  status          person/facility -> state ("released", "detained", "dead", "closed", ...)
+  office:<title>  organisation -> person ("X, the chief executive of Y")
+  event:<verb>    organisation -> thing ("will close its Detroit plant" / "denied ... close")
+
+Event subjects are `event:<canonical head>` (quake = earthquake), anchored on a place for
+disasters (`event:earthquake@<place id>`): two quakes in two provinces stay apart, while
+"the peace summit" and "the summit" compare (trade-off: two different summits reported in
+one store would also compare; the place or date is the value, so it cannot be the key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from spacy.tokens import Doc, Span, Token
+
+from shared.domain.claims import Claim, Polarity
+from shared.domain.entities import EntityRef, EntityType, Mention
+from shared.domain.quantities import parse_quantity
+from shared.domain.timeexpr import resolve
+from shared.nlp.claim_context import ArticleContext, ArticleInfo, clean_name, np_text, slug
+from shared.nlp.claim_lexicon import Lexicon, load_lexicon
+
+__all__ = ["RULES", "ArticleInfo", "extract_claims"]
+
+Rule = Callable[[ArticleContext, Span], Iterable[Claim]]
+
+
+def _children(tok: Token, *deps: str) -> list[Token]:
+    return [c for c in tok.children if c.dep_ in deps]
+
+
+def _prep_objects(tok: Token, *preps: str) -> list[Token]:
+    out = []
+    for p in tok.children:
+        if p.dep_ in ("prep", "agent", "dative") and p.lower_ in preps:
+            for o in p.children:
+                if o.dep_ == "pobj":
+                    out.append(o)
+                    out.extend(_children(o, "conj"))
+    return out
+
+
+def _subject(tok: Token) -> Token | None:
+    """nsubj of tok, or of the verb it depends on through xcomp/conj ("continue to hold")."""
+    cur = tok
+    for _ in range(4):
+        subj = _children(cur, "nsubj", "nsubjpass")
+        if subj:
+            return subj[0]
+        if cur.dep_ in ("xcomp", "conj", "advcl") and cur.head.i != cur.i:
+            cur = cur.head
+            continue
+        break
+    return None
+
+
+def _is_passive(tok: Token) -> bool:
+    return bool(_children(tok, "nsubjpass", "auxpass"))
+
+
+def _lemma(tok: Token) -> str:
+    return tok.lemma_.lower()
+
+
+# --- events --------------------------------------------------------------------------
+
+
+def _event_head(ctx: ArticleContext, tok: Token) -> str | None:
+    events = ctx.lex.map("event_nouns")
+    if tok.pos_ in ("NOUN", "PROPN") and (_lemma(tok) in events or tok.lower_ in events):
+        return events.get(_lemma(tok)) or events[tok.lower_]
+    return None
+
+
+def _event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    head = _event_head(ctx, tok)
+    if head is None:
+        return None
+    name = np_text(tok) or tok.text
+    if head in ctx.lex.set("place_anchored_events"):
+        anchor: EntityRef | None = None
+        for o in _prep_objects(tok, "in", "near", "off", "across", "on"):
+            anchor = ctx.place_at(o, allow_coref=False)
+            if anchor:
+                break
+        if anchor is None:
+            for c in tok.children:
+                if c.dep_ in ("compound", "nmod", "poss") and ctx.is_place_token(c):
+                    anchor = ctx.place_at(c, allow_coref=False)
+                    break
+        anchor = anchor or ctx.main_place
+        if anchor is None:
+            return None
+        return EntityRef(id=f"event:{head}@{anchor.id}", name=f"{anchor.name} {head}",
+                         type=EntityType.EVENT)  # fmt: skip
+    return EntityRef(id=f"event:{head}", name=clean_name(name.lower()), type=EntityType.EVENT)
+
+
+def _find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
+    """The event a count is about: the predicate's subject, an "in/from/after <event>"
+    phrase, a governing clause's subject ("an earthquake struck ..., killing 120")."""
+    cur = pred
+    for _ in range(3):
+        for c in cur.children:
+            if c.dep_ in ("nsubj", "nsubjpass", "poss"):
+                ev = _event_ref(ctx, c)
+                if ev:
+                    return ev
+        for o in _prep_objects(cur, "in", "from", "after", "during", "by", "of", "since"):
+            ev = _event_ref(ctx, o)
+            if ev:
+                return ev
+        if cur.dep_ in ("advcl", "conj", "xcomp", "acl", "relcl", "ccomp") and cur.head != cur:
+            if cur.dep_ in ("acl", "relcl"):
+                ev = _event_ref(ctx, cur.head)
+                if ev:
+                    return ev
+            cur = cur.head
+        else:
+            break
+    for t in pred.sent:
+        ev = _event_ref(ctx, t)
+        if ev and ev.id.startswith("event:") and "@" in ev.id:
+            return ev
+    return None
+
+
+# --- numbers -------------------------------------------------------------------------
+
+
+_NUM_ENTS = ("CARDINAL", "QUANTITY", "MONEY", "PERCENT")
+
+
+def _number_text(tok: Token) -> str | None:
+    """The number phrase of `tok` (a number) including its bound words."""
+    if tok.ent_type_ in _NUM_ENTS:
+        doc = tok.doc
+        start = tok.i
+        while start > 0 and doc[start - 1].ent_type_ == tok.ent_type_ and \
+                doc[start].ent_iob_ != "B":  # fmt: skip
+            start -= 1
+        end = tok.i
+        while end + 1 < len(doc) and doc[end + 1].ent_iob_ == "I" and \
+                doc[end + 1].ent_type_ == tok.ent_type_:  # fmt: skip
+            end += 1
+        text = doc[start : end + 1].text
+    else:
+        left = min([tok.i] + [c.left_edge.i for c in tok.children
+                              if c.dep_ in ("advmod", "quantmod", "compound", "nummod")])
+        text = tok.doc[left : tok.i + 1].text
+    prev = tok.doc[max(0, tok.i - 2) : tok.i]
+    if prev.text.lower() in ("at least", "more than", "up to", "as many", "at most"):
+        text = prev.text + " " + text
+    return text
+
+
+def _quantity_of_noun(ctx: ArticleContext, noun: Token) -> tuple[Token, str, str | None] | None:
+    """(number token, number text, unit) counted by a noun: "at least 120 people",
+    "dozens of homes", or the number itself ("at least 12 were killed")."""
+    unit: str | None = None
+    people = ctx.lex.set("people_nouns")
+    if noun.like_num or noun.ent_type_ in _NUM_ENTS or noun.lower_ in (
+        "dozens", "hundreds", "thousands", "millions", "scores"
+    ):  # fmt: skip
+        counted = _prep_objects(noun, "of")
+        if counted:
+            unit = None if _lemma(counted[0]) in people else _lemma(counted[0])
+        text = _number_text(noun)
+        return (noun, text, unit) if text else None
+    for c in noun.children:
+        if c.dep_ in ("nummod",) or (c.dep_ == "amod" and c.like_num):
+            unit = None if _lemma(noun) in people else _lemma(noun)
+            text = _number_text(c)
+            return (c, text, unit) if text else None
+    return None
+
+
+# --- rules ---------------------------------------------------------------------------
+
+
+def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    """X located_in Y for apposition, "the city of X in Y", "X is a town in Y",
+    "X, in Y's Z Oblast", "X, Y" (Paris, Texas) and "the city, ... in Y" (coreference)."""
+    settlements = ctx.lex.set("place_nouns")
+    seen: set[tuple[str, str]] = set()
+    for tok in sent:
+        if tok.pos_ not in ("PROPN", "NOUN"):
+            continue
+        is_named = ctx.is_place_token(tok) or (
+            tok.pos_ == "PROPN" and tok.dep_ in ("nsubj", "nsubjpass", "advmod", "pobj", "dobj",
+                                                 "npadvmod", "appos", "ROOT")
+            and ctx.mention_at(tok) is not None
+        )  # fmt: skip
+        coref = _lemma(tok) in ctx.lex.set("settlement_nouns") and tok.dep_ in ("nsubj",
+                                                                               "nsubjpass")
+        if not (is_named or coref):
+            continue
+        if is_named:
+            m = ctx.mention_at(tok)
+            if m is not None and tok.i + 1 < len(tok.doc) and ctx.mention_at(
+                tok.doc[tok.i + 1]
+            ) is m:
+                continue  # not the last token of the name
+        x = ctx.place_at(tok)
+        if x is None:
+            continue
+        descriptors: list[Token] = [tok]
+        # "the city of X": the descriptor noun governs X
+        if tok.dep_ == "pobj" and tok.head.lower_ == "of" and _lemma(tok.head.head) in settlements:
+            descriptors.append(tok.head.head)
+        descriptors += [a for d in list(descriptors) for a in _children(d, "appos")]
+        if tok.dep_ == "appos":
+            descriptors.append(tok.head)
+        if tok.dep_ in ("nsubj", "nsubjpass"):
+            verb = tok.head
+            descriptors += _children(verb, "attr")
+            descriptors += [c for c in _children(verb, "advcl", "npadvmod")
+                            if c.pos_ in ("NOUN", "PROPN")]  # fmt: skip
+            if _lemma(verb) in ctx.lex.set("location_verbs"):
+                descriptors.append(verb)
+        targets: list[Token] = []
+        for d in descriptors:
+            targets += _prep_objects(d, "in")
+            if _lemma(d) == "capital":
+                targets += _prep_objects(d, "of")
+            if d is not tok and d.i > tok.i and ctx.is_place_token(d) and d.dep_ == "appos":
+                targets.append(d)  # "Paris, Texas"
+        # "the city of X in Y" with "in Y" attached to the governing verb
+        for d in descriptors[1:2]:
+            if d.dep_ == "dobj" and d.head.pos_ == "VERB":
+                targets += _prep_objects(d.head, "in")
+        # "X, in Y, had ..." : the prep hangs on the verb right after a comma
+        if tok.i + 2 < len(tok.doc) and tok.doc[tok.i + 1].text == "," and \
+                tok.doc[tok.i + 2].lower_ == "in":  # fmt: skip
+            targets += _children(tok.doc[tok.i + 2], "pobj")
+        for t in targets:
+            if _lemma(t) in ("hand", "control", "custody", "detention"):
+                continue
+            for y_tok in [t, *_children(t, "poss")]:
+                y = ctx.place_at(y_tok, allow_coref=False)
+                if y is None or y.id == x.id:
+                    continue
+                key = (x.id, y.id)
+                if key in seen:
+                    continue
+                seen.add(key)
+                subject = _homonym_guard(x, y)
+                yield ctx.make_claim(t, subject, "located_in", object=y,
+                                     polarity=Polarity.ASSERTED)  # fmt: skip
+
+
+def _homonym_guard(x: EntityRef, y: EntityRef) -> EntityRef:
+    """If the linker put X in one country and the text puts it in another, the linker
+    chose the wrong namesake (Paris, Texas): key the claim on the name and the container."""
+    if x.country and y.country and x.country.upper() != y.country.upper() and not y.overlaps:
+        return EntityRef(id=f"name:{slug(x.name)}@{slug(y.name)}", name=f"{x.name}, {y.name}",
+                         type=EntityType.PLACE)  # fmt: skip
+    return x
+
+
+def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    """Events held in a place or scheduled for a date; organisations headquartered in."""
+    held = ctx.lex.set("held_verbs")
+    sched = ctx.lex.set("schedule_verbs")
+    for tok in sent:
+        ev = _event_ref(ctx, tok) if _event_head(ctx, tok) else None
+        if ev is None or "@" in ev.id:
+            continue
+        verbs: list[Token] = []
+        if tok.dep_ in ("nsubj", "nsubjpass", "dobj"):
+            verbs.append(tok.head)
+        verbs.append(tok)
+        for v in verbs:
+            lemma = _lemma(v)
+            is_take_place = lemma == "take" and any(_lemma(c) == "place" for c in
+                                                     _children(v, "dobj"))  # fmt: skip
+            if v is tok or lemma in held or is_take_place:
+                for o in _prep_objects(v, "in", "at"):
+                    place = ctx.place_at(o, allow_coref=False)
+                    if place is not None and o.ent_type_ != "DATE":
+                        yield ctx.make_claim(v, ev, "held_in", object=place)
+            if v is tok or lemma in sched or lemma in held or is_take_place:
+                yield from _dates(ctx, v, ev)
+    hq = ctx.lex.set("hq_verbs")
+    for tok in sent:
+        if _lemma(tok) in hq and tok.pos_ == "VERB":
+            subj = _subject(tok)
+            org = ctx.entity_at(subj) if subj is not None else None
+            if org is None or org.type not in (EntityType.ORG,):
+                continue
+            for o in _prep_objects(tok, "in"):
+                place = ctx.place_at(o, allow_coref=False)
+                if place is not None:
+                    yield ctx.make_claim(tok, org, "held_in", object=place)
+
+
+def _dates(ctx: ArticleContext, v: Token, ev: EntityRef) -> Iterable[Claim]:
+    cands: list[Token] = []
+    for o in _prep_objects(v, "for", "on", "in"):
+        if o.ent_type_ == "DATE":
+            cands.append(o)
+    cands += [c for c in _children(v, "npadvmod") if c.ent_type_ == "DATE"]
+    for o in cands:
+        span = ctx.doc[o.left_edge.i : o.right_edge.i + 1]
+        resolved = resolve(span.text, ctx.article.published_at, prefer_future=True)
+        if resolved is None:
+            continue
+        end = None if resolved.is_day else resolved.end
+        yield ctx.make_claim(v, ev, "scheduled_for", on_date=resolved.start, on_date_end=end)
+
+
+def _control_target(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    """The place in "control of (the whole territory of) X", "the city of X", "X"."""
+    if _lemma(tok) in ctx.lex.set("control_nouns"):
+        for o in _prep_objects(tok, "of", "over"):
+            p = _control_target(ctx, o)
+            if p is not None:
+                return p
+        return None
+    return ctx.place_at(tok)
+
+
+def _captor(ctx: ArticleContext, verb: Token, pred: Token) -> EntityRef | None:
+    if _is_passive(verb):
+        agents = _prep_objects(verb, "by")
+        return ctx.side_of(agents[0], pred) if agents else None
+    subj = _subject(verb)
+    return ctx.side_of(subj, pred) if subj is not None else None
+
+
+def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    lex = ctx.lex
+    capture, hold, withdraw = (lex.set("capture_verbs"), lex.set("hold_verbs"),
+                               lex.set("withdraw_verbs"))  # fmt: skip
+    for tok in sent:
+        lemma = _lemma(tok)
+        if tok.pos_ in ("VERB", "AUX"):
+            if lemma in capture or lemma in hold:
+                state = "captured" if lemma in capture else "held"
+                targets = _children(tok, "nsubjpass") if _is_passive(tok) else _children(
+                    tok, "dobj")  # fmt: skip
+                if lemma in ("take", "gain", "win", "seize") and not _is_passive(tok):
+                    targets = [t for t in targets if _lemma(t) in lex.set("control_nouns")
+                               or ctx.place_at(t) is not None]  # fmt: skip
+                for t in targets:
+                    place = _control_target(ctx, t)
+                    if place is None:
+                        continue
+                    side = _captor(ctx, tok, tok)
+                    if side is None and state == "held":
+                        continue
+                    yield ctx.make_claim(tok, place, "controlled_by", object=side, state=state)
+            elif lemma in lex.set("fall_verbs"):
+                subj = _subject(tok)
+                place = ctx.place_at(subj) if subj is not None else None
+                if place is None:
+                    continue
+                agents = _prep_objects(tok, "to")
+                side = ctx.side_of(agents[0], tok) if agents else None
+                yield ctx.make_claim(tok, place, "controlled_by", object=side, state="captured")
+            elif lemma in withdraw:
+                subj = _subject(tok)
+                side = ctx.side_of(subj, tok) if subj is not None else None
+                for o in _prep_objects(tok, "from", "of") + _children(tok, "dobj"):
+                    place = ctx.place_at(o)
+                    if place is not None and side is not None:
+                        yield ctx.make_claim(tok, place, "controlled_by", object=side,
+                                             state="held", polarity=Polarity.NEGATED)
+            # "remains under Ukrainian control", "lies in the hands of Russian forces"
+            subj = _subject(tok)
+            if subj is not None and _lemma(tok) in ("remain", "be", "stay", "lie", "rest",
+                                                    "come", "fall", "pass"):  # fmt: skip
+                for o in _prep_objects(tok, "under", "in", "into"):
+                    if _lemma(o) not in lex.set("control_nouns"):
+                        continue
+                    place = ctx.place_at(subj)
+                    if place is None:
+                        continue
+                    owner = _prep_objects(o, "of")
+                    side = ctx.side_of(owner[0], tok) if owner else ctx.side_of(
+                        ctx.doc[o.left_edge.i : o.i], tok)  # fmt: skip
+                    if side is not None:
+                        yield ctx.make_claim(tok, place, "controlled_by", object=side,
+                                             state="held")
+        elif tok.pos_ == "NOUN" and lemma in lex.set("capture_nouns") | lex.set(
+            "withdraw_nouns"
+        ):
+            yield from _control_noun(ctx, tok)
+
+
+def _control_noun(ctx: ArticleContext, tok: Token) -> Iterable[Claim]:
+    """"its capture by Russian forces", "the fall of X", "the withdrawal of Y from X"."""
+    lemma = _lemma(tok)
+    withdrawal = lemma in ctx.lex.set("withdraw_nouns")
+    if withdrawal:
+        agents = _prep_objects(tok, "of", "by")
+        side = ctx.side_of(agents[0], tok) if agents else None
+        for o in _prep_objects(tok, "from"):
+            place = ctx.place_at(o)
+            if place is not None and side is not None:
+                yield ctx.make_claim(tok, place, "controlled_by", object=side, state="held",
+                                     noun_trigger=True, polarity=Polarity.NEGATED)
+        return
+    if lemma == "loss":
+        return  # "the loss of X" says who lost it, rarely who holds it
+    places = [ctx.place_at(c) for c in _children(tok, "poss")]
+    places += [ctx.place_at(o) for o in _prep_objects(tok, "of")]
+    agents = _prep_objects(tok, "by", "to")
+    side = ctx.side_of(agents[0], tok) if agents else None
+    for place in places:
+        if place is not None:
+            pol = ctx.polarity(tok, noun_trigger=True)
+            yield ctx.make_claim(tok, place, "controlled_by", object=side, state="captured",
+                                 noun_trigger=True, polarity=pol)
+
+
+def rule_quantity(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    lex = ctx.lex
+    verbs = lex.map("quantity_verbs")
+    nouns = lex.map("quantity_nouns")
+    tolls = lex.set("toll_nouns")
+    for tok in sent:
+        lemma = _lemma(tok)
+        if tok.pos_ == "VERB" and lemma in verbs | {"force": "", "drive": ""}:
+            measure = verbs.get(lemma, "")
+            counted = _children(tok, "dobj") if not _is_passive(tok) else []
+            counted += _children(tok, "nsubjpass")
+            if lemma in ("die", "perish", "flee"):
+                counted += _children(tok, "nsubj")
+            if lemma in ("force", "drive"):
+                homes = [o for o in _prep_objects(tok, "from", "out")
+                         if _lemma(o) in ("home", "house", "village", "town")]  # fmt: skip
+                if not homes:
+                    continue
+                measure = "evacuated"
+            if measure == "displaced":
+                measure = "evacuated"
+            for noun in counted:
+                q = _quantity_of_noun(ctx, noun)
+                if q is None:
+                    continue
+                yield from _quantity_claim(ctx, tok, measure, q)
+        elif tok.pos_ == "NOUN" and lemma in tolls:
+            measure = None
+            for c in tok.children:
+                if c.dep_ in ("compound", "amod") and _lemma(c) in nouns:
+                    measure = nouns[_lemma(c)]
+            if measure is None:
+                continue
+            verb = tok.head
+            values = _prep_objects(verb, "to", "at", "past", "above") + [
+                c for c in _children(verb, "dobj", "attr") if c.like_num
+                or c.ent_type_ in _NUM_ENTS]  # fmt: skip
+            for v in values:
+                q = _quantity_of_noun(ctx, v)
+                if q is None:
+                    continue
+                ev = _find_event_near(ctx, tok) or _find_event_near(ctx, verb)
+                if ev is not None:
+                    yield _build_quantity(ctx, verb, ev, measure, q)
+        elif tok.pos_ in ("NOUN", "ADJ") and lemma in nouns and tok.dep_ not in ("compound",):
+            q = _quantity_of_noun(ctx, tok)
+            if q is None:
+                continue
+            yield from _quantity_claim(ctx, tok, nouns[lemma], q)
+
+
+def _quantity_claim(ctx: ArticleContext, pred: Token, measure: str,
+                    q: tuple[Token, str, str | None]) -> Iterable[Claim]:  # fmt: skip
+    ev = _find_event_near(ctx, pred)
+    if ev is None:
+        return
+    yield _build_quantity(ctx, pred, ev, measure, q)
+
+
+def _build_quantity(ctx: ArticleContext, pred: Token, ev: EntityRef, measure: str,
+                    q: tuple[Token, str, str | None]) -> Claim:  # fmt: skip
+    _, text, unit = q
+    quantity = parse_quantity(text, unit=unit)
+    if quantity is None:
+        quantity = parse_quantity(text.split()[-1], unit=unit)
+    if quantity is None:
+        raise _Skip
+    return ctx.make_claim(pred, ev, f"quantity:{measure}", value=quantity)
+
+
+class _Skip(Exception):
+    pass
+
+
+def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    lex = ctx.lex
+    verbs = lex.map("status_verbs")
+    remain = lex.map("status_remain_preps")
+    adjectives = lex.map("status_adjectives")
+    facilities = lex.set("status_closure_subjects")
+    for tok in sent:
+        lemma = _lemma(tok)
+        if tok.pos_ not in ("VERB", "AUX"):
+            continue
+        state: str | None = None
+        subj_tok: Token | None = None
+        if lemma in verbs:
+            state = verbs[lemma]
+            if _is_passive(tok):
+                subj_tok = (_children(tok, "nsubjpass") or [None])[0]
+            elif lemma in ("die", "reopen", "open", "close", "shut") and not _children(
+                tok, "dobj"
+            ):
+                subj_tok = _subject(tok)
+            elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison"):
+                subj_tok = (_children(tok, "dobj") or [None])[0]
+        if lemma in ("remain", "stay", "be", "continue", "sit"):
+            subj_tok = _subject(tok)
+            for o in _prep_objects(tok, "in", "behind"):
+                if _lemma(o) in remain:
+                    state = remain[_lemma(o)]
+            for c in _children(tok, "acomp", "attr", "oprd"):
+                if c.lower_ in adjectives or _lemma(c) in adjectives:
+                    state = adjectives.get(c.lower_) or adjectives[_lemma(c)]
+        if state is None or subj_tok is None:
+            continue
+        subject = _status_subject(ctx, subj_tok, state, facilities)
+        if subject is None:
+            continue
+        yield ctx.make_claim(tok, subject, "status", state=state)
+
+
+def _status_subject(ctx: ArticleContext, tok: Token, state: str,
+                    facilities: frozenset[str]) -> EntityRef | None:  # fmt: skip
+    if state in ("open", "closed"):
+        if _lemma(tok) in facilities:
+            named = [c for c in tok.children if c.dep_ in ("compound", "nmod", "poss")
+                     and c.pos_ == "PROPN"]  # fmt: skip
+            if named:
+                name = np_text(tok)
+                return EntityRef(id=f"name:{slug(name)}", name=name, type=EntityType.OTHER)
+        place = ctx.place_at(tok, allow_coref=False)
+        return place
+    ref = ctx.entity_at(tok)
+    if ref is None or ref.type != EntityType.PERSON:
+        m = ctx.mention_at(tok)
+        if not (m is not None and m.label == "PERSON" and m.entity is None):
+            return None
+    return ref
+
+
+def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    """"Y chief executive X", "X, the chief executive of Y", "X, Y's CEO", "X is CEO of Y"."""
+    seen: set[int] = set()
+    for tok in sent:
+        m = ctx.mention_at(tok)
+        if m is None or id(m) in seen:
+            continue
+        person = ctx.ref_of_mention(m)
+        if person.type != EntityType.PERSON:
+            continue
+        # the head token of the person's name
+        toks = [t for t in sent if ctx.mention_at(t) is m]
+        head = next((t for t in toks if t.head not in toks), toks[-1])
+        seen.add(id(m))
+        phrases: list[list[Token]] = []
+        left = [t for t in ctx.doc[head.left_edge.i : toks[0].i]]
+        if left:
+            phrases.append(left)
+        for a in _children(head, "appos"):
+            phrases.append(list(a.subtree))
+        if head.dep_ == "appos":
+            phrases.append([t for t in head.head.subtree if t.i < head.i])
+        if head.dep_ == "nsubj" and _lemma(head.head) == "be":
+            for a in _children(head.head, "attr"):
+                phrases.append(list(a.subtree))
+        for words in phrases:
+            found = _office_in(ctx, words)
+            if found is None:
+                continue
+            org, title = found
+            yield ctx.make_claim(head, org, f"office:{title}", object=person)
+            break
+
+
+def _office_in(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str] | None:
+    offices = ctx.lex.map("offices")
+    org: EntityRef | None = None
+    org_ids: set[int] = set()
+    for t in words:
+        m = ctx.mention_at(t)
+        if m is not None and org is None:
+            ref = ctx.ref_of_mention(m)
+            if ref.type == EntityType.ORG:
+                org = ref
+                org_ids = {w.i for w in words if ctx.mention_at(w) is m}
+    if org is None:
+        return None
+    rest = [t.lower_ for t in words if t.i not in org_ids and t.pos_ not in ("DET", "PUNCT")
+            and t.dep_ != "case"]  # fmt: skip
+    text = " " + " ".join(rest) + " "
+    if any(f" {w} " in text or f" {w}" in text.replace("-", " - ")
+           for w in ctx.lex.set("former_words")):  # fmt: skip
+        return None
+    for key in sorted(offices, key=len, reverse=True):
+        if f" {key} " in text:
+            title = offices[key]
+            if title in ctx.lex.set("shared_titles"):
+                return None
+            return org, title
+    return None
+
+
+def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    """"Y will close its X plant" vs "Y denied that it plans to close", "no plans to close"."""
+    lex = ctx.lex
+    plan_verbs, markers = lex.set("plan_verbs"), lex.set("plan_markers") | lex.set("plan_nouns")
+    for tok in sent:
+        if tok.pos_ != "VERB" or _lemma(tok) not in plan_verbs:
+            continue
+        future = any(c.dep_ == "aux" and c.lower_ in ("will", "would", "'ll", "shall")
+                     for c in tok.children)  # fmt: skip
+        planned = tok.dep_ in ("xcomp", "acl") and _lemma(tok.head) in markers
+        denied = any(_lemma(a) in lex.set("denial_verbs") for a in ctx.ancestors_in_clause(tok))
+        if not (future or planned or denied):
+            continue
+        agent_tok = _subject(tok)
+        if agent_tok is None and tok.dep_ == "acl":  # "we have no plans to close"
+            agent_tok = _subject(tok.head.head) if tok.head.head != tok.head else None
+        agent = _agent(ctx, agent_tok) if agent_tok is not None else None
+        if agent is None:
+            continue
+        objs = _children(tok, "dobj")
+        thing = _thing(ctx, objs[0]) if objs else None
+        yield ctx.make_claim(tok, agent, f"event:{_lemma(tok)}", object=thing)
+
+
+def _agent(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    if tok.pos_ == "PRON" and tok.lower_ in ("it", "we", "they"):
+        return ctx.salient_org()
+    ref = ctx.entity_at(tok)
+    if ref is not None and ref.type in (EntityType.ORG, EntityType.PERSON, EntityType.PLACE):
+        return ref
+    if _lemma(tok) in ("company", "firm", "group", "carmaker", "automaker", "government"):
+        return ctx.salient_org()
+    return None
+
+
+def _thing(ctx: ArticleContext, tok: Token) -> EntityRef:
+    """What is closed/sold: "its Detroit assembly plant" -> thing:plant@detroit."""
+    anchor = None
+    for c in tok.subtree:
+        if c.i < tok.i and ctx.is_place_token(c):
+            ref = ctx.place_at(c, allow_coref=False)
+            if ref is not None:
+                anchor = ref
+                break
+    ent = ctx.entity_at(tok) if tok.pos_ == "PROPN" else None
+    if ent is not None:
+        return ent
+    head = _lemma(tok)
+    name = np_text(tok)
+    tid = f"thing:{head}@{anchor.id}" if anchor else f"thing:{head}"
+    return EntityRef(id=tid, name=name or head, type=EntityType.OTHER)
+
+
+RULES: list[Rule] = [
+    rule_place_location,
+    rule_event_location_and_date,
+    rule_control,
+    rule_quantity,
+    rule_status,
+    rule_office,
+    rule_plans,
+]
+
+
+def extract_claims(
+    doc: Doc,
+    mentions: list[Mention],
+    article: ArticleInfo,
+    lexicon: Lexicon | None = None,
+) -> list[Claim]:
+    """All claims of one parsed article, in text order, without duplicates."""
+    ctx = ArticleContext(doc=doc, mentions=mentions, article=article,
+                         lex=lexicon or load_lexicon())  # fmt: skip
+    claims: dict[str, Claim] = {}
+    for sent in doc.sents:
+        for rule in RULES:
+            try:
+                for claim in rule(ctx, sent):
+                    claims.setdefault(claim.id, claim)
+            except _Skip:
+                continue
+    return sorted(claims.values(), key=lambda c: (c.start, c.relation, c.id))

