@@ -204,6 +204,10 @@ def health(
     console.print(f"healthy: {alive.decode()}")
 
 
+# Command groups that live in their own modules register here.
+# (subscriptions, deadletters, chaos, eval, bench)
+
+
 def main() -> None:  # pragma: no cover - console script
     app()
 
