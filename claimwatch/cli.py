@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -61,7 +61,10 @@ def redis_for(settings: Settings) -> Iterator[str]:
         yield server.url
 
 
-def _ingest(url: str, path: str, settings: Settings) -> list[str]:
+def ingest_lines(url: str, lines: Iterable[bytes | str], settings: Settings) -> list[str]:
+    """Publish JSON-lines articles through the ingestor's validation; returns their ids.
+
+    Rejected lines are reported here and land on the dead-letter stream."""
     from faststream.redis import RedisBroker
 
     from services.ingestor.handlers import publish_articles
@@ -70,11 +73,7 @@ def _ingest(url: str, path: str, settings: Settings) -> list[str]:
         broker = RedisBroker(url)
         await broker.connect()
         try:
-            if path == "-":
-                report = await publish_articles(broker, sys.stdin.buffer, settings)
-            else:
-                with Path(path).open("rb") as handle:
-                    report = await publish_articles(broker, handle, settings)
+            report = await publish_articles(broker, lines, settings)
         finally:
             await broker.stop()
         for letter in report.rejected:
@@ -82,6 +81,13 @@ def _ingest(url: str, path: str, settings: Settings) -> list[str]:
         return report.published
 
     return asyncio.run(go())
+
+
+def _ingest(url: str, path: str, settings: Settings) -> list[str]:
+    if path == "-":
+        return ingest_lines(url, sys.stdin.buffer, settings)
+    with Path(path).open("rb") as handle:
+        return ingest_lines(url, handle, settings)
 
 
 def _related(alert: Alert, ids: set[str]) -> bool:
@@ -204,8 +210,30 @@ def health(
     console.print(f"healthy: {alive.decode()}")
 
 
+@app.command("eval")
+def eval_(
+    scenarios: Annotated[Path, typer.Argument(help="Scenario file (JSON lines, see README)")],
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON summary line")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the pipeline")] = 600.0,
+) -> None:
+    """Run labelled contradiction scenarios through the real pipeline and score them."""
+    from claimwatch.evaluation import print_report, run_eval, summary
+    from claimwatch.scoring import load_scenarios
+
+    if not scenarios.exists():
+        err.print(f"[red]no such scenario file: {scenarios}[/red]")
+        raise typer.Exit(2)
+    settings = get_settings()
+    with redis_for(settings) as url:
+        result = run_eval(scenarios, url, timeout)
+    print_report(result, load_scenarios(scenarios), console)
+    if as_json:
+        print(summary(result))
+    if result["unprocessed_articles"]:
+        raise typer.Exit(1)
+
+
 # Command groups that live in their own modules register here.
-# (subscriptions, deadletters, chaos, eval, bench)
 
 
 def main() -> None:  # pragma: no cover - console script

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import redis
 from faststream.redis.parser.binary import BinaryMessageFormatV1

@@ -12,6 +12,7 @@ import structlog
 from faststream import FastStream
 from faststream.redis import RedisBroker, RedisRouter, StreamSub
 
+from shared.deadletter import dead_letter_middleware
 from shared.logs import configure_logging
 from shared.settings import Settings
 from shared.streams import Streams
@@ -24,6 +25,38 @@ HEARTBEAT_TTL_S = 15
 def consume(stream: str, group: str, settings: Settings) -> StreamSub:
     """A consumer-group subscription; every replica reads under its own consumer name."""
     return StreamSub(stream, group=group, consumer=settings.consumer_name, polling_interval=100)
+
+
+def claim(stream: str, group: str, settings: Settings) -> StreamSub:
+    """The claimer of a consumer group: takes over entries pending longer than
+    `claim_idle_ms` (a dead replica's, or a failed attempt awaiting its retry)."""
+    return StreamSub(
+        stream,
+        group=group,
+        consumer=settings.consumer_name,
+        min_idle_time=settings.claim_idle_ms,
+        polling_interval=min(1_000, max(100, settings.claim_idle_ms // 4)),
+    )
+
+
+def add_claimers(broker: RedisBroker, settings: Settings) -> int:
+    """Give every consumer-group subscriber a twin on the same group that only reclaims
+    (XAUTOCLAIM) and runs the same handler with the same publishers; returns how many."""
+    added = 0
+    for sub in list(broker.subscribers):
+        stream_sub = getattr(sub, "stream_sub", None)
+        if stream_sub is None or not stream_sub.group or stream_sub.min_idle_time is not None:
+            continue
+        claimer = broker.subscriber(
+            stream=claim(stream_sub.name, stream_sub.group, settings),
+            ack_policy=sub.ack_policy,
+            title=f"{stream_sub.group}-claimer",
+            include_in_schema=False,
+        )
+        for call in sub.calls:
+            claimer(call.handler)
+        added += 1
+    return added
 
 
 def produce(stream: str, settings: Settings) -> StreamSub:
@@ -51,14 +84,23 @@ def build_app(
     settings: Settings,
     routers: Iterable[RedisRouter],
     groups: Iterable[tuple[str, str]] = (),
+    *,
+    claimers: bool = True,
 ) -> tuple[FastStream, RedisBroker]:
+    """Broker and app of one service: dead-letter middleware on every subscriber, a claimer
+    per consumer group (see `add_claimers`), groups created at id 0, a heartbeat."""
     configure_logging(settings, service)
     log = structlog.get_logger(service)
     broker = RedisBroker(
-        settings.effective_redis_url, logger=log, graceful_timeout=GRACEFUL_TIMEOUT_S
+        settings.effective_redis_url,
+        logger=log,
+        graceful_timeout=GRACEFUL_TIMEOUT_S,
+        middlewares=[dead_letter_middleware(service, settings)],
     )
     for router in routers:
         broker.include_router(router)
+    if claimers:
+        add_claimers(broker, settings)
     group_list = list(groups)
 
     async def _groups() -> None:

@@ -52,6 +52,21 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     webhook_timeout_s: float = 5.0
     webhook_max_attempts: int = 6
+    # Delay after failed attempt n: base * 2**(n-1), capped, with jitter (see docs/delivery.md).
+    webhook_backoff_base_s: float = 2.0
+    webhook_backoff_max_s: float = 300.0
+    # Deliveries in flight at once per subscription (each subscription has its own queue).
+    webhook_concurrency: int = 4
+    # How long "delivered" markers (alert + subscription) are kept to suppress re-sends.
+    webhook_dedupe_ttl_s: int = 30 * 24 * 3600
+
+    # Ingestor: reject articles the detector does not recognise as English (`not_english`).
+    require_english: bool = True
+    # Ingestor: a raw input line larger than this is rejected before parsing (`too_large`).
+    max_input_bytes: int = 2_000_000
+    # Ingestor HTTP endpoint (`python -m services.ingestor serve`).
+    ingest_host: str = "127.0.0.1"
+    ingest_port: int = 8088
 
     health_host: str = "127.0.0.1"
 

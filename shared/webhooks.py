@@ -1,17 +1,40 @@
-"""Webhook subscriptions and signed delivery (Standard Webhooks 1.0)."""
+"""Webhook subscriptions, target checks, signing (Standard Webhooks 1.0) and one attempt.
+
+Subscriptions live in Redis, in the hash `{prefix}:subscriptions` (field: subscription id,
+value: the subscription as JSON, secret included); `CLAIMWATCH_WEBHOOK_URL`/`_SECRET` add a
+default subscription with id `default`. Disabled subscriptions (a 410 from the receiver) are
+listed in the hash `{prefix}:subscriptions:disabled` with why.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import email.utils
+import ipaddress
+import json
+import random
+import secrets
+import socket
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 from pydantic import BaseModel, Field, SecretStr
+from redis.asyncio import Redis
 from standardwebhooks import Webhook
 
 from shared.domain.alerts import Alert, Severity
+from shared.settings import Settings
+from shared.streams import Streams
+
+DEFAULT_ID = "default"
 
 
 class Subscription(BaseModel):
-    id: str
+    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
     url: str
     secret: SecretStr
     kinds: list[str] = Field(default_factory=list)  # empty: every kind
@@ -36,6 +59,113 @@ class Subscription(BaseModel):
                 return False
         return True
 
+    def stored_json(self) -> str:
+        """The subscription as stored in Redis (the only place the secret is written)."""
+        data = self.model_dump(mode="json")
+        data["secret"] = self.secret.get_secret_value()
+        return json.dumps(data)
+
+    def public(self) -> dict[str, Any]:
+        """For people: the secret masked."""
+        data = self.model_dump(mode="json")
+        data["secret"] = mask_secret(self.secret)
+        return data
+
+
+def mask_secret(secret: SecretStr) -> str:
+    value = secret.get_secret_value()
+    return value[:8] + "…" + value[-2:] if len(value) > 12 else "…"
+
+
+def generate_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def validate_secret(secret: str) -> None:
+    """A Standard Webhooks secret: `whsec_` + base64 of at least 16 bytes."""
+    body = secret.removeprefix("whsec_")
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except ValueError as exc:
+        raise ValueError("the secret must be `whsec_` followed by base64") from exc
+    if len(raw) < 16:
+        raise ValueError("the secret must hold at least 16 random bytes")
+
+
+# --- where a webhook may go -------------------------------------------------------------
+
+
+class ForbiddenTarget(ValueError):
+    """A webhook URL that is not http(s) or resolves to a private/loopback/link-local
+    address while CLAIMWATCH_WEBHOOK_ALLOW_PRIVATE is off."""
+
+
+def _blocked(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return bool(
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def _split(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ForbiddenTarget(f"webhook URL must be http(s)://host/...: {url!r}")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise ForbiddenTarget(f"webhook URL has an invalid port: {url!r}") from exc
+    return parts.hostname, port
+
+
+def _check_addresses(host: str, addresses: list[str]) -> None:
+    if not addresses:
+        raise ForbiddenTarget(f"{host} does not resolve")
+    bad = [a for a in addresses if _blocked(a)]
+    if bad:
+        raise ForbiddenTarget(
+            f"{host} resolves to a private, loopback or link-local address ({bad[0]}); "
+            "set CLAIMWATCH_WEBHOOK_ALLOW_PRIVATE=true to allow it"
+        )
+
+
+def check_target(url: str, allow_private: bool) -> None:
+    """At subscription time: raise ForbiddenTarget for a URL the notifier must not call."""
+    host, port = _split(url)
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ForbiddenTarget(f"{host} does not resolve: {exc}") from exc
+    _check_addresses(host, [str(info[4][0]) for info in infos])
+
+
+async def check_target_async(url: str, allow_private: bool) -> None:
+    """At delivery time (DNS may have changed since the subscription was made)."""
+    host, port = _split(url)
+    if allow_private:
+        return
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await asyncio.wait_for(
+            loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout=5.0
+        )
+    except (OSError, TimeoutError) as exc:
+        raise ForbiddenTarget(f"{host} does not resolve: {exc}") from exc
+    _check_addresses(host, [str(info[4][0]) for info in infos])
+
+
+# --- signing ----------------------------------------------------------------------------
+
 
 def signed_headers(
     secret: SecretStr, msg_id: str, body: str, now: datetime | None = None
@@ -49,3 +179,145 @@ def signed_headers(
         "webhook-timestamp": str(int(timestamp.timestamp())),
         "webhook-signature": signature,
     }
+
+
+# --- one attempt and the retry policy ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt tells the retry loop."""
+
+    kind: str  # delivered | retry | failed | gone
+    reason: str  # delivered, timeout, connect_error, http_429, http_503, http_404, ...
+    detail: str = ""
+    status: int | None = None
+    retry_after_s: float | None = None
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds (delta-seconds or an HTTP date); None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def backoff_s(attempt: int, base_s: float, max_s: float, rng: random.Random | None = None) -> float:
+    """Delay after failed attempt `attempt` (1-based): exponential, capped, with jitter
+    (uniform between half and the full step, so replicas never retry in lockstep)."""
+    step = min(max_s, base_s * (2 ** (attempt - 1)))
+    return (rng or random).uniform(step / 2, step)
+
+
+async def attempt(
+    http: httpx.AsyncClient, sub: Subscription, msg_id: str, body: str, timeout_s: float
+) -> Outcome:
+    """POST once; classify the result. Never raises for network or HTTP trouble."""
+    try:
+        response = await http.post(
+            sub.url,
+            content=body.encode(),
+            headers=signed_headers(sub.secret, msg_id, body),
+            timeout=timeout_s,
+            follow_redirects=False,
+        )
+    except httpx.TimeoutException as exc:
+        return Outcome(
+            "retry", "timeout", f"no answer within {timeout_s:g}s ({type(exc).__name__})"
+        )
+    except httpx.TransportError as exc:
+        return Outcome("retry", "connect_error", f"{type(exc).__name__}: {exc}"[:500])
+    status = response.status_code
+    if 200 <= status < 300:
+        return Outcome("delivered", "delivered", status=status)
+    detail = f"HTTP {status}: {response.text[:200]}"
+    if status == 410:
+        return Outcome("gone", "http_410", detail, status)
+    if status == 429 or status >= 500:
+        return Outcome(
+            "retry",
+            f"http_{status}",
+            detail,
+            status,
+            parse_retry_after(response.headers.get("retry-after")),
+        )
+    return Outcome("failed", f"http_{status}", detail, status)
+
+
+# --- storage ----------------------------------------------------------------------------
+
+
+def subscriptions_key(streams: Streams) -> str:
+    return streams.key("subscriptions")
+
+
+def disabled_key(streams: Streams) -> str:
+    return streams.key("subscriptions", "disabled")
+
+
+def delivery_stream(streams: Streams, sub_id: str) -> str:
+    """The durable queue of deliveries to one subscription."""
+    return streams.key("webhook", sub_id)
+
+
+def delivered_key(streams: Streams, sub_id: str, alert_id: str) -> str:
+    return streams.key("webhook", "delivered", sub_id, alert_id)
+
+
+def queued_key(streams: Streams, sub_id: str, alert_id: str) -> str:
+    return streams.key("webhook", "queued", sub_id, alert_id)
+
+
+def env_subscription(settings: Settings) -> Subscription | None:
+    if not settings.webhook_url:
+        return None
+    return Subscription(id=DEFAULT_ID, url=settings.webhook_url, secret=settings.webhook_secret)
+
+
+class SubscriptionStore:
+    def __init__(self, redis: Redis, streams: Streams, settings: Settings) -> None:
+        self._redis = redis
+        self._streams = streams
+        self._settings = settings
+
+    async def add(self, sub: Subscription) -> None:
+        check_target(sub.url, self._settings.webhook_allow_private)
+        validate_secret(sub.secret.get_secret_value())
+        await self._redis.hset(subscriptions_key(self._streams), sub.id, sub.stored_json())
+        await self._redis.hdel(disabled_key(self._streams), sub.id)
+
+    async def remove(self, sub_id: str) -> bool:
+        await self._redis.hdel(disabled_key(self._streams), sub_id)
+        return bool(await self._redis.hdel(subscriptions_key(self._streams), sub_id))
+
+    async def all(self) -> list[Subscription]:
+        """Stored subscriptions plus the env default (a stored `default` wins)."""
+        raw: dict[Any, Any] = await self._redis.hgetall(subscriptions_key(self._streams))
+        subs = {k.decode(): Subscription.model_validate_json(v) for k, v in raw.items()}
+        default = env_subscription(self._settings)
+        if default is not None and default.id not in subs:
+            subs[default.id] = default
+        return [subs[k] for k in sorted(subs)]
+
+    async def disabled(self) -> dict[str, str]:
+        raw: dict[Any, Any] = await self._redis.hgetall(disabled_key(self._streams))
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    async def disable(self, sub_id: str, why: str) -> None:
+        await self._redis.hset(disabled_key(self._streams), sub_id, why)
+
+    async def enable(self, sub_id: str) -> bool:
+        return bool(await self._redis.hdel(disabled_key(self._streams), sub_id))
+
+    async def active(self) -> list[Subscription]:
+        off = await self.disabled()
+        return [s for s in await self.all() if s.id not in off]

@@ -2,7 +2,9 @@
 
 import httpx
 from faststream import ContextRepo
+from redis.asyncio import Redis
 
+from services.notifier.delivery import DeliveryManager
 from services.notifier.handlers import router, settings, streams
 from shared.runtime import build_app
 from shared.streams import NOTIFIER_GROUP
@@ -11,13 +13,30 @@ app, broker = build_app("notifier", settings, [router], groups=[(streams.alerts,
 
 
 @app.on_startup
-async def open_client(context: ContextRepo) -> None:
-    context.set_global("http", httpx.AsyncClient(timeout=settings.webhook_timeout_s))
+async def open_clients(context: ContextRepo) -> None:
+    http = httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False)
+    redis = Redis.from_url(settings.effective_redis_url)
+    context.set_global("http", http)
+    context.set_global("redis", redis)
+    context.set_global("deliveries", DeliveryManager(redis, http, broker, settings))
+
+
+@app.after_startup
+async def start_deliveries(context: ContextRepo) -> None:
+    await context.get("deliveries").start()
+
+
+@app.on_shutdown
+async def stop_deliveries(context: ContextRepo) -> None:
+    # In-flight deliveries stop here and stay pending on their queue: the next notifier
+    # claims them; the delivered markers keep the receiver from seeing an alert twice.
+    await context.get("deliveries").stop()
 
 
 @app.after_shutdown
-async def close_client(context: ContextRepo) -> None:
+async def close_clients(context: ContextRepo) -> None:
     await context.get("http").aclose()
+    await context.get("redis").aclose()
 
 
 def main() -> None:

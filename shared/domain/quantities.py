@@ -127,7 +127,7 @@ def interval(q: Quantity) -> tuple[float, float]:
 def compatible(a: Quantity, b: Quantity, tolerance: float = 0.05) -> bool:
     """True when the two can be the same count, allowing `tolerance` relative slack
     (reporters round: "1,000" vs 1,012)."""
-    if a.unit and b.unit and a.unit != b.unit:
+    if (a.unit or None) != (b.unit or None):
         return True  # different units are not comparable here: never a conflict
     alo, ahi = interval(a)
     blo, bhi = interval(b)

@@ -158,8 +158,8 @@ def state_time(text: str | None, published_at: datetime) -> datetime:
     if not text:
         return published_at
     span = resolve(text, published_at)
-    if span is None or not span.is_day or span.start == published_at.date():
-        return published_at
+    if span is None or not span.is_day or span.start >= published_at.date():
+        return published_at  # a future date is when something is planned, not a state
     return datetime.combine(span.start, datetime.min.time(), published_at.tzinfo).replace(
         hour=12
     )

