@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from spacy.tokens import Doc, Span, Token
 
@@ -28,6 +29,19 @@ class ArticleInfo:
     source: str
     published_at: datetime
     store: str = "default"
+
+
+class ArticleLike(Protocol):
+    """What extraction needs of an article: ArticleInfo, shared.events.ArticleMeta, ..."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def published_at(self) -> datetime: ...
+    @property
+    def store(self) -> str: ...
 
 
 _LABEL_TYPES = {
@@ -61,6 +75,24 @@ def _countries() -> frozenset[str]:
     return _COUNTRY_NAMES
 
 
+def _guessed(ref: EntityRef) -> bool:
+    """A link made from the NER label alone ("person:avdiivka"), not from a knowledge
+    base: in a place slot ("captured X", "in X") the slot wins."""
+    return ref.id.split(":", 1)[0] in ("person", "org", "name") and ref.type != EntityType.PLACE
+
+
+def namelike(tok: Token) -> bool:
+    """A proper name, or a capitalised unknown word the tagger took for an adverb or noun
+    ("Toretsk/ADV lies in ...")."""
+    if tok.pos_ == "PROPN":
+        return True
+    return (
+        tok.is_title and not tok.is_stop and tok.pos_ in ("ADV", "X", "NOUN", "ADJ")
+        and tok.ent_type_ not in ("DATE", "TIME", "NORP")
+        and (not tok.is_sent_start or tok.pos_ in ("ADV", "X"))
+    )  # fmt: skip
+
+
 def slug(text: str) -> str:
     """Stable id part for a name: lower case ascii, hyphens, doubled letters collapsed
     (transliteration variants: Severodonnetsk = Severodonetsk)."""
@@ -76,6 +108,12 @@ def clean_name(text: str) -> str:
     return re.sub(r"\s*['’]s$", "", t).strip(" ,")
 
 
+def fallback_org(text: str) -> EntityRef:
+    name = clean_name(text)
+    return EntityRef(id=f"org:{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}",
+                     name=name, type=EntityType.ORG)  # fmt: skip
+
+
 def fallback_ref(text: str, label: str, type_: EntityType | None = None) -> EntityRef:
     name = clean_name(text)
     return EntityRef(
@@ -89,12 +127,13 @@ def fallback_ref(text: str, label: str, type_: EntityType | None = None) -> Enti
 class ArticleContext:
     doc: Doc
     mentions: list[Mention]
-    article: ArticleInfo
+    article: ArticleLike
     lex: Lexicon
     tok_mention: dict[int, Mention] = field(default_factory=dict)
     main_place: EntityRef | None = None
     main_org: EntityRef | None = None
     main_event: tuple[str, str] | None = None  # (canonical head, anchor id) of the article
+    claimed_places: list[tuple[int, EntityRef]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         by_start = sorted(self.mentions, key=lambda m: (m.start, -(m.end - m.start)))
@@ -106,6 +145,8 @@ class ArticleContext:
                     self.tok_mention[tok.i] = m
         self.main_place = self._main(self._is_local_place, places=True)
         self.main_org = self._main(lambda r: r.type == EntityType.ORG, places=False)
+        if self.main_org is not None and self.main_org.id.startswith("org:"):
+            self.main_org = fallback_org(self.main_org.name)
 
     # --- entities ------------------------------------------------------------------
 
@@ -126,7 +167,7 @@ class ArticleContext:
                         break
         if m is not None:
             return self.ref_of_mention(m)
-        if tok.pos_ == "PROPN":
+        if namelike(tok):
             left = tok
             while True:
                 comp = [c for c in left.children if c.dep_ == "compound" and c.pos_ == "PROPN"
@@ -157,10 +198,12 @@ class ArticleContext:
             )
             if ref.type == EntityType.PLACE:
                 return ref
-            if m is not None and m.entity is not None:
-                return None  # the linker says it is not a place
-            if tok.pos_ == "PROPN" or (m is not None and m.label in _PLACE_LABELS):
-                return ref.model_copy(update={"type": EntityType.PLACE})
+            if m is not None and m.entity is not None and not _guessed(m.entity):
+                return None  # the linker knows it as something else
+            if namelike(tok) or (m is not None and m.label in _PLACE_LABELS):
+                # a label-only guess ("person:lyman" here, "org:lyman" there) is keyed on
+                # the name so that articles agree whatever the NER said
+                return fallback_ref(ref.name, "GPE", EntityType.PLACE)
             return None
         if allow_coref and tok.lower_ in ("it", "its"):
             return self.salient_place(tok, settlement=True)
@@ -230,12 +273,20 @@ class ArticleContext:
         """Most mentioned (then most recent) local place before `before`."""
         counts: Counter[str] = Counter()
         last: dict[str, tuple[int, EntityRef]] = {}
-        for i, ref in self._place_mentions():
+        spk_tokens: set[int] = set()
+        for t in before.doc[: before.i]:
+            if t.dep_ in ("nsubj",) and t.head.lemma_.lower() in self.lex.set("speech_verbs"):
+                spk_tokens.update(w.i for w in t.subtree)
+        # places that earlier sentences made claims about count twice: they are the topic
+        items = self._place_mentions() + [p for p in self.claimed_places for _ in (0, 1)]
+        for i, ref in sorted(items, key=lambda x: x[0]):
             if i >= before.i:
                 break
             m = self.tok_mention.get(i)
             if m is not None and m.ambiguous:
                 continue  # an ambiguous alias is no antecedent
+            if i in spk_tokens:
+                continue  # "the defence ministry in Moscow said"
             if settlement and not self._is_settlement(ref):
                 continue
             counts[ref.id] += 1
@@ -256,6 +307,17 @@ class ArticleContext:
     def salient_org(self) -> EntityRef | None:
         return self.main_org
 
+    def org_of_mention(self, m: Mention) -> EntityRef | None:
+        """The organisation a mention names: linked ORG, or a label-only guess re-keyed as
+        org:<name> ("Helix Pharma's" tagged PERSON -> org:helix-pharma)."""
+        if m.entity is not None and m.entity.type == EntityType.ORG and not m.entity.id.startswith(
+            "org:"
+        ):
+            return m.entity  # linked to a knowledge base
+        if m.entity is not None and not _guessed(m.entity) and m.entity.type != EntityType.ORG:
+            return None
+        return fallback_org(m.text)
+
     # --- predicate context ---------------------------------------------------------
 
     def ancestors_in_clause(self, tok: Token) -> list[Token]:
@@ -265,6 +327,14 @@ class ArticleContext:
             cur = cur.head
             out.append(cur)
         return out
+
+    def is_denial(self, tok: Token) -> bool:
+        """"denied", "rejected", "ruled out" (phrasal: lemma + particle in the lexicon)."""
+        lemma = tok.lemma_.lower()
+        if lemma in self.lex.set("denial_verbs"):
+            return True
+        particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
+        return any(f"{lemma} {p}" in self.lex.set("denial_phrasal") for p in particles)
 
     def speech_head(self, tok: Token) -> Token | None:
         speech = self.lex.set("speech_verbs")
@@ -295,12 +365,11 @@ class ArticleContext:
 
     def polarity(self, pred: Token, noun_trigger: bool = False) -> Polarity:
         lex = self.lex
-        denial = lex.set("denial_verbs")
         chain = [pred, *self.ancestors_in_clause(pred)]
         # Denial: "denied that ...", "claims that X was captured were false"
         speech = lex.set("speech_verbs")
         for i, anc in enumerate(chain[1:], start=1):
-            if anc.lemma_.lower() in denial:
+            if self.is_denial(anc):
                 return Polarity.DENIED
             if anc.lemma_.lower() in speech and anc.pos_ in ("VERB", "AUX"):
                 break  # the nearest reporting verb owns the clause: "... and said X holds"
@@ -322,7 +391,7 @@ class ArticleContext:
             not_only = any(c.lower_ == "only" for c in cur.children if c.dep_ == "advmod")
             if negated and not not_only and not (noun_trigger and cur is pred):
                 return Polarity.NEGATED
-            if cur.dep_ in ("xcomp", "acl", "aux") and steps < 3:
+            if cur.dep_ in ("xcomp", "acl", "aux", "pcomp", "prep") and steps < 3:
                 cur = cur.head
                 steps += 1
                 continue
@@ -383,6 +452,8 @@ class ArticleContext:
             end=sent.end_char,
             **values,  # type: ignore[arg-type]
         )
+        if subject.type == EntityType.PLACE and relation in ("controlled_by", "located_in"):
+            self.claimed_places.append((sent.start, subject))
         return claim.with_id()
 
     # --- sides ---------------------------------------------------------------------

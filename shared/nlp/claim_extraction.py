@@ -31,10 +31,18 @@ from shared.domain.claims import Claim, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention
 from shared.domain.quantities import parse_quantity
 from shared.domain.timeexpr import resolve
-from shared.nlp.claim_context import ArticleContext, ArticleInfo, clean_name, np_text, slug
+from shared.nlp.claim_context import (
+    ArticleContext,
+    ArticleInfo,
+    ArticleLike,
+    clean_name,
+    namelike,
+    np_text,
+    slug,
+)
 from shared.nlp.claim_lexicon import Lexicon, load_lexicon
 
-__all__ = ["RULES", "ArticleInfo", "extract_claims"]
+__all__ = ["RULES", "ArticleInfo", "ArticleLike", "extract_claims"]
 
 Rule = Callable[[ArticleContext, Span], Iterable[Claim]]
 
@@ -81,6 +89,11 @@ def _lemma(tok: Token) -> str:
 
 def _event_head(ctx: ArticleContext, tok: Token) -> str | None:
     events = ctx.lex.map("event_nouns")
+    if _lemma(tok) in ("round", "edition", "session", "part") and tok.pos_ == "NOUN":
+        for o in _prep_objects(tok, "of"):  # "the next round of talks"
+            head = _event_head(ctx, o)
+            if head:
+                return head
     if tok.pos_ in ("NOUN", "PROPN") and (_lemma(tok) in events or tok.lower_ in events):
         return events.get(_lemma(tok)) or events[tok.lower_]
     return None
@@ -101,6 +114,12 @@ def _event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
             for c in tok.children:
                 if c.dep_ in ("compound", "nmod", "poss") and ctx.is_place_token(c):
                     anchor = ctx.place_at(c, allow_coref=False)
+                    break
+        if anchor is None and tok.dep_ == "nsubj":
+            # "floods hit Bahia", "the quake struck the province of Valdera"
+            for o in _children(tok.head, "dobj") + _prep_objects(tok.head, "in", "near"):
+                anchor = ctx.place_at(o, allow_coref=False)
+                if anchor:
                     break
         anchor = anchor or ctx.main_place
         if anchor is None:
@@ -124,6 +143,11 @@ def _find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
             ev = _event_ref(ctx, o)
             if ev:
                 return ev
+        for clause in _children(cur, "advcl"):  # "45 died after floods hit Bahia"
+            for c in _children(clause, "nsubj", "nsubjpass"):
+                ev = _event_ref(ctx, c)
+                if ev:
+                    return ev
         if cur.dep_ in ("advcl", "conj", "xcomp", "acl", "relcl", "ccomp") and cur.head != cur:
             if cur.dep_ in ("acl", "relcl"):
                 ev = _event_ref(ctx, cur.head)
@@ -199,14 +223,14 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     settlements = ctx.lex.set("place_nouns")
     seen: set[tuple[str, str]] = set()
     for tok in sent:
-        if tok.pos_ not in ("PROPN", "NOUN"):
+        if tok.pos_ not in ("PROPN", "NOUN") and not namelike(tok):
             continue
         is_named = ctx.is_place_token(tok) or (
             tok.pos_ == "PROPN" and tok.dep_ in ("nsubj", "nsubjpass", "advmod", "pobj", "dobj",
                                                  "npadvmod", "appos", "ROOT")
             and ctx.mention_at(tok) is not None
         )  # fmt: skip
-        if not is_named and tok.pos_ == "PROPN" and ctx.mention_at(tok) is None:
+        if not is_named and namelike(tok) and ctx.mention_at(tok) is None:
             # an unrecognised name described as a place: "Vuhledar, a coal-mining town in",
             # "Kramatorsk, in eastern Ukraine's Donetsk Oblast"
             is_named = any(_lemma(a) in settlements for a in _children(tok, "appos")) or (
@@ -215,7 +239,10 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             ) or (
                 tok.i + 2 < len(tok.doc) and tok.doc[tok.i + 1].text == ","
                 and tok.doc[tok.i + 2].lower_ == "in" and tok.i == tok.sent.start
-            )  # fmt: skip
+            ) or (
+                tok.dep_ in ("nsubj", "nsubjpass") and _lemma(tok.head) in ctx.lex.set(
+                    "location_verbs")
+            ) or _comma_descriptor(ctx, tok) is not None  # fmt: skip
         coref = _lemma(tok) in ctx.lex.set("settlement_nouns") and tok.dep_ in ("nsubj",
                                                                                "nsubjpass")
         if not (is_named or coref):
@@ -234,6 +261,9 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if tok.dep_ == "pobj" and tok.head.lower_ == "of" and _lemma(tok.head.head) in settlements:
             descriptors.append(tok.head.head)
         descriptors += [a for d in list(descriptors) for a in _children(d, "appos")]
+        loose = _comma_descriptor(ctx, tok)
+        if loose is not None and loose not in descriptors:
+            descriptors.append(loose)
         if tok.dep_ == "appos":
             descriptors.append(tok.head)
         if tok.dep_ in ("nsubj", "nsubjpass"):
@@ -274,6 +304,19 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                                      polarity=Polarity.ASSERTED)  # fmt: skip
 
 
+def _comma_descriptor(ctx: ArticleContext, tok: Token) -> Token | None:
+    """"X, a town in Y" when the parser did not attach the apposition to X."""
+    doc = tok.doc
+    if tok.i + 2 >= len(doc) or doc[tok.i + 1].text != ",":
+        return None
+    for t in doc[tok.i + 2 : min(len(doc), tok.i + 7)]:
+        if _lemma(t) in ctx.lex.set("settlement_nouns") and t.left_edge.i == tok.i + 2:
+            return t
+        if t.text == ",":
+            break
+    return None
+
+
 def _homonym_guard(x: EntityRef, y: EntityRef) -> EntityRef:
     """If the linker put X in one country and the text puts it in another, the linker
     chose the wrong namesake (Paris, Texas): key the claim on the name and the container."""
@@ -292,6 +335,7 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
         if ev is None or "@" in ev.id:
             continue
         verbs: list[Token] = []
+        verbs.extend(_children(tok, "acl", "relcl"))  # "the summit, scheduled for 14 May"
         if tok.dep_ in ("nsubj", "nsubjpass", "dobj"):
             verbs.append(tok.head)
             # "is to be held in", "is expected to take place in"
@@ -303,6 +347,13 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
             lemma = _lemma(v)
             is_take_place = lemma == "take" and any(_lemma(c) == "place" for c in
                                                      _children(v, "dobj"))  # fmt: skip
+            if lemma == "host" and v is not tok:
+                # "Qatar will host the talks" / "the talks will be hosted by Doha"
+                hosts = _prep_objects(v, "by") if _is_passive(v) else _children(v, "nsubj")
+                for h in hosts:
+                    place = ctx.place_at(h, allow_coref=False)
+                    if place is not None and tok.dep_ in ("dobj", "nsubjpass"):
+                        yield ctx.make_claim(v, ev, "held_in", object=place)
             if v is tok or lemma in held or is_take_place:
                 for o in _prep_objects(v, "in", "at"):
                     place = ctx.place_at(o, allow_coref=False)
@@ -310,6 +361,9 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
                         yield ctx.make_claim(v, ev, "held_in", object=place)
             if v is tok or lemma in sched or lemma in held or is_take_place:
                 yield from _dates(ctx, v, ev)
+            for a in _children(v, "acomp"):  # "the vote is due on 9 November"
+                if _lemma(a) in ("due", "scheduled", "set", "slated", "expected"):
+                    yield from _dates(ctx, a, ev)
     hq = ctx.lex.set("hq_verbs")
     for tok in sent:
         if _lemma(tok) in hq and tok.pos_ == "VERB":
@@ -326,7 +380,8 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
 def _dates(ctx: ArticleContext, v: Token, ev: EntityRef) -> Iterable[Claim]:
     cands: list[Token] = []
     for o in _prep_objects(v, "for", "on", "in"):
-        if o.ent_type_ == "DATE":
+        text = ctx.doc[o.left_edge.i : o.right_edge.i + 1].text
+        if o.ent_type_ == "DATE" or resolve(text, ctx.article.published_at) is not None:
             cands.append(o)
     cands += [c for c in _children(v, "npadvmod") if c.ent_type_ == "DATE"]
     for o in cands:
@@ -399,8 +454,19 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                     if place is not None and side is not None:
                         yield ctx.make_claim(tok, place, "controlled_by", object=side,
                                              state="held", polarity=Polarity.NEGATED)
-            # "remains under Ukrainian control", "lies in the hands of Russian forces"
+            # "Russian forces are in control of X"
             subj = _subject(tok)
+            if subj is not None and _lemma(tok) in ("be", "remain", "stay"):
+                for o in _prep_objects(tok, "in"):
+                    if _lemma(o) != "control":
+                        continue
+                    for p in _prep_objects(o, "of"):
+                        place = ctx.place_at(p)
+                        side = ctx.side_of(subj, tok)
+                        if place is not None and side is not None:
+                            yield ctx.make_claim(tok, place, "controlled_by", object=side,
+                                                 state="held")
+            # "remains under Ukrainian control", "lies in the hands of Russian forces"
             if subj is not None and _lemma(tok) in ("remain", "be", "stay", "lie", "rest",
                                                     "come", "fall", "pass"):  # fmt: skip
                 for o in _prep_objects(tok, "under", "in", "into"):
@@ -454,15 +520,33 @@ def rule_quantity(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     tolls = lex.set("toll_nouns")
     for tok in sent:
         lemma = _lemma(tok)
-        if tok.pos_ == "VERB" and lemma in verbs | {"force": "", "drive": ""}:
+        if tok.pos_ == "VERB" and lemma == "leave":
+            # "the fires have left six people dead"
+            states = [c for c in _children(tok, "oprd", "acomp", "xcomp", "ccomp", "amod")
+                      if _lemma(c) in nouns or c.lower_ in nouns]  # fmt: skip
+            for st in states:
+                measure = nouns.get(st.lower_) or nouns[_lemma(st)]
+                for noun in _children(tok, "dobj") + _children(st, "nsubj"):
+                    q = _quantity_of_noun(ctx, noun)
+                    if q is not None:
+                        yield from _quantity_claim(ctx, tok, measure, q)
+        elif tok.pos_ == "VERB" and lemma in verbs | {"force": "", "drive": ""}:
             measure = verbs.get(lemma, "")
             counted = _children(tok, "dobj") if not _is_passive(tok) else []
             counted += _children(tok, "nsubjpass")
             if lemma in ("die", "perish", "flee"):
                 counted += _children(tok, "nsubj")
+            if lemma in lex.set("life_verbs"):  # "the quake has claimed 120 lives"
+                counted = [c for c in counted if _lemma(c) == "life"]
+                measure = "killed"
             if lemma in ("force", "drive"):
+                home_words = ("home", "house", "village", "town", "area", "region")
                 homes = [o for o in _prep_objects(tok, "from", "out")
-                         if _lemma(o) in ("home", "house", "village", "town")]  # fmt: skip
+                         if _lemma(o) in home_words]  # fmt: skip
+                # "forced 3,000 people to leave their homes"
+                homes += [o for x in _children(tok, "xcomp", "ccomp")
+                          if _lemma(x) in ("leave", "flee", "evacuate", "abandon")
+                          for o in _children(x, "dobj") if _lemma(o) in home_words]
                 if not homes:
                     continue
                 measure = "evacuated"
@@ -566,7 +650,7 @@ def _status_subject(ctx: ArticleContext, tok: Token, state: str,
             named = [c for c in tok.children if c.dep_ in ("compound", "nmod", "poss")
                      and c.pos_ == "PROPN"]  # fmt: skip
             if named:
-                name = np_text(tok)
+                name = " ".join([clean_name(c.text) for c in named] + [tok.text])
                 return EntityRef(id=f"name:{slug(name)}", name=name, type=EntityType.OTHER)
         place = ctx.place_at(tok, allow_coref=False)
         return place
@@ -637,11 +721,13 @@ def _office_in(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str]
     org_ids: set[int] = set()
     for t in words:
         m = ctx.mention_at(t)
-        if m is not None and org is None:
-            ref = ctx.ref_of_mention(m)
-            if ref.type == EntityType.ORG:
-                org = ref
+        if m is not None and org is None and m.label not in ("GPE", "LOC", "NORP", "DATE"):
+            org = ctx.org_of_mention(m)
+            if org is not None:
                 org_ids = {w.i for w in words if ctx.mention_at(w) is m}
+    if org is None and any(t.lower_ in ("company", "firm", "group", "bank", "carrier")
+                           and any(c.dep_ == "case" for c in t.children) for t in words):
+        org = ctx.salient_org()  # "the company's CEO, X"
     if org is None:
         return None
     rest = [t.lower_ for t in words if t.i not in org_ids and t.pos_ not in ("DET", "PUNCT")
@@ -668,13 +754,20 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             continue
         future = any(c.dep_ == "aux" and c.lower_ in ("will", "would", "'ll", "shall")
                      for c in tok.children)  # fmt: skip
-        planned = tok.dep_ in ("xcomp", "acl") and _lemma(tok.head) in markers
-        denied = any(_lemma(a) in lex.set("denial_verbs") for a in ctx.ancestors_in_clause(tok))
+        planned = (tok.dep_ in ("xcomp", "acl") and _lemma(tok.head) in markers) or (
+            tok.dep_ == "pcomp" and _lemma(tok.head.head) in markers  # "no intention of closing"
+        )
+        denied = any(ctx.is_denial(a) for a in ctx.ancestors_in_clause(tok))
         if not (future or planned or denied):
             continue
         agent_tok = _subject(tok)
-        if agent_tok is None and tok.dep_ == "acl":  # "we have no plans to close"
-            agent_tok = _subject(tok.head.head) if tok.head.head != tok.head else None
+        cur = tok
+        for _ in range(4):  # "we have no plans to close", "has no intention of closing"
+            if agent_tok is not None or cur.head.i == cur.i:
+                break
+            cur = cur.head
+            if cur.pos_ in ("VERB", "AUX"):
+                agent_tok = _subject(cur)
         agent = _agent(ctx, agent_tok) if agent_tok is not None else None
         if agent is None:
             continue
@@ -686,6 +779,10 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
 def _agent(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     if tok.pos_ == "PRON" and tok.lower_ in ("it", "we", "they"):
         return ctx.salient_org()
+    m = ctx.mention_at(tok)
+    if m is not None and (m.label == "ORG" or (m.entity is not None
+                                               and m.entity.type == EntityType.ORG)):
+        return ctx.org_of_mention(m)
     ref = ctx.entity_at(tok)
     if ref is not None and ref.type in (EntityType.ORG, EntityType.PERSON, EntityType.PLACE):
         return ref
@@ -726,7 +823,7 @@ RULES: list[Rule] = [
 def extract_claims(
     doc: Doc,
     mentions: list[Mention],
-    article: ArticleInfo,
+    article: ArticleLike,
     lexicon: Lexicon | None = None,
 ) -> list[Claim]:
     """All claims of one parsed article, in text order, without duplicates."""

@@ -123,3 +123,17 @@ def test_claim_ids_are_deterministic(nlp: Any) -> None:
     text = "The death toll from the flood in Derna rose to 3,000 on Wednesday."
     assert [c.id for c in run(nlp, text)] == [c.id for c in run(nlp, text)]
     assert all(c.id.startswith("clm_") for c in run(nlp, text))
+
+
+def test_same_claims_from_a_decoded_parse(nlp: Any) -> None:
+    """The claim worker gets the entity worker's parse through a DocBin."""
+    from shared.nlp.docbin import decode_doc, encode_doc
+    from shared.nlp.pipeline import link_doc
+
+    text = ("Russian troops captured Bakhmut on Tuesday, Moscow said. The death toll from the "
+            "flood in Derna rose to 3,000 on Wednesday.")
+    doc, mentions = link_doc(nlp, text)
+    info = ArticleInfo(id="a1", source="Wire", published_at=datetime(2023, 5, 2, tzinfo=UTC))
+    direct = extract_claims(doc, mentions, info)
+    decoded = extract_claims(decode_doc(encode_doc(doc), nlp.vocab), mentions, info)
+    assert direct and [c.id for c in decoded] == [c.id for c in direct]
