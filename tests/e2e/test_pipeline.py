@@ -16,6 +16,7 @@ from claimwatch.cli import _ingest, sample_feed
 from claimwatch.follow import positions, read_alerts, wait_processed
 from claimwatch.stack import Stack
 from shared.domain.alerts import AlertKind
+from shared.nlp.gazetteer import default_gazetteer
 from shared.settings import Settings
 from shared.streams import Streams
 
@@ -74,6 +75,7 @@ def test_sample_feed_raises_the_seed_location_alert_on_stream_and_webhook(
     settings = Settings(stream_prefix=prefix, redis_url=redis_url)
     streams = Streams(prefix)
     client = redis.Redis.from_url(redis_url)
+    severodonetsk = default_gazetteer().lookup("Severodonetsk")[0].id
     with Stack(redis_url, env=env, log_dir=tmp_path / "logs") as stack:
         stack.wait_ready()
         cursors = positions(client, streams)
@@ -87,11 +89,13 @@ def test_sample_feed_raises_the_seed_location_alert_on_stream_and_webhook(
             if a.kind is AlertKind.LOCATION
             and a.new
             and a.previous
-            and "Severodonetsk" in a.new.subject.name
+            and a.new.subject.id == severodonetsk
         ]
         assert location, [a.reason for a in alerts]
         alert = location[0]
-        assert {alert.new.source, alert.previous.source} >= {"unknown-blog"}  # type: ignore[union-attr]
+        assert alert.previous is not None and alert.new is not None
+        assert {alert.new.source, alert.previous.source} == {"unknown-blog", "Kyiv Post"}
+        assert alert.new.subject.id == alert.previous.subject.id
         assert "Donetsk" in alert.reason and "Luhansk" in alert.reason
 
         # The notifier delivers the same alert, signed per Standard Webhooks.
