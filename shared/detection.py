@@ -12,7 +12,10 @@ from shared.events import ArticleClaims
 from shared.store import ClaimStore
 
 
-def contradiction_alert(new: Claim, old: Claim, now: datetime) -> Alert | None:
+def contradiction_alert(a: Claim, b: Claim, now: datetime) -> Alert | None:
+    """An alert when two claims contradict; `new` is the later report, whichever of the two
+    arrived last (feeds are not always in publication order)."""
+    old, new = sorted((a, b), key=lambda c: (c.published_at, c.id))
     verdict = compare(new, old)
     if verdict.outcome is not Outcome.CONTRADICTION or verdict.kind is None:
         return None
