@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -44,15 +45,19 @@ from rapidfuzz.distance import Levenshtein
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
 
+_unidecode_impl: Callable[..., str] | None
 try:  # unidecode comes with localis; fall back to NFKD stripping without it
-    from unidecode import unidecode as _unidecode
+    from unidecode import unidecode as _unidecode_impl
 except ImportError:  # pragma: no cover
-    def _unidecode(s: str) -> str:
-        return "".join(
-            c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c)
-        )
+    _unidecode_impl = None
 
-SCHEMA_VERSION = 4
+
+def _unidecode(s: str) -> str:
+    if _unidecode_impl is not None:
+        return str(_unidecode_impl(s))
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+SCHEMA_VERSION = 8
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "places"
 
 # Words that turn a name into an administrative area: "Luhansk region", "Bryansk Oblast".
@@ -158,9 +163,15 @@ class _Index:
     # normalised name -> list of (record << 2 | kind), kind 0 = primary name, 1 = alternate
     # name, 2 = base form of an admin area name ("luhansk" for "Luhansk Oblast")
     keys: dict[str, list[int]] = field(default_factory=dict)
+    # admin area names without their suffix ("luhansk" for "Luhansk Oblast") -> records
+    base_keys: dict[str, list[int]] = field(default_factory=dict)
     # first letter -> keys of reasonably populous places, for fuzzy matching
     fuzzy_blocks: dict[str, list[str]] = field(default_factory=dict)
-    curated: list[int] = field(default_factory=list)  # records from the curated files
+    curated: list[int] = field(default_factory=list)  # regions from regions.json
+    # names from aliases.json -> the records they name
+    curated_keys: dict[str, list[int]] = field(default_factory=dict)
+    not_places: set[str] = field(default_factory=set)  # keys never linked ("earth")
+    capitals: list[int] = field(default_factory=list)  # national capitals (news favourites)
 
     def add(self, id_: str, name: str, rank: PlaceRank | None, typ: EntityType, country: str,
             pop: int, ancestors: tuple[str, ...] = (), overlaps: tuple[str, ...] = ()) -> int:
@@ -193,7 +204,10 @@ class Match:
 
     entity: EntityRef
     population: int
-    kind: str  # "name", "alias", "base" (admin name without its suffix), "fuzzy", "abbrev"
+    # "name", "alias" (similar GeoNames alternate name), "other" (GeoNames alternate name unlike
+    # the name: a translation or an old name), "curated" (from aliases.json), "base" (admin
+    # name without its suffix), "base_name", "fuzzy", "abbrev"
+    kind: str
     score: float = 100.0  # string similarity 0-100
 
 
@@ -202,6 +216,8 @@ class Gazetteer:
         self._ix = index
         self._id_to_rec = {id_: i for i, id_ in enumerate(index.ids)}
         self._refs: dict[int, EntityRef] = {}
+        self._match_cache: dict[str, list[Match]] = {}
+        self._fuzzy_cache: dict[tuple[str, int, float], list[Match]] = {}
 
     # --- loading ---------------------------------------------------------------------------
     @classmethod
@@ -222,7 +238,11 @@ class Gazetteer:
             fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.chmod(tmp, 0o644)
             os.replace(tmp, path)
+            for old in cache_dir.glob("gazetteer-*.pkl"):  # indexes of older versions
+                if old != path:
+                    old.unlink(missing_ok=True)
         return cls(index)
 
     # --- access ----------------------------------------------------------------------------
@@ -250,6 +270,7 @@ class Gazetteer:
         return 0 if rec is None else self._ix.pops[rec]
 
     def is_curated(self, entity_id: str) -> bool:
+        """A curated region (regions.json): Crimea, Donbas, the DPR, ..."""
         rec = self._id_to_rec.get(entity_id)
         return rec is not None and rec in self._curated_set
 
@@ -260,6 +281,14 @@ class Gazetteer:
             cs = frozenset(self._ix.curated)
             self._cs = cs
         return cs
+
+    def is_capital(self, entity_id: str) -> bool:
+        rec = self._id_to_rec.get(entity_id)
+        caps = getattr(self, "_caps", None)
+        if caps is None:
+            caps = frozenset(self._ix.capitals)
+            self._caps = caps
+        return rec is not None and rec in caps
 
     def describe(self, entity_id: str) -> str:
         ref = self.get(entity_id)
@@ -276,23 +305,37 @@ class Gazetteer:
 
     def matches(self, name: str) -> list[Match]:
         """Exact and alias matches of a name (admin suffixes understood), best first."""
+        hit = self._match_cache.get(name)
+        if hit is None:
+            if len(self._match_cache) > 100_000:
+                self._match_cache.clear()
+            hit = self._match_cache[name] = self._matches(name)
+        return list(hit)
+
+    def _matches(self, name: str) -> list[Match]:
         key = norm(name)
         out: dict[int, Match] = {}
+        if key in self._ix.not_places:
+            return []
         base, has_suffix = strip_admin_suffix(key)
-        base_only: dict[int, Match] = {}
+        curated = self._ix.curated_keys.get(key, ())
         for code in self._ix.keys.get(key, ()):
             rec, kind = code >> 2, code & 3
-            m = Match(self._ref(rec), self._ix.pops[rec], ("name", "alias", "base", "other")[kind])
-            # "Moscow" is the city; "Moscow Oblast" only answers to "Moscow region"
-            (base_only if kind == 2 and not has_suffix else out)[rec] = m
+            # a name from aliases.json is a vetted alias ("Kiev", "Artemivsk", "Fla.")
+            label = "curated" if rec in curated else ("name", "alias", "base", "other")[kind]
+            out[rec] = Match(self._ref(rec), self._ix.pops[rec], label)
         if has_suffix and base:
+            # "Kyiv region": Kyiv Oblast (whose name carries a suffix) before the
+            # city-region called just "Kyiv"
+            for rec in self._ix.base_keys.get(base, ()):
+                if rec not in out:
+                    out[rec] = Match(self._ref(rec), self._ix.pops[rec], "base")
             for code in self._ix.keys.get(base, ()):
                 rec = code >> 2
                 if rec in out:
                     continue
-                rank = self._ix.ranks[rec]
-                if rank in ("admin1", "admin2", "vague"):
-                    out[rec] = Match(self._ref(rec), self._ix.pops[rec], "base")
+                if self._ix.ranks[rec] in ("admin1", "admin2", "vague"):
+                    out[rec] = Match(self._ref(rec), self._ix.pops[rec], "base_name")
         return sorted(out.values(), key=lambda m: -m.population)
 
     def lookup(self, name: str) -> list[EntityRef]:
@@ -300,8 +343,17 @@ class Gazetteer:
 
     def fuzzy_matches(self, name: str, limit: int = 10, min_score: float = 85.0) -> list[Match]:
         """Misspellings: bounded edit distance, length-aware, populous places only."""
+        ck = (name, limit, min_score)
+        hit = self._fuzzy_cache.get(ck)
+        if hit is None:
+            if len(self._fuzzy_cache) > 20_000:
+                self._fuzzy_cache.clear()
+            hit = self._fuzzy_cache[ck] = self._fuzzy_matches(name, limit, min_score)
+        return list(hit)
+
+    def _fuzzy_matches(self, name: str, limit: int, min_score: float) -> list[Match]:
         key = norm(name)
-        if len(key) < 8:
+        if len(key) < 8 or key in self._ix.not_places:
             return []
         block = self._ix.fuzzy_blocks.get(key[0])
         if not block:
@@ -313,6 +365,12 @@ class Gazetteer:
         for cand, score, _ in hits:
             if cand == key or Levenshtein.distance(key, cand) > max_dist:
                 continue
+            if " " in key or " " in cand:  # "north africa" is not "north america"
+                kw, cw = key.split(), cand.split()
+                if len(kw) != len(cw) or any(
+                        Levenshtein.distance(a, b) > (1 if len(a) >= 6 else 0)
+                        for a, b in zip(kw, cw, strict=True)):
+                    continue
             for code in self._ix.keys.get(cand, ()):
                 rec = code >> 2
                 if self._ix.pops[rec] < FUZZY_MIN_POP and self._ix.ranks[rec] == "city":
@@ -355,7 +413,8 @@ class Gazetteer:
         return ranked[:limit]
 
     def is_known_name(self, name: str) -> bool:
-        return norm(name) in self._ix.keys
+        key = norm(name)
+        return key in self._ix.keys and key not in self._ix.not_places
 
 
 def _similar(alias_key: str, primary_key: str) -> bool:
@@ -422,7 +481,7 @@ def build_index() -> _Index:
     except ImportError:  # pragma: no cover
         pass
 
-    for code, cont in _read_json(gdir / "continents.json").items():
+    for cont in _read_json(gdir / "continents.json").values():
         rec = ix.add(f"geo:{cont['geonameId']}", cont["name"], PlaceRank.CONTINENT,
                      EntityType.PLACE, "", int(cont.get("population") or 0))
         ix.add_key(norm(cont["name"]), rec, 0)
@@ -461,13 +520,15 @@ def build_index() -> _Index:
                      admin_pop.get((cc, code), 0), (ix.ids[country_rec[cc]],))
         admin1_rec[(cc, code)] = rec
         for i, n in enumerate([display, name, *aliases]):
-            if not _is_latin(n):
+            if not _is_latin(n) or (i >= 2 and not _usable_alt(n, name)):
                 continue
-            k = norm(n)
-            ix.add_key(k, rec, 0 if i == 0 else 1)
-            base, had = strip_admin_suffix(k)
+            nk = norm(n)
+            ix.add_key(nk, rec, 0 if i == 0 else 1)
+            base, had = strip_admin_suffix(nk)
             if had and len(base) >= 4:
-                ix.add_key(base, rec, 2)
+                recs = ix.base_keys.setdefault(base, [])
+                if rec not in recs:
+                    recs.append(rec)
 
     # cities
     for c in cities.values():
@@ -488,6 +549,19 @@ def build_index() -> _Index:
                 akey = norm(alt)
                 ix.add_key(akey, rec, 1 if _similar(akey, pkey) else 3)
 
+    # national capitals: "Washington" in the news is the capital, not the state
+    best_capital: dict[str, int] = {}
+    for iso, c in countries.items():
+        cap = norm(c.get("capital") or "")
+        if not cap:
+            continue
+        for kcode in ix.keys.get(cap, ()):
+            rec = kcode >> 2
+            if ix.countries[rec] == iso and ix.ranks[rec] == "city" and (
+                    iso not in best_capital or ix.pops[rec] > ix.pops[best_capital[iso]]):
+                best_capital[iso] = rec
+    ix.capitals = sorted(best_capital.values())
+
     _add_curated(ix)
 
     # fuzzy blocks: names of populous-enough places and all areas
@@ -506,17 +580,23 @@ def _add_curated(ix: _Index) -> None:
     id_to_rec = {id_: i for i, id_ in enumerate(ix.ids)}
     aliases_path = DATA_DIR / "aliases.json"
     if aliases_path.exists():
-        for entry in _read_json(aliases_path).get("aliases", []):
+        alias_data = _read_json(aliases_path)
+        ix.not_places = {norm(n) for n in alias_data.get("not_places", [])}
+        for entry in alias_data.get("aliases", []):
             rec_opt = id_to_rec.get(entry["id"])
             if rec_opt is None:
                 continue
             if entry.get("name"):
                 ix.names[rec_opt] = entry["name"]
                 ix.add_key(norm(entry["name"]), rec_opt, 0)
-            for a in entry.get("aliases", []):
-                ix.add_key(norm(a), rec_opt, 1)
-            if rec_opt not in ix.curated:
-                ix.curated.append(rec_opt)
+            for a in [entry.get("name") or "", *entry.get("aliases", [])]:
+                k = norm(a)
+                if not k:
+                    continue
+                ix.add_key(k, rec_opt, 1)
+                recs = ix.curated_keys.setdefault(k, [])
+                if rec_opt not in recs:
+                    recs.append(rec_opt)
     regions_path = DATA_DIR / "regions.json"
     if not regions_path.exists():
         return

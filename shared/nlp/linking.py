@@ -61,10 +61,15 @@ def slug(text: str) -> str:
 
 
 def is_camel_abbrev(text: str) -> bool:
-    """'SevSk', 'KhKv': a short token with an internal capital after a lower-case letter."""
-    return (" " not in text and 3 <= len(text) <= 6 and text[0].isupper()
-            and bool(_CAMEL_RE.search(text))
-            and not text.startswith(("Mc", "Mac", "De", "La", "Le", "Di", "Van", "O'")))
+    """'SevSk', 'KhKv': a short token of two or more capitalised chunks of 2+ letters
+    ('MiG', 'KobanE' and 'McAllen' are not)."""
+    if " " in text or not 4 <= len(text) <= 6 or not text[0].isupper():
+        return False
+    if not _CAMEL_RE.search(text) or text.startswith(("Mc", "Mac", "De", "La", "Le", "Di",
+                                                      "Van", "O'")):
+        return False
+    chunks = re.findall(r"[A-Z][a-z]*", text)
+    return "".join(chunks) == text and len(chunks) >= 2 and all(len(c) >= 2 for c in chunks)
 
 
 # --- people and organisations ----------------------------------------------------------------
@@ -96,6 +101,16 @@ class AliasTable:
 @lru_cache(maxsize=2)
 def default_aliases(data_dir: str | None = None) -> AliasTable:
     return AliasTable.load(Path(data_dir) if data_dir else ENTITY_DATA_DIR)
+
+
+@lru_cache(maxsize=1)
+def default_demonyms() -> dict[str, str]:
+    """'ukrainian' -> 'UA' (shared/data/places/demonyms.json)."""
+    path = ENTITY_DATA_DIR.parent / "places" / "demonyms.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8")).get("demonyms", {})
+    return {norm(k): v for k, v in data.items()}
 
 
 def strip_titles(text: str) -> str:
@@ -137,11 +152,14 @@ _RANK_BONUS = {
     PlaceRank.COUNTRY: 2.5, PlaceRank.ADMIN1: 1.0, PlaceRank.ADMIN2: 0.6,
     PlaceRank.CITY: 0.0, PlaceRank.VAGUE: 1.0, PlaceRank.CONTINENT: 2.5,
 }
-_KIND_BONUS = {"name": 0.6, "alias": 0.3, "base": 0.0, "other": -1.5}
+_KIND_BONUS = {"name": 0.6, "alias": 0.3, "curated": 1.5, "base": 0.5, "base_name": -0.5,
+               "other": -1.5}
 
 
-def _prior(m: Match, has_suffix: bool, curated: bool) -> float:
+def _prior(m: Match, has_suffix: bool, curated: bool, capital: bool = False) -> float:
     p = 0.8 * math.log10(m.population + 10)
+    if capital:
+        p += 2.0
     if m.entity.rank is not None:
         p += _RANK_BONUS.get(m.entity.rank, 0.0)
         if has_suffix and m.entity.rank in (PlaceRank.ADMIN1, PlaceRank.ADMIN2):
@@ -180,6 +198,7 @@ class EntityLinker:
         # lower-case English words ("justice", "post"): a capitalised one is a place only
         # with good reason
         self.common_words = common_words
+        self.demonyms = default_demonyms()
 
     # --- candidate generation ------------------------------------------------------------
     def place_matches(self, text: str) -> tuple[list[Match], str, bool, bool, str | None]:
@@ -213,7 +232,7 @@ class EntityLinker:
         if len(matches) < 2:
             return matches
         curated = [m for m in matches if self.gaz.is_curated(m.entity.id)
-                   and m.kind in ("name", "alias")]
+                   and m.kind in ("name", "alias", "curated")]
         if curated and not has_suffix:
             ids = {m.entity.id for m in curated}
             # a curated entry wins over gazetteer areas it contains or is the same as
@@ -241,7 +260,10 @@ class EntityLinker:
                 places[e.start] = pm
         self._abbrev_in_article(places)
         self._attach_qualifiers(doc, places)
-        self._score_places(doc, places)
+        demonym_countries = Counter(
+            cc for e in doc.ents if e.label_ == "NORP"
+            for cc in [self.demonyms.get(norm(e.text))] if cc)
+        self._score_places(doc, places, demonym_countries)
         people, orgs = self._people_orgs(ents)
 
         mentions: list[Mention] = []
@@ -262,7 +284,8 @@ class EntityLinker:
 
     def _place_mention(self, e: Span) -> PlaceMention:
         matches, key, has_suffix, abbrev, compass = self.place_matches(e.text)
-        cands = [Scored(m, _prior(m, has_suffix, self.gaz.is_curated(m.entity.id)))
+        cands = [Scored(m, _prior(m, has_suffix, self.gaz.is_curated(m.entity.id),
+                                  self.gaz.is_capital(m.entity.id)))
                  for m in matches]
         cands.sort(key=lambda s: -s.score)
         pm = PlaceMention(e, key, has_suffix, abbrev, cands, compass)
@@ -322,7 +345,8 @@ class EntityLinker:
     def _container_like(pm: PlaceMention) -> bool:
         return bool(pm.cands) and any(_is_container(c.ref) for c in pm.cands[:3])
 
-    def _score_places(self, doc: Doc, places: dict[int, PlaceMention]) -> None:
+    def _score_places(self, doc: Doc, places: dict[int, PlaceMention],
+                      demonym_countries: Counter[str] | None = None) -> None:
         # confident first-pass links: single candidate, or a clear margin
         confident: list[EntityRef] = []
         for pm in places.values():
@@ -331,14 +355,22 @@ class EntityLinker:
             top = pm.cands[0]
             if len(pm.cands) == 1 or top.score - pm.cands[1].score >= 1.0:
                 confident.append(top.ref)
-        n = max(len(confident), 1)
+        # "Ukrainian forces", "the Swiss foreign ministry": one place mention per country
         countries = Counter(r.country for r in confident if r.country)
+        extra = 0
+        for cc in demonym_countries or ():
+            countries[cc] += 1  # one per country, however often it is repeated
+            extra += 1
+        n = max(len(confident) + extra, 1)
         admin1s = Counter(a for r in confident for a in r.ancestors[:-1])
         admin1s.update(r.id for r in confident if r.rank == PlaceRank.ADMIN1)
         ids_in_article = Counter(r.id for r in confident)
+        has_sents = bool(places) and next(iter(places.values())).span.doc.has_annotation(
+            "SENT_START")
+        sent_of = {id(pm): (pm.span.sent.start if has_sents else 0) for pm in places.values()}
         for pm in places.values():
             sent_refs = [o.cands[0].ref for o in places.values()
-                         if o is not pm and o.cands and o.span.sent == pm.span.sent
+                         if o is not pm and o.cands and sent_of[id(o)] == sent_of[id(pm)]
                          and not o.abbrev]
             for c in pm.cands:
                 ctx = 0.0
@@ -361,9 +393,10 @@ class EntityLinker:
                 area = [a for a in ref.ancestors[:-1]]
                 if any(admin1s[a] for a in area):
                     ctx += 0.8
-                if ids_in_article[ref.id] - (1 if pm.first and pm.first.ref.id == ref.id
-                                             and not pm.abbrev else 0) > 0:
-                    ctx += 1.0
+                others = ids_in_article[ref.id] - (
+                    1 if pm.first and pm.first.ref.id == ref.id and not pm.abbrev else 0)
+                if others > 0:  # named elsewhere in the article, the more often the likelier
+                    ctx += 0.6 + 0.3 * min(others, 4)
                 c.context = ctx
             pm.cands.sort(key=lambda s: -s.score)
         # a qualified mention ("Paris, Texas") decides the same name elsewhere in the article
@@ -399,24 +432,40 @@ class EntityLinker:
         second = cands[1] if len(cands) > 1 else None
         if pm.abbrev:
             close = [c for c in cands if top.score - c.score < 2.5]
-            if len(close) >= 2:
+            # ambiguous between places this article is about; a short form unrelated to the
+            # article's places is left unlinked
+            if len(close) >= 2 and any(c.context > 0 for c in close):
                 m.ambiguous = True
+                return m
+            if not any(c.context > 0 for c in cands):
+                m.entity = EntityRef(id=f"name:{slug(pm.key or e.text)}", name=e.text,
+                                     type=EntityType.PLACE)
                 return m
         elif (second is not None and top.score - second.score < 0.25
               and top.context < 0.5 and second.context < 0.5
               and top.match.kind == "name" and second.match.kind == "name"
               and top.ref.rank == PlaceRank.CITY and second.ref.rank == PlaceRank.CITY
               and min(top.match.population, second.match.population) >= 100_000
-              and top.ref.country != second.ref.country):
+              and top.ref.country != second.ref.country
+              and top.match.population < 1.5 * second.match.population):
             # a big-city name shared across countries, and nothing in the article to choose
             m.ambiguous = True
             return m
-        common = (len(e) == 1 and e.text.lower() in self.common_words
-                  and top.ref.rank == PlaceRank.CITY and top.match.population < 100_000)
+        single = len(pm.key.split()) == 1
+        common = (single and pm.key in self.common_words and top.context < 2.0
+                  and top.ref.rank == PlaceRank.CITY
+                  and (top.match.population < 100_000
+                       or top.match.kind in ("fuzzy", "other")))
         weak = (top.ref.rank == PlaceRank.CITY and top.match.population < 1000
-                and top.context < 0.8 and not self.gaz.is_curated(top.ref.id))
-        weak = weak or (common and top.context < 0.8) or (
-            top.match.kind == "other" and top.context < 0.8)
+                and top.context < 0.8 and not self.gaz.is_curated(top.ref.id)
+                and top.match.kind != "curated")
+        # a translation-like GeoNames alias ("Google" for Topeka) needs support, unless
+        # it names a major city ("Saigon")
+        # "IPO" is not Ipoh: a short all-caps form needs a curated alias or the exact name
+        acronym = (e.text.isupper() and len(pm.key) <= 4 and top.ref.name.upper() != e.text
+                   and not self.gaz.is_curated(top.ref.id) and top.match.kind != "curated")
+        weak = weak or common or acronym or (top.match.kind == "other" and top.context < 0.8
+                                  and top.match.population < 500_000)
         if weak or (top.match.kind == "fuzzy" and top.context < 0.8
                     and top.match.population < 20_000):
             m.entity = EntityRef(id=f"name:{slug(pm.key or e.text)}", name=e.text,

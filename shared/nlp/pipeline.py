@@ -21,6 +21,7 @@ in the gazetteer's index, so every GeoNames name is a potential pattern):
 
 from __future__ import annotations
 
+import itertools
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -48,7 +49,13 @@ MENTIONS_ATTR = "claimwatch_mentions"
 if not Doc.has_extension(MENTIONS_ATTR):
     Doc.set_extension(MENTIONS_ATTR, default=None)
 
-_RELABEL_FROM = frozenset({"PERSON", "ORG", "NORP"})
+_RELABEL_FROM = frozenset({"PERSON", "ORG", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"})
+# verbs whose object is usually a place: "troops shelled Kherson", "captured Soledar"
+_PLACE_VERBS = frozenset({
+    "shell", "capture", "seize", "retake", "recapture", "liberate", "evacuate", "bomb",
+    "visit", "enter", "encircle", "besiege", "occupy", "storm", "annex", "flee", "reach",
+    "leave", "surround", "take", "hold", "defend", "abandon", "lose", "strike", "hit",
+})
 _COMPASS_ADJ = frozenset(w for w in COMPASS if w.endswith("ern") or w == "central")
 _STRONG_POP = 100_000
 _ADD_POP = 50_000
@@ -81,7 +88,9 @@ class PlaceRuler:
                 continue
             for m in self.gaz.matches(e.text)[:3]:
                 if m.entity.country and (m.entity.rank in (PlaceRank.COUNTRY, PlaceRank.ADMIN1)
-                                         or m.population >= _STRONG_POP):
+                                         or m.population >= _STRONG_POP
+                                         or self.gaz.is_curated(m.entity.id)
+                                         or m.kind == "curated"):
                     out.add(m.entity.country)
         return out
 
@@ -94,6 +103,8 @@ class PlaceRuler:
             return False
         w = doc[i].lower_
         if w in LOCATIVE_PREPS:
+            return True
+        if doc[i].pos_ == "VERB" and doc[i].lemma_.lower() in _PLACE_VERBS:
             return True
         # "the city of X", "the mountain province of X"
         return w == "of" and i >= 1 and doc[i - 1].lower_ in PLACE_NOUNS
@@ -114,8 +125,8 @@ class PlaceRuler:
         if e.label_ == "NORP":  # demonyms stay; only a big city tagged NORP is a place
             return any(m.kind in ("name", "alias") and m.population >= _STRONG_POP
                        and m.entity.rank == PlaceRank.CITY for m in matches)
-        if abbrev:
-            return any(m.kind == "abbrev" for m in matches) and len(matches) >= 1
+        if abbrev:  # "SevSk" tagged PERSON; an odd-case ORG/PRODUCT is usually a brand
+            return e.label_ == "PERSON" and any(m.kind == "abbrev" for m in matches)
         if not matches:
             # an unknown name used as a place: "in Valdera", "the province of Valdera"
             return (e.label_ == "PERSON" and len(e) == 1 and
@@ -125,15 +136,16 @@ class PlaceRuler:
             return False
         common = len(e) == 1 and e.text.lower() in self.common_words
         top = max(matches, key=lambda m: (m.kind != "fuzzy", m.population))
-        curated = any(self.gaz.is_curated(m.entity.id) for m in matches
-                      if m.kind in ("name", "alias"))
+        curated = any((self.gaz.is_curated(m.entity.id) and m.kind in ("name", "alias"))
+                      or m.kind == "curated" for m in matches)
         if curated or has_suffix:
             return True
         if top.entity.rank in (PlaceRank.COUNTRY, PlaceRank.ADMIN1) and top.kind != "fuzzy":
             return e.label_ != "NORP"
         if top.kind == "fuzzy":
-            return top.score >= 90 and top.population >= 10_000 and (
-                same_text_place or locative or top.entity.country in countries)
+            return top.score >= 90 and (top.population >= _STRONG_POP or (
+                top.population >= 10_000
+                and (same_text_place or locative or top.entity.country in countries)))
         if top.population >= _STRONG_POP and not common:
             return True
         if common:
@@ -143,7 +155,7 @@ class PlaceRuler:
 
     # --- the component ---------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        ents = list(doc.ents)
+        ents = self._split_coordination(doc, self._split_parentheses(doc, list(doc.ents)))
         place_texts = {norm(e.text) for e in ents if e.label_ in PLACE_LABELS}
         countries = self._strong_countries(ents)
         person_tokens: set[str] = set()
@@ -152,16 +164,23 @@ class PlaceRuler:
             toks = norm(e.text).split()
             if e.label_ == "PERSON" and len(toks) >= 2:
                 person_tokens.update((toks[0], toks[-1]))
-            if e.label_ == "ORG" and len(toks) >= 2:
-                org_heads.add(toks[0])
-                org_heads.add(" ".join(toks[:-1]))
+            if e.label_ == "ORG" and len(toks) >= 2 and not self.gaz.is_known_name(e.text):
+                org_heads.add(toks[0])  # "Harrow" of "Harrow Motors"
 
+        labels: list[str] = []
+        for _ in range(2):  # places found in the first pass support the second
+            labels = [self._classify(doc, e, place_texts, countries, person_tokens, org_heads)
+                      if e.label_ in _RELABEL_FROM or e.label_ in PLACE_LABELS else e.label_
+                      for e in ents]
+            found = [e for e, lab in zip(ents, labels, strict=True) if lab in PLACE_LABELS]
+            more = self._strong_countries(
+                [Span(doc, e.start, e.end, label="GPE") for e in found]) - countries
+            place_texts |= {norm(e.text) for e in found}
+            if not more:
+                break
+            countries |= more
         out: list[Span] = []
-        for e in ents:
-            label = e.label_
-            if label in _RELABEL_FROM or label in PLACE_LABELS:
-                label = self._classify(doc, e, place_texts, countries, person_tokens,
-                                       org_heads)
+        for e, label in zip(ents, labels, strict=True):
             if label in PLACE_LABELS:
                 out.extend(self._shape_place(doc, e, label))
             else:
@@ -170,6 +189,42 @@ class PlaceRuler:
         out.extend(self._scan(doc, taken, countries))
         doc.ents = filter_spans(out)
         return doc
+
+    def _split_coordination(self, doc: Doc, ents: list[Span]) -> list[Span]:
+        """"Avdiivka and Marinka" tagged as one span -> two places."""
+        out: list[Span] = []
+        for e in ents:
+            conj = [t.i for t in e if t.lower_ in ("and", "or", "&") or t.text == ","]
+            if not conj or e.label_ not in _RELABEL_FROM | PLACE_LABELS:
+                out.append(e)
+                continue
+            bounds = [e.start, *conj, e.end]
+            parts = [doc[a + (0 if a == e.start else 1):b]
+                     for a, b in itertools.pairwise(bounds)]
+            parts = [p for p in parts if len(p) > 0]
+            if len(parts) >= 2 and all(self.gaz.matches(p.text) for p in parts):
+                out.extend(Span(doc, p.start, p.end, label=e.label_) for p in parts)
+            else:
+                out.append(e)
+        return out
+
+    @staticmethod
+    def _split_parentheses(doc: Doc, ents: list[Span]) -> list[Span]:
+        """"The Donetsk People's Republic (DPR" -> the name and the short form."""
+        out: list[Span] = []
+        for e in ents:
+            opens = [t.i for t in e if t.text == "("]
+            if not opens or e.label_ not in LINK_LABELS | {"NORP"}:
+                out.append(e)
+                continue
+            o = opens[0]
+            close = next((t.i for t in doc[o:min(len(doc), e.end + 2)] if t.text == ")"), None)
+            if o > e.start:
+                out.append(Span(doc, e.start, o, label=e.label_))
+            inner_end = min(close, e.end) if close is not None else e.end
+            if inner_end > o + 1:
+                out.append(Span(doc, o + 1, inner_end, label=e.label_))
+        return out
 
     def _classify(self, doc: Doc, e: Span, place_texts: set[str], countries: set[str],
                   person_tokens: set[str], org_heads: set[str]) -> str:
@@ -183,7 +238,7 @@ class PlaceRuler:
             return "ORG" if label == "ORG" else label
         if len(key.split()) == 1 and key in person_tokens and label in ("PERSON", "ORG"):
             return "PERSON"
-        if label in ("PERSON", "ORG") and key in org_heads:
+        if label in ("PERSON", "ORG") and " " not in key and key in org_heads:
             return "ORG"
         if label in PLACE_LABELS:
             return label
@@ -203,6 +258,10 @@ class PlaceRuler:
         # leading "the" is not part of the name
         if doc[start].lower_ == "the" and end - start > 1:
             start += 1
+        # "Emilia" + "-Romagna", "Ivano" + "-Frankivsk"
+        if (end + 1 < len(doc) and doc[end].text == "-" and doc[end + 1].is_title
+                and self.gaz.matches(doc[start:end + 2].text)):
+            end += 2
         # "Luhansk region", "Bryansk Oblast"
         if end < len(doc) and admin_suffix_word(doc[end].text) and \
                 not admin_suffix_word(doc[end - 1].text):
@@ -224,26 +283,38 @@ class PlaceRuler:
         n = len(doc)
         while i < n:
             t = doc[i]
-            if i in taken or t.tag_ not in ("NNP", "NNPS") or not (t.is_title or t.is_upper):
+            if i in taken or not (t.is_title or t.is_upper) or not t.is_alpha:
                 i += 1
                 continue
+            proper = t.tag_ in ("NNP", "NNPS")
             hit = None
+            hit_label = "GPE"
             for j in range(min(n, i + 4), i, -1):
                 if any(k in taken for k in range(i, j)):
                     continue
                 span = doc[i:j]
-                if not (doc[j - 1].tag_ in ("NNP", "NNPS") or admin_suffix_word(doc[j - 1].text)):
+                last = doc[j - 1]
+                if not (last.tag_ in ("NNP", "NNPS") or admin_suffix_word(last.text)
+                        or (j - i == 1 and t.is_title)):
                     continue
                 key = norm(span.text)
-                if key in self.aliases.people or key in self.aliases.orgs:
+                # names from the people/organisation alias files are patterns too
+                if key in self.aliases.people and (proper or t.is_title):
+                    hit, hit_label = span, "PERSON"
+                    break
+                if key in self.aliases.orgs and len(key) >= 3 and (proper or t.is_upper):
+                    hit, hit_label = span, "ORG"
                     break
                 ms = [m for m in self.gaz.matches(span.text)
-                      if m.kind in ("name", "alias", "base")]
+                      if m.kind in ("name", "alias", "curated", "base", "base_name")]
                 if not ms:
                     continue
                 top = ms[0]
-                curated = any(self.gaz.is_curated(m.entity.id) for m in ms)
+                curated = any(self.gaz.is_curated(m.entity.id) or m.kind == "curated"
+                              for m in ms)
                 common = j - i == 1 and doc[i].lower_ in self.common_words
+                if not proper and (common or not (curated or top.population >= _ADD_POP)):
+                    continue
                 ok = (curated or top.entity.rank in (PlaceRank.COUNTRY, PlaceRank.ADMIN1,
                                                      PlaceRank.CONTINENT)
                       or top.population >= (1_000_000 if common else _ADD_POP)
@@ -254,7 +325,10 @@ class PlaceRuler:
                     hit = span
                     break
             if hit is not None:
-                found.extend(self._shape_place(doc, hit, "GPE"))
+                if hit_label == "GPE":
+                    found.extend(self._shape_place(doc, hit, "GPE"))
+                else:
+                    found.append(Span(doc, hit.start, hit.end, label=hit_label))
                 i = hit.end
             else:
                 i += 1
@@ -280,15 +354,19 @@ class LinkerComponent:
 
 
 def common_words(nlp: Language) -> frozenset[str]:
-    """English words from the model's lemmatizer tables ("justice", "post", "gold")."""
+    """English words from the model's lemmatizer tables ("post", "gold", "free")."""
     if "lemmatizer" not in nlp.pipe_names:
         return frozenset()
     lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
     if lookups is None or not lookups.has_table("lemma_index"):
         return frozenset()
+    table = lookups.get_table("lemma_index")
     words: set[str] = set()
-    for vals in lookups.get_table("lemma_index").values():
-        words.update(vals)
+    # verbs, adjectives and adverbs only: the noun list holds place names too ("kiev")
+    for pos in ("verb", "adj", "adv"):
+        key = nlp.vocab.strings.add(pos)
+        if key in table:
+            words.update(table[key])
     return frozenset(words)
 
 
