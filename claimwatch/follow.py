@@ -116,7 +116,7 @@ def render(alert: Alert, console: Console) -> None:
             f"[yellow]? AMBIGUOUS[/yellow] [bold]“{escape(m.text)}”[/bold] "
             f"in {escape(m.source)} · {m.published_at:%Y-%m-%d %H:%M} · {m.article_id}"
         )
-        for rank, cand in enumerate(m.candidates[:5], 1):
+        for rank, cand in enumerate(m.candidates, 1):
             console.print(
                 f"      {rank}. {escape(cand.entity.name)} — {escape(cand.description)} "
                 f"({cand.score:.2f})"

@@ -218,8 +218,9 @@ class EntityLinker:
         abbrev = is_camel_abbrev(text) and not any(m.entity.name == text for m in matches)
         if abbrev:
             seen = {m.entity.id for m in matches}
-            # an exact hit on a differently-cased name is only one possible expansion
-            matches = [Match(m.entity, m.population, "abbrev", 90.0) for m in matches]
+            # an exact hit on a differently-cased name ("SevSk" = "Sevsk") is only one
+            # possible expansion, but the best-spelled one: it keeps a full score
+            matches = [Match(m.entity, m.population, "abbrev", 100.0) for m in matches]
             for m in self.gaz.abbreviation_matches(text):
                 if m.entity.id not in seen and m.score >= 50:
                     matches.append(m)
