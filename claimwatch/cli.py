@@ -210,6 +210,23 @@ def health(
     console.print(f"healthy: {alive.decode()}")
 
 
+@app.command("el-eval")
+def el_eval(
+    path: Annotated[Path | None, typer.Argument(help="Labelled set (default: shipped)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON summary line")] = False,
+) -> None:
+    """Entity-linking accuracy on a labelled set (tests/data/entity_linking.jsonl)."""
+    import json
+
+    from shared.nlp.el_eval import DEFAULT_SET, evaluate, format_report
+
+    result = evaluate(path or DEFAULT_SET)
+    console.print(format_report(result))
+    if as_json:
+        keys = ("items", "correct", "accuracy")
+        print(json.dumps({k: result[k] for k in keys if k in result}))
+
+
 @app.command("eval")
 def eval_(
     scenarios: Annotated[Path, typer.Argument(help="Scenario file (JSON lines, see README)")],
@@ -234,6 +251,12 @@ def eval_(
 
 
 # Command groups that live in their own modules register here.
+__import__("claimwatch.bench").bench.register(app)
+from claimwatch.delivery_cli import chaos, deadletters_app, subscriptions_app  # noqa: E402
+
+app.add_typer(subscriptions_app, name="subscriptions")
+app.add_typer(deadletters_app, name="deadletters")
+app.command()(chaos)
 
 
 def main() -> None:  # pragma: no cover - console script

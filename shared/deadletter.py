@@ -181,6 +181,10 @@ class DeadLetterMiddleware(BaseMiddleware):
                 stream=Streams(self.settings.stream_prefix).deadletter,
                 maxlen=self.settings.stream_maxlen,
             )
+            if client is not None and group:
+                # Ack here too: when parsing failed before the handler ran, FastStream's
+                # acknowledgement middleware has no message to ack.
+                await client.xack(stream, group, message_id)
         except Exception as publish_error:  # Redis down: keep the message pending
             log.error(
                 "could not dead-letter a message; it stays pending",

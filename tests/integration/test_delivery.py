@@ -162,8 +162,10 @@ async def test_client_errors_gone_and_hanging_targets(
     settings = settings_for(redis_url, prefix, webhook_timeout_s=0.3, webhook_max_attempts=3)
     streams = Streams(prefix)
     async with Notifier(settings) as n:
-        subs = {name: await n.add(name, r.url) for name, r in
-                [("bad", bad), ("gone", gone), ("hang", hang), ("fine", fine)]}
+        subs = {
+            name: await n.add(name, r.url)
+            for name, r in [("bad", bad), ("gone", gone), ("hang", hang), ("fine", fine)]
+        }
         await n.manager.start()
         started = time.monotonic()
         for i in range(5):
@@ -192,8 +194,14 @@ async def test_client_errors_gone_and_hanging_targets(
 async def test_private_targets_are_refused_at_subscription_and_delivery_time(
     redis_url: str, prefix: str, client: redis.Redis
 ) -> None:
-    for url in ("http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://169.254.169.254/x",
-                "http://[::1]/x", "http://localhost/x", "ftp://example.org/x"):
+    for url in (
+        "http://127.0.0.1:9/x",
+        "http://10.1.2.3/x",
+        "http://169.254.169.254/x",
+        "http://[::1]/x",
+        "http://localhost/x",
+        "ftp://example.org/x",
+    ):
         with pytest.raises(ForbiddenTarget):
             check_target(url, allow_private=False)
     check_target("http://127.0.0.1:9/x", allow_private=True)

@@ -1,0 +1,113 @@
+"""The ingestor's HTTP endpoint: `POST /articles` with one JSON article, a JSON array of
+articles, or JSON lines; answers, per input, the article id or the specific reason it was
+rejected (rejections also go to the dead-letter stream, as in file mode).
+
+Run: `python -m services.ingestor serve [--host 127.0.0.1] [--port 8088]` (uvicorn).
+Status: 200 when everything was accepted, 207 when some inputs were rejected, 422 when all
+were, 413 when the body is over the limit. `GET /health` answers 200 while Redis answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from faststream.asgi import AsgiFastStream, AsgiResponse, Request, get, post
+from faststream.redis import RedisBroker
+
+from services.ingestor.handlers import publish_articles
+from shared.logs import configure_logging
+from shared.settings import Settings, get_settings
+
+# Bodies larger than this are refused with 413 before they are read completely.
+MAX_BODY_FACTOR = 50  # times max_input_bytes: a batch of that many maximal articles
+
+
+def _json(data: Any, status: int) -> AsgiResponse:
+    return AsgiResponse(
+        json.dumps(data).encode(), status_code=status, headers={"content-type": "application/json"}
+    )
+
+
+def split_body(body: bytes) -> list[bytes]:
+    """One JSON object, a JSON array of objects, or JSON lines -> one raw input per article."""
+    stripped = body.strip()
+    if stripped.startswith(b"["):
+        try:
+            items = json.loads(stripped)
+        except (ValueError, UnicodeDecodeError):
+            return [stripped]  # rejected as invalid JSON, with the parser's message
+        if isinstance(items, list):
+            return [json.dumps(item).encode() for item in items]
+    lines = [line for line in stripped.splitlines() if line.strip()]
+    if len(lines) > 1:
+        try:
+            json.loads(stripped)
+        except (ValueError, UnicodeDecodeError):
+            return lines  # JSON lines
+    return [stripped]
+
+
+def create_app(settings: Settings | None = None) -> AsgiFastStream:
+    settings = settings or get_settings()
+    configure_logging(settings, "ingestor")
+    broker = RedisBroker(settings.effective_redis_url)
+    limit = settings.max_input_bytes * MAX_BODY_FACTOR
+
+    async def _read(request: Any) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @post
+    async def articles(request: Request) -> AsgiResponse:
+        body = await _read(request)
+        if body is None:
+            return _json({"error": "too_large", "detail": f"the body is over {limit:,} bytes"}, 413)
+        inputs = split_body(body)
+
+        async def lines() -> AsyncIterator[bytes]:
+            for item in inputs:
+                yield item
+
+        report = await publish_articles(broker, lines(), settings)
+        results = report.results or [
+            {"line": 1, "reason": "empty_text", "error": "the body is empty"}
+        ]
+        accepted = sum(1 for r in results if "id" in r)
+        status = 200 if accepted == len(results) else (207 if accepted else 422)
+        return _json(
+            {"accepted": accepted, "rejected": len(results) - accepted, "results": results},
+            status,
+        )
+
+    @get
+    async def health(request: Request) -> AsgiResponse:
+        try:
+            await broker.ping(timeout=2.0)
+        except Exception as exc:
+            return _json({"status": "unavailable", "error": type(exc).__name__}, 503)
+        return _json({"status": "ok"}, 200)
+
+    return AsgiFastStream(
+        broker, asgi_routes=[("/articles", articles), ("/health", health)], asyncapi_path=None
+    )
+
+
+def serve(host: str | None = None, port: int | None = None) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    _ = settings.effective_redis_url  # fail early with a clear message
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.ingest_host,
+        port=port or settings.ingest_port,
+        log_level="warning",
+    )
