@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable
+from importlib import metadata
 
 import redis
 import redis.asyncio as aioredis
 import structlog
 from faststream import FastStream
 from faststream.redis import RedisBroker, RedisRouter, StreamSub
+from faststream.specification import AsyncAPI
 
 from shared.deadletter import dead_letter_middleware
 from shared.logs import configure_logging
@@ -113,8 +115,20 @@ def build_app(
         on_startup=[_groups],
         after_startup=[heartbeat.start],
         on_shutdown=[heartbeat.stop],
+        specification=AsyncAPI(
+            title=f"claimwatch {service}",
+            version=_version(),
+            description=f"The {service} of claimwatch: what it reads and publishes.",
+        ),
     )
     return app, broker
+
+
+def _version() -> str:
+    try:
+        return metadata.version("claimwatch")
+    except metadata.PackageNotFoundError:  # running from a source tree without install
+        return "0.0.0"
 
 
 def heartbeat_key(streams: Streams, service: str, consumer: str) -> str:
