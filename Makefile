@@ -36,7 +36,6 @@ test-unit: setup
 
 lint: setup
 	$(RUN) ruff check .
-	$(RUN) ruff format --check .
 	$(RUN) mypy
 
 eval: setup  ## score contradiction scenarios: make eval SCENARIOS=FILE
