@@ -39,6 +39,21 @@ def _decode(raw: bytes) -> Claim:
     return Claim.model_validate_json(zlib.decompress(raw))
 
 
+# The claims of one index range, without the claim being compared (ARGV[5]). Claim keys are
+# ARGV[4] .. id, so this runs on a single Redis (as the MGET it replaces did).
+_COMPARABLE = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, ARGV[3])
+local out = {}
+for _, id in ipairs(ids) do
+  if id ~= ARGV[5] then
+    local raw = redis.call('GET', ARGV[4] .. id)
+    if raw then out[#out + 1] = raw end
+  end
+end
+return out
+"""
+
+
 class RedisClaimStore:
     def __init__(
         self,
@@ -51,6 +66,7 @@ class RedisClaimStore:
         self._streams = streams
         self._lookback = lookback
         self._limit = limit
+        self._comparable = redis.register_script(_COMPARABLE)
 
     def _claim_key(self, store: str, claim_id: str) -> str:
         return self._streams.key("claim", store, claim_id)
@@ -68,17 +84,16 @@ class RedisClaimStore:
         return sum(1 for created in results[0::2] if created)
 
     async def comparable(self, claim: Claim) -> list[Claim]:
-        """Stored claims on the same subject and relation within the lookback window."""
+        """Stored claims on the same subject and relation within the lookback window.
+
+        One round trip: a script reads the index range and the claims it names."""
         t = claim.time.timestamp()
         window = self._lookback.total_seconds()
-        raw_ids: list[bytes] = await self._redis.zrangebyscore(
-            self._index_key(claim), t - window, t + window, start=0, num=self._limit
+        raws: list[bytes] = await self._comparable(
+            keys=[self._index_key(claim)],
+            args=[t - window, t + window, self._limit, self._claim_key(claim.store, ""), claim.id],
         )
-        ids = [i.decode() for i in raw_ids if i.decode() != claim.id]
-        if not ids:
-            return []
-        raws: list[bytes | None] = await self._redis.mget([self._claim_key(claim.store, i) for i in ids])
-        return [_decode(raw) for raw in raws if raw is not None]
+        return [_decode(raw) for raw in raws]
 
     async def drop(self, store: str) -> int:
         """Delete every claim and index of one store (used by `claimwatch eval`)."""

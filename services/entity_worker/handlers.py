@@ -1,34 +1,181 @@
-"""Entity worker: parse each article once with spaCy and link its entities."""
+"""Entity worker: parse each article once with spaCy and link its entities.
+
+Articles are read in batches (`StreamSub(batch=True, max_records=N)`) and parsed together
+with `nlp.pipe`. At-least-once holds per article:
+
+* every output of a batch is published before the batch is acknowledged (FastStream acks
+  the whole batch when the handler returns);
+* an entry that is not a valid `Article` is dead-lettered at once (as the dead-letter
+  middleware would do for a single message) and acked with the batch, so one bad line never
+  holds up the others;
+* if parsing fails, the batch is split and each article parsed alone; the ones that succeed
+  are published and acked, the failing ones are left pending and the handler raises. The
+  claimer (`on_reclaimed`, one article at a time through the dead-letter middleware) retries
+  them after `claim_idle_ms` and dead-letters them after `max_deliveries` attempts.
+
+Parsing runs in a worker thread so that the event loop (heartbeat, reads) stays responsive
+during a batch; one batch is parsed at a time, so the pipeline object is never shared.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import structlog
 from faststream import AckPolicy
-from faststream.redis import RedisRouter
-from shared.nlp.pipeline import build_nlp, link_doc
+from faststream.redis import RedisRouter, StreamSub
+from faststream.redis.annotations import Redis, RedisBatchStreamMessage, RedisBroker
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from spacy.language import Language
 
 from services.entity_worker.models import Article, ArticleEntities
+from shared.deadletter import classify, payload_text
+from shared.events import DeadLetter
 from shared.nlp.docbin import encode_doc
-from shared.runtime import consume, produce
+from shared.nlp.pipeline import build_nlp, doc_mentions
+from shared.runtime import claim, produce
 from shared.settings import get_settings
 from shared.streams import ENTITY_GROUP, Streams
 
+SERVICE = "entity-worker"
+
+
+class EntityWorkerSettings(BaseSettings):
+    """`CLAIMWATCH_ENTITY_BATCH_SIZE`: articles read and parsed together (nlp.pipe)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLAIMWATCH_ENTITY_", env_file=".env", extra="ignore"
+    )
+
+    batch_size: int = Field(default=16, ge=1, le=512)
+
+
 settings = get_settings()
+worker_settings = EntityWorkerSettings()
 streams = Streams(settings.stream_prefix)
 router = RedisRouter()
+log = structlog.get_logger(SERVICE)
+
+entities = router.publisher(
+    stream=produce(streams.entities, settings), schema=ArticleEntities, title="entities"
+)
+
+
+def nlp() -> Language:
+    return build_nlp(settings.spacy_model, settings.cache_dir)
+
+
+WARM_UP_TEXT = (
+    "Officials in Kharkiv, a city in Kharkiv Oblast, said on Monday that at least 12 people "
+    "were killed. The summit will be held in Geneva on 4 March, John Smith told Reuters."
+)
 
 
 def load_model() -> None:
-    """Load the pipeline before the first message, so that start-up cost shows at start-up."""
-    build_nlp(settings.spacy_model, settings.cache_dir)
+    """Load the pipeline and run it once before the first message, so that start-up cost
+    (model, gazetteer, lazily built tables) shows at start-up, not in the first batch."""
+    nlp()(WARM_UP_TEXT)
+
+
+def parse_articles(articles: list[Article]) -> list[ArticleEntities]:
+    """One `nlp.pipe` over the batch; outputs in input order."""
+    if not articles:
+        return []
+    texts = [a.text for a in articles]
+    docs = nlp().pipe(texts, batch_size=len(texts))
+    return [
+        ArticleEntities(article=a.meta(), mentions=doc_mentions(doc), doc=encode_doc(doc))
+        for a, doc in zip(articles, docs, strict=True)
+    ]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def _dead_letter(
+    broker: RedisBroker, message_id: str, fields: dict[Any, Any], body: Any, exc: Exception
+) -> None:
+    """What the dead-letter middleware does for a single message that can never succeed."""
+    reason, error = classify(exc) or ("invalid_schema", str(exc)[:2_000])
+    if reason in {"invalid_schema", "missing_fields"} and not isinstance(body, dict | list):
+        reason, error = "invalid_json", f"message is not JSON ({error})"
+    letter = DeadLetter(
+        service=SERVICE,
+        stream=streams.articles,
+        message_id=message_id,
+        error=error,
+        reason=reason,
+        payload=payload_text(fields),
+    )
+    await broker.publish(letter, stream=streams.deadletter, maxlen=settings.stream_maxlen)
+    log.warning("message dead-lettered", message_id=message_id, reason=reason, error=error[:300])
 
 
 @router.subscriber(
-    stream=consume(streams.articles, ENTITY_GROUP, settings),
+    stream=StreamSub(
+        streams.articles,
+        group=ENTITY_GROUP,
+        consumer=settings.consumer_name,
+        batch=True,
+        max_records=worker_settings.batch_size,
+        polling_interval=100,
+    ),
     ack_policy=AckPolicy.NACK_ON_ERROR,
-    title="entity-worker",
+    title=SERVICE,
 )
-@router.publisher(stream=produce(streams.entities, settings), schema=ArticleEntities)
-async def on_article(article: Article) -> ArticleEntities:
-    nlp = build_nlp(settings.spacy_model, settings.cache_dir)
-    doc, mentions = link_doc(nlp, article.text)
-    return ArticleEntities(article=article.meta(), mentions=mentions, doc=encode_doc(doc))
+async def on_articles(
+    bodies: list[Any], message: RedisBatchStreamMessage, redis: Redis, broker: RedisBroker
+) -> None:
+    raw = message.raw_message
+    ids = [_text(i) for i in raw["message_ids"]]
+    fields: list[dict[Any, Any]] = list(raw["data"])
+    articles: list[Article] = []
+    article_ids: list[str] = []
+    for message_id, body, entry in zip(ids, bodies, fields, strict=True):
+        try:
+            articles.append(Article.model_validate(body))
+            article_ids.append(message_id)
+        except ValidationError as exc:
+            await _dead_letter(broker, message_id, entry, body, exc)
+    try:
+        outputs = await asyncio.to_thread(parse_articles, articles)
+        failed: list[tuple[str, Exception]] = []
+    except Exception:
+        outputs, failed = [], []
+        for message_id, article in zip(article_ids, articles, strict=True):
+            try:
+                outputs += await asyncio.to_thread(parse_articles, [article])
+            except Exception as exc:
+                failed.append((message_id, exc))
+    for output in outputs:
+        await entities.publish(output)
+    if failed:
+        # Ack what succeeded (and what was dead-lettered); the failures stay pending for the
+        # claimer, which retries them one at a time and dead-letters them in the end.
+        failed_ids = {message_id for message_id, _ in failed}
+        done = [i for i in ids if i not in failed_ids]
+        if done:
+            await redis.xack(streams.articles, ENTITY_GROUP, *done)
+        log.warning(
+            "articles failed to parse; they stay pending for a retry",
+            message_ids=sorted(failed_ids),
+            error=repr(failed[0][1])[:500],
+        )
+        raise failed[0][1]
+
+
+@router.subscriber(
+    stream=claim(streams.articles, ENTITY_GROUP, settings),
+    ack_policy=AckPolicy.NACK_ON_ERROR,
+    title=f"{SERVICE}-claimer",
+    include_in_schema=False,
+)
+@entities
+async def on_reclaimed(article: Article) -> ArticleEntities:
+    """An article left pending (a dead replica's, or one that failed): one at a time, through
+    the dead-letter middleware (retries counted, dead-lettered after `max_deliveries`)."""
+    (output,) = await asyncio.to_thread(parse_articles, [article])
+    return output

@@ -4,8 +4,14 @@ from services.entity_worker.handlers import load_model, router, settings, stream
 from shared.runtime import build_app
 from shared.streams import ENTITY_GROUP
 
+# The batch subscriber cannot share a handler with a single-message claimer, so the handlers
+# module declares its own claimer (`on_reclaimed`) and build_app must not add one.
 app, broker = build_app(
-    "entity-worker", settings, [router], groups=[(streams.articles, ENTITY_GROUP)]
+    "entity-worker",
+    settings,
+    [router],
+    groups=[(streams.articles, ENTITY_GROUP)],
+    claimers=False,
 )
 app.on_startup(load_model)
 
