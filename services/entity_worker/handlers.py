@@ -26,8 +26,7 @@ import structlog
 from faststream import AckPolicy
 from faststream.redis import RedisRouter, StreamSub
 from faststream.redis.annotations import Redis, RedisBatchStreamMessage, RedisBroker
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import ValidationError
 from spacy.language import Language
 
 from services.entity_worker.models import Article, ArticleEntities
@@ -35,31 +34,23 @@ from shared.deadletter import classify, payload_text
 from shared.events import DeadLetter
 from shared.nlp.docbin import encode_doc
 from shared.nlp.pipeline import build_nlp, doc_mentions
-from shared.runtime import claim, produce
+from shared.runtime import claim
 from shared.settings import get_settings
 from shared.streams import ENTITY_GROUP, Streams
 
 SERVICE = "entity-worker"
 
 
-class EntityWorkerSettings(BaseSettings):
-    """`CLAIMWATCH_ENTITY_BATCH_SIZE`: articles read and parsed together (nlp.pipe)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="CLAIMWATCH_ENTITY_", env_file=".env", extra="ignore"
-    )
-
-    batch_size: int = Field(default=16, ge=1, le=512)
-
-
 settings = get_settings()
-worker_settings = EntityWorkerSettings()
 streams = Streams(settings.stream_prefix)
 router = RedisRouter()
 log = structlog.get_logger(SERVICE)
 
+# Each entry carries a parse (~25 KB), so this stream gets its own, shorter bound.
 entities = router.publisher(
-    stream=produce(streams.entities, settings), schema=ArticleEntities, title="entities"
+    stream=StreamSub(streams.entities, maxlen=settings.entities_maxlen),
+    schema=ArticleEntities,
+    title="entities",
 )
 
 
@@ -120,7 +111,7 @@ async def _dead_letter(
         group=ENTITY_GROUP,
         consumer=settings.consumer_name,
         batch=True,
-        max_records=worker_settings.batch_size,
+        max_records=settings.entity_batch_size,
         polling_interval=100,
     ),
     ack_policy=AckPolicy.NACK_ON_ERROR,
