@@ -7,11 +7,11 @@ from functools import lru_cache
 import spacy
 from faststream import AckPolicy
 from faststream.redis import RedisRouter
-from shared.nlp.claim_extraction import extract_claims
 from spacy.vocab import Vocab
 
 from services.claim_worker.models import ArticleClaims, ArticleEntities
 from shared.domain.alerts import AmbiguousMention
+from shared.nlp.claim_extraction import extract_claims
 from shared.nlp.docbin import decode_doc
 from shared.runtime import consume, produce
 from shared.settings import get_settings
