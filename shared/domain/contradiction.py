@@ -16,6 +16,7 @@ from pathlib import Path
 
 from shared.domain.alerts import AlertKind, Outcome, Severity, Verdict
 from shared.domain.claims import Claim, Modality, Polarity
+from shared.domain.entities import EntityRef
 from shared.domain.places import PlaceRelation, relate
 from shared.domain.quantities import compatible, describe, ratio
 
@@ -116,6 +117,19 @@ def _syndicated(new: Claim, old: Claim) -> bool:
     return bool(norm) and norm == " ".join(old.sentence.lower().split())
 
 
+def _distinct_events(a: EntityRef, b: EntityRef) -> bool:
+    """Events are keyed on their head noun ("event:election") so that "the Nordic Climate
+    Forum" and a later "the forum" compare. Their names keep the modifiers that tell events
+    apart (the extractor drops generic ones such as "upcoming"): when both names have
+    modifiers and share none ("presidential election" vs "parliamentary election", "Nordic
+    Climate Forum" vs "Asian Investment Forum") they are different events. Place-anchored
+    events ("event:earthquake@geo:...") are already told apart by their place."""
+    if not a.id.startswith("event:") or "@" in a.id:
+        return False
+    mods_a, mods_b = set(a.name.lower().split()[:-1]), set(b.name.lower().split()[:-1])
+    return bool(mods_a) and bool(mods_b) and not (mods_a & mods_b)
+
+
 def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
     """Verdict of `new` against the earlier `old`."""
     policy = policy or default_policy()
@@ -123,6 +137,8 @@ def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
         return _unrelated("different subject or relation")
     if new.article_id == old.article_id and new.store == old.store:
         return _unrelated("same article")
+    if _distinct_events(new.subject, old.subject):
+        return _unrelated(f"{old.subject.name} and {new.subject.name} are different events")
     if new.content_key() == old.content_key():
         return _consistent("same claim")
     if _syndicated(new, old):

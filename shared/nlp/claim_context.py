@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
 from spacy.tokens import Doc, Span, Token
@@ -81,6 +82,27 @@ def _guessed(ref: EntityRef) -> bool:
     return ref.id.split(":", 1)[0] in ("person", "org", "name") and ref.type != EntityType.PLACE
 
 
+@lru_cache(maxsize=4096)
+def unique_place(name: str) -> EntityRef | None:
+    """The gazetteer's place for `name` when one place clearly owns the name: the only match
+    ("Marinka" -> Mar'yinka) or a town of 10,000+ with ten times the population of any
+    namesake ("Avdiivka", not its two hamlets). Used where the linker left a name unlinked
+    in a place slot, so that the article agrees with others where it was linked. Names with
+    comparable namesakes stay unresolved: choosing among them is the linker's job."""
+    try:
+        from shared.nlp.gazetteer import default_gazetteer
+
+        gaz = default_gazetteer()
+        places = [r for r in gaz.lookup(name) if r.type == EntityType.PLACE]
+        if len(places) <= 1:
+            return places[0] if places else None
+        pops = sorted(((gaz.population(r.id), r) for r in places), key=lambda x: -x[0])
+    except Exception:  # the gazetteer is optional here: no cache, no data, other API
+        return None
+    (top, best), (second, _) = pops[0], pops[1]
+    return best if top >= 10_000 and top >= 10 * max(second, 1) else None
+
+
 def namelike(tok: Token) -> bool:
     """A proper name, or a capitalised unknown word the tagger took for an adverb or noun
     ("Toretsk/ADV lies in ...")."""
@@ -143,10 +165,12 @@ class ArticleContext:
                     break
                 if tok.idx + len(tok.text) > m.start and tok.i not in self.tok_mention:
                     self.tok_mention[tok.i] = m
-        self.main_place = self._main(self._is_local_place, places=True)
+        self.main_place = self._main(self.is_local_place, places=True)
         self.main_org = self._main(lambda r: r.type == EntityType.ORG, places=False)
         if self.main_org is not None and self.main_org.id.startswith("org:"):
             self.main_org = fallback_org(self.main_org.name)
+        if self.main_org is None:
+            self.main_org = next(filter(None, (self.proper_org(t) for t in self.doc)), None)
 
     # --- entities ------------------------------------------------------------------
 
@@ -197,13 +221,19 @@ class ArticleContext:
                 (self.mention_at(c) for c in tok.children if self.mention_at(c)), None
             )
             if ref.type == EntityType.PLACE:
+                if ref.id.startswith("name:"):  # a place name the linker left unlinked
+                    return unique_place(ref.name) or ref
                 return ref
             if m is not None and m.entity is not None and not _guessed(m.entity):
                 return None  # the linker knows it as something else
             if namelike(tok) or (m is not None and m.label in _PLACE_LABELS):
                 # a label-only guess ("person:lyman" here, "org:lyman" there) is keyed on
-                # the name so that articles agree whatever the NER said
-                return fallback_ref(ref.name, "GPE", EntityType.PLACE)
+                # the gazetteer's only place of that name if there is one (another article
+                # may have it linked), else on the name so that articles agree whatever the
+                # NER said
+                one_word = " " not in ref.name.strip()  # "Marinka", not "Veltra Foods"
+                return (unique_place(ref.name) if one_word else None) or fallback_ref(
+                    ref.name, "GPE", EntityType.PLACE)
             return None
         if allow_coref and tok.lower_ in ("it", "its"):
             return self.salient_place(tok, settlement=True)
@@ -227,7 +257,7 @@ class ArticleContext:
             head.head.lemma_.lower() in self.lex.set("place_nouns") or head.lower_ == "in"
         ) and m.label not in ("ORG",)
 
-    def _is_local_place(self, r: EntityRef) -> bool:
+    def is_local_place(self, r: EntityRef) -> bool:
         if r.type != EntityType.PLACE:
             return False
         if r.rank is not None:
@@ -304,6 +334,25 @@ class ArticleContext:
             w in name.split() for w in self.lex.set("region_nouns")
         )
 
+    def proper_org(self, tok: Token) -> EntityRef | None:
+        """A company name the NER split or mislabelled: a proper-noun phrase whose head is an
+        organisation word ("Solano Telecom", with "Solano" tagged as a town)."""
+        if tok.pos_ != "PROPN" or tok.lower_ not in self.lex.set("org_suffixes"):
+            return None
+        m = self.mention_at(tok)
+        if (m is not None and m.label in ("ORG", "PERSON")) or tok.dep_ == "compound":
+            return None  # the NER got it (ORG), or the word is inside a longer name
+        left = tok
+        while True:
+            comp = [c for c in left.children if c.dep_ == "compound" and c.pos_ == "PROPN"
+                    and c.i < left.i]  # fmt: skip
+            if not comp:
+                break
+            left = comp[0]
+        if left is tok:
+            return None  # a lone "Bank" is no name
+        return fallback_org(self.doc[left.i : tok.i + 1].text)
+
     def salient_org(self) -> EntityRef | None:
         return self.main_org
 
@@ -374,7 +423,10 @@ class ArticleContext:
             if anc.lemma_.lower() in speech and anc.pos_ in ("VERB", "AUX"):
                 break  # the nearest reporting verb owns the clause: "... and said X holds"
             below = chain[i - 1]
-            if anc.lemma_.lower() in lex.set("claim_nouns") and below.dep_ in ("acl", "ccomp"):
+            # "claims that X had fallen were false", "claims of its capture were untrue"
+            under_claim = below.dep_ in ("acl", "ccomp") or (
+                below.dep_ == "prep" and below.lower_ in ("of", "about"))
+            if anc.lemma_.lower() in lex.set("claim_nouns") and under_claim:
                 gov = anc.head
                 if any(c.dep_ in ("acomp", "attr") and c.lemma_.lower() in
                        lex.set("falsity_adjectives") for c in gov.children):  # fmt: skip
@@ -383,9 +435,14 @@ class ArticleContext:
         negs = lex.set("negation_words")
         cur = pred
         steps = 0
+        # "no" negates the predicate or a plan noun ("no plans to close"), not any noun on
+        # the way up ("the video gives no hint as to where he was held")
+        no_nouns = lex.set("plan_nouns") | lex.set("plan_markers")
         while True:
+            no_det = cur is pred or cur.lemma_.lower() in no_nouns
             negated = any(
-                c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no") for c in cur.children
+                c.dep_ == "neg" or (no_det and c.dep_ == "det" and c.lower_ == "no")
+                for c in cur.children
             )
             # "has not only disrupted" is not a negation
             not_only = any(c.lower_ == "only" for c in cur.children if c.dep_ == "advmod")
@@ -420,6 +477,34 @@ class ArticleContext:
     def attribution(self, pred: Token) -> str | None:
         spk = self.speaker(pred)
         return clean_name(spk.text) if spk is not None else None
+
+    def past_episode(self, pred: Token) -> bool:
+        """A predicate dated to an earlier episode of a story, not to the report: "was freed
+        six weeks later", "was detained in 2011", "had once held the town". States (status,
+        control) of such episodes say nothing about the present and are not compared."""
+        words = self.lex.set("narrative_time_words")
+        offsets, units = self.lex.set("narrative_offset_words"), self.lex.set("narrative_units")
+        year = self.article.published_at.year
+        # coordinated verbs share the date: "was detained and held for 44 days in 2011"
+        verbs = [pred, *(c for c in pred.children if c.dep_ == "conj")]
+        if pred.dep_ == "conj":
+            verbs.append(pred.head)
+        for c in (c for v in verbs for c in v.children):
+            if c.dep_ in ("advmod", "npadvmod"):
+                sub = list(c.subtree)
+                if any(t.lower_ in words for t in sub):
+                    return True
+                # "six weeks later", "two years ago"; not "later on Tuesday", "hours ago"
+                if any(t.lower_ in offsets for t in sub) and any(
+                    t.lemma_.lower() in units for t in sub
+                ):
+                    return True
+            if c.dep_ == "prep" and c.lower_ in ("in", "during", "since"):
+                for pobj in c.children:
+                    if pobj.dep_ == "pobj" and pobj.ent_type_ == "DATE" and pobj.like_num \
+                            and len(pobj.text) == 4 and int(pobj.text) < year:  # fmt: skip
+                        return True
+        return False
 
     def time_of(self, pred: Token) -> datetime:
         for c in pred.children:

@@ -87,23 +87,61 @@ def _lemma(tok: Token) -> str:
 # --- events --------------------------------------------------------------------------
 
 
-def _event_head(ctx: ArticleContext, tok: Token) -> str | None:
+def _hyphen_word(tok: Token) -> str | None:
+    """"run-off" when the tokenizer split it into run / - / off (head: "off")."""
+    doc = tok.doc
+    if tok.i >= 2 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].head.i == tok.i:
+        return f"{doc[tok.i - 2].lower_}-{tok.lower_}"
+    return None
+
+
+def _event_token(ctx: ArticleContext, tok: Token) -> Token | None:
+    """The token naming an event: tok itself, or "talks" in "the next round of talks"."""
     events = ctx.lex.map("event_nouns")
     if _lemma(tok) in ("round", "edition", "session", "part") and tok.pos_ == "NOUN":
-        for o in _prep_objects(tok, "of"):  # "the next round of talks"
-            head = _event_head(ctx, o)
-            if head:
-                return head
-    if tok.pos_ in ("NOUN", "PROPN") and (_lemma(tok) in events or tok.lower_ in events):
-        return events.get(_lemma(tok)) or events[tok.lower_]
+        for o in _prep_objects(tok, "of"):
+            inner = _event_token(ctx, o)
+            if inner is not None:
+                return inner
+    if tok.pos_ not in ("NOUN", "PROPN"):
+        return None
+    if _lemma(tok) in events or tok.lower_ in events or _hyphen_word(tok) in events:
+        return tok
     return None
+
+
+def _event_head(ctx: ArticleContext, tok: Token) -> str | None:
+    """The canonical event noun (quake -> earthquake) of the event tok names, if any."""
+    ev = _event_token(ctx, tok)
+    if ev is None:
+        return None
+    events = ctx.lex.map("event_nouns")
+    word = _hyphen_word(ev)
+    if word is not None and word in events:
+        return events[word]
+    return events.get(_lemma(ev)) or events[ev.lower_]
+
+
+def _event_name(ctx: ArticleContext, tok: Token) -> str:
+    """"presidential run-off", "nordic climate forum": the event noun and the modifiers that
+    tell one event from another, lower case. Generic words ("next", "upcoming") are dropped
+    so that the contradiction rules can compare modifiers (shared.domain.contradiction)."""
+    generic = ctx.lex.set("event_generic_modifiers")
+    hyphen = _hyphen_word(tok)
+    words = [t for t in tok.subtree if t.i < tok.i and t.dep_ in ("compound", "amod", "nmod")
+             and not t.like_num and t.ent_type_ not in ("DATE", "TIME")
+             and t.lower_ not in generic and t.is_alpha]  # fmt: skip
+    if hyphen is not None:
+        words = [t for t in words if t.i != tok.i - 2]
+    names = [w.lower_ for w in words] + [hyphen or tok.lower_]
+    return clean_name(" ".join(names))
 
 
 def _event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     head = _event_head(ctx, tok)
-    if head is None:
+    ev_tok = _event_token(ctx, tok)
+    if head is None or ev_tok is None:
         return None
-    name = np_text(tok) or tok.text
     if head in ctx.lex.set("place_anchored_events"):
         anchor: EntityRef | None = None
         for o in _prep_objects(tok, "in", "near", "off", "across", "on"):
@@ -121,12 +159,24 @@ def _event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
                 anchor = ctx.place_at(o, allow_coref=False)
                 if anchor:
                     break
-        anchor = anchor or ctx.main_place
+        in_clause: list[EntityRef] = []
+        if anchor is None and tok.dep_ in ("nsubj", "nsubjpass"):
+            # "a cyclone tore through Mozambique's Sofala province": a place anywhere in the
+            # event's clause, a local one first
+            in_clause = [p for p in (ctx.place_at(t, allow_coref=False) for t in tok.head.subtree
+                                     if ctx.is_place_token(t)) if p is not None]  # fmt: skip
+            anchor = next((p for p in in_clause if ctx.is_local_place(p)), None)
+        # then the article's main local place; a country ("a landslide buried a village in
+        # Nepal") only when the clause names nothing more precise
+        anchor = anchor or ctx.main_place or next(iter(in_clause), None)
         if anchor is None:
             return None
         return EntityRef(id=f"event:{head}@{anchor.id}", name=f"{anchor.name} {head}",
                          type=EntityType.EVENT)  # fmt: skip
-    return EntityRef(id=f"event:{head}", name=clean_name(name.lower()), type=EntityType.EVENT)
+    name = _event_name(ctx, ev_tok)
+    if head in ctx.lex.set("generic_event_nouns") and " " not in name:
+        return None  # a bare "the meeting" / "the trial": too many of them to key on the noun
+    return EntityRef(id=f"event:{head}", name=name, type=EntityType.EVENT)
 
 
 def _find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
@@ -233,7 +283,8 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if not is_named and namelike(tok) and ctx.mention_at(tok) is None:
             # an unrecognised name described as a place: "Vuhledar, a coal-mining town in",
             # "Kramatorsk, in eastern Ukraine's Donetsk Oblast"
-            is_named = any(_lemma(a) in settlements for a in _children(tok, "appos")) or (
+            is_named = any(_lemma(a) in settlements | ctx.lex.set("container_of_nouns")
+                           for a in _children(tok, "appos")) or (
                 tok.dep_ == "pobj" and tok.head.lower_ == "of"
                 and _lemma(tok.head.head) in settlements
             ) or (
@@ -242,11 +293,13 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             ) or (
                 tok.dep_ in ("nsubj", "nsubjpass") and _lemma(tok.head) in ctx.lex.set(
                     "location_verbs")
-            ) or _comma_descriptor(ctx, tok) is not None  # fmt: skip
+            ) or bool(_location_clauses(ctx, tok)) or (
+                _comma_descriptor(ctx, tok) is not None
+            )  # fmt: skip
         coref = _lemma(tok) in ctx.lex.set("settlement_nouns") and tok.dep_ in ("nsubj",
                                                                                "nsubjpass")
-        if not (is_named or coref):
-            continue
+        if not (is_named or coref) or tok.ent_type_ == "NORP":
+            continue  # (a people, "Kurds in the town of Kobani", is not a place)
         if is_named:
             m = ctx.mention_at(tok)
             if m is not None and tok.i + 1 < len(tok.doc) and ctx.mention_at(
@@ -273,13 +326,19 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                             if c.pos_ in ("NOUN", "PROPN")]  # fmt: skip
             if _lemma(verb) in ctx.lex.set("location_verbs"):
                 descriptors.append(verb)
+        descriptors += _location_clauses(ctx, tok)
+        m = ctx.mention_at(tok)
+        linked = m is not None and m.entity is not None and m.entity.type == EntityType.PLACE \
+            and not m.entity.id.startswith("name:")  # fmt: skip
+        if not linked and not _place_evidence(ctx, tok, descriptors):
+            continue  # a name the linker did not place is a place only if the text says so
         targets: list[Token] = []
+        appos_places: list[Token] = []
         for d in descriptors:
-            targets += _prep_objects(d, "in")
-            if _lemma(d) == "capital":
-                targets += _prep_objects(d, "of")
+            targets += _descriptor_targets(ctx, d)
             if d is not tok and d.i > tok.i and ctx.is_place_token(d) and d.dep_ == "appos":
-                targets.append(d)  # "Paris, Texas"
+                appos_places.append(d)  # "Paris, Texas"
+        targets += appos_places
         # "the city of X in Y" with "in Y" attached to the governing verb
         for d in descriptors[1:2]:
             if d.dep_ == "dobj" and d.head.pos_ == "VERB":
@@ -291,10 +350,14 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         for t in targets:
             if _lemma(t) in ("hand", "control", "custody", "detention"):
                 continue
+            if t.dep_ == "conj" or _children(t, "conj"):
+                continue  # "the Islamic State in Syria and Iraq": X spans both, or is no place
             for y_tok in [t, *_children(t, "poss")]:
                 y = ctx.place_at(y_tok, allow_coref=False)
                 if y is None or y.id == x.id:
                     continue
+                if t in appos_places and y.id.startswith("name:"):
+                    continue  # "Washington (CBS DC)": only a known place makes "X, Y" a place
                 key = (x.id, y.id)
                 if key in seen:
                     continue
@@ -302,6 +365,45 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 subject = _homonym_guard(x, y)
                 yield ctx.make_claim(t, subject, "located_in", object=y,
                                      polarity=Polarity.ASSERTED)  # fmt: skip
+
+
+def _location_clauses(ctx: ArticleContext, tok: Token) -> list[Token]:
+    """"X, located in Y", "X, which lies in Y": a location verb with "in" in a clause on X
+    (not "... that lies near the border", which the parser may hang on the wrong noun)."""
+    return [c for c in _children(tok, "acl", "relcl")
+            if _lemma(c) in ctx.lex.set("location_verbs") and _prep_objects(c, "in")]
+
+
+def _place_evidence(ctx: ArticleContext, tok: Token, descriptors: list[Token]) -> bool:
+    """Whether the text itself says an unlinked name is a place: "X, a town in Y", "the city
+    of X", "X lies in Y", or a sentence opening "X, in Y, ..." (unless the NER saw a person).
+    Without this, "Rep. Duncan Hunter (R-Calif.)" or "Apple Stores in London" would be
+    places located somewhere."""
+    words = ctx.lex.set("place_nouns") | ctx.lex.set("container_of_nouns") | ctx.lex.set(
+        "location_verbs")
+    if any(d is not tok and _lemma(d) in words for d in descriptors):
+        return True
+    m = ctx.mention_at(tok)
+    doc = tok.doc
+    return (tok.i == tok.sent.start and tok.i + 2 < len(doc) and doc[tok.i + 1].text == ","
+            and doc[tok.i + 2].lower_ == "in" and (m is None or m.label != "PERSON"))
+
+
+def _descriptor_targets(ctx: ArticleContext, d: Token) -> list[Token]:
+    """Where a descriptor puts its place: "a town in Y", "the administrative centre of Y"
+    (container_of_nouns), and "a city of about 100,000 people in Y", where the parser hangs
+    "in Y" on the population count rather than on the descriptor."""
+    targets = _prep_objects(d, "in")
+    if _lemma(d) in ctx.lex.set("container_of_nouns"):
+        targets += _prep_objects(d, "of")
+    elif _lemma(d) in ctx.lex.set("settlement_nouns"):
+        people = ctx.lex.set("people_nouns")
+        for o in _prep_objects(d, "of"):
+            if o.like_num or o.ent_type_ == "CARDINAL" or (
+                _lemma(o) in people and any(c.like_num for c in o.children)
+            ):
+                targets += _prep_objects(o, "in")
+    return targets
 
 
 def _comma_descriptor(ctx: ArticleContext, tok: Token) -> Token | None:
@@ -345,8 +447,9 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
         verbs.append(tok)
         for v in verbs:
             lemma = _lemma(v)
-            is_take_place = lemma == "take" and any(_lemma(c) == "place" for c in
-                                                     _children(v, "dobj"))  # fmt: skip
+            # "take place", "go ahead", "get under way": the event happens (then/there)
+            words = {_lemma(c) for c in _children(v, "dobj", "prt", "advmod")}
+            is_take_place = any(f"{lemma} {w}" in ctx.lex.set("happen_phrases") for w in words)
             if lemma == "host" and v is not tok:
                 # "Qatar will host the talks" / "the talks will be hosted by Doha"
                 hosts = _prep_objects(v, "by") if _is_passive(v) else _children(v, "nsubj")
@@ -379,7 +482,10 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
 
 def _dates(ctx: ArticleContext, v: Token, ev: EntityRef) -> Iterable[Claim]:
     cands: list[Token] = []
-    for o in _prep_objects(v, "for", "on", "in"):
+    preps = ["for", "on", "in"]
+    if _lemma(v) in ctx.lex.set("reschedule_verbs"):
+        preps += ["to", "until"]  # "postponed to 5 May", "delayed until June"
+    for o in _prep_objects(v, *preps):
         text = ctx.doc[o.left_edge.i : o.right_edge.i + 1].text
         if o.ent_type_ == "DATE" or resolve(text, ctx.article.published_at) is not None:
             cands.append(o)
@@ -413,6 +519,23 @@ def _captor(ctx: ArticleContext, verb: Token, pred: Token) -> EntityRef | None:
     return ctx.side_of(subj, pred) if subj is not None else None
 
 
+def _armed_agent(ctx: ArticleContext, verb: Token) -> bool:
+    """An active capture/hold verb only speaks of control when its subject is a side or an
+    armed force ("Wagner fighters took Soledar", "the rebels seized Goma"); "Father O'Neal
+    entered heaven" or "the company took control of the brand" are not about territory.
+    Passives and subjectless verbs ("the town was captured") pass."""
+    if _is_passive(verb):
+        return True
+    subj = _subject(verb)
+    if subj is None:
+        return True
+    if subj.pos_ == "PRON":
+        return subj.lower_ in ("they", "we")  # "they captured the town" (the speaker's side)
+    forces = ctx.lex.set("force_nouns")
+    return ctx.side_of(subj, verb) is not None or any(
+        t.lower_ in forces or _lemma(t) in forces for t in subj.subtree)
+
+
 def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     lex = ctx.lex
     capture, hold, withdraw = (lex.set("capture_verbs"), lex.set("hold_verbs"),
@@ -430,6 +553,8 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 if lemma in ("take", "gain", "win", "seize") and not _is_passive(tok):
                     targets = [t for t in targets if _lemma(t) in lex.set("control_nouns")
                                or ctx.place_at(t) is not None]  # fmt: skip
+                if not _armed_agent(ctx, tok) or ctx.past_episode(tok):
+                    continue
                 for t in targets:
                     place = _control_target(ctx, t)
                     if place is None:
@@ -472,6 +597,8 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 for o in _prep_objects(tok, "under", "in", "into"):
                     if _lemma(o) not in lex.set("control_nouns"):
                         continue
+                    if _lemma(o) == "control" and _prep_objects(o, "of"):
+                        continue  # "X is in control of Y": X controls, handled above
                     place = ctx.place_at(subj)
                     if place is None:
                         continue
@@ -625,8 +752,18 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 tok, "dobj"
             ):
                 subj_tok = _subject(tok)
+                if subj_tok is None and tok.dep_ == "acl" and tok.head.dep_ in ("ccomp",
+                                                                             "ROOT"):
+                    # "The Rafah crossing reopened on Monday, officials said": the main verb
+                    # parsed as a clause on a noun that stands where a verb should be
+                    subj_tok = tok.head
             elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison"):
                 subj_tok = next(iter(_children(tok, "dobj")), None)
+        oprd = _status_complement(ctx, tok)
+        if oprd is not None:  # "was set free", "was found dead", "kidnappers set him free"
+            state = oprd
+            objs = _children(tok, "nsubjpass") if _is_passive(tok) else _children(tok, "dobj")
+            subj_tok = next(iter(objs), None)
         if lemma in ("remain", "stay", "be", "continue", "sit"):
             subj_tok = _subject(tok)
             for o in _prep_objects(tok, "in", "behind"):
@@ -635,12 +772,24 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             for c in _children(tok, "acomp", "attr", "oprd"):
                 if c.lower_ in adjectives or _lemma(c) in adjectives:
                     state = adjectives.get(c.lower_) or adjectives[_lemma(c)]
-        if state is None or subj_tok is None:
+        if state is None or subj_tok is None or ctx.past_episode(tok):
             continue
         subject = _status_subject(ctx, subj_tok, state, facilities)
         if subject is None:
             continue
         yield ctx.make_claim(tok, subject, "status", state=state)
+
+
+def _status_complement(ctx: ArticleContext, tok: Token) -> str | None:
+    """The state an object complement gives: "set free" -> released, "found dead" -> dead,
+    for the verbs in status_oprd_verbs only ("set" alone says nothing about status)."""
+    if _lemma(tok) not in ctx.lex.set("status_oprd_verbs"):
+        return None
+    adjectives = ctx.lex.map("status_adjectives")
+    for c in _children(tok, "oprd", "acomp", "ccomp", "xcomp"):
+        if c.pos_ == "ADJ" and (c.lower_ in adjectives or _lemma(c) in adjectives):
+            return adjectives.get(c.lower_) or adjectives[_lemma(c)]
+    return None
 
 
 def _status_subject(ctx: ArticleContext, tok: Token, state: str,
@@ -657,24 +806,36 @@ def _status_subject(ctx: ArticleContext, tok: Token, state: str,
     ref = ctx.entity_at(tok)
     if ref is not None and ref.type == EntityType.PERSON:
         return ref
+    if ref is None and tok.pos_ == "NOUN":  # "the missing climber Anna Berg was found dead"
+        for a in _children(tok, "appos"):
+            appos = ctx.entity_at(a)
+            if appos is not None and appos.type == EntityType.PERSON:
+                return appos
     m = ctx.mention_at(tok)
     if ref is not None and m is not None and m.label == "PERSON" and m.entity is None:
         return ref.model_copy(update={"type": EntityType.PERSON})
-    # A full proper name that is released or held is a person, whatever the NER said
-    if tok.pos_ == "PROPN" and (m is None or m.label not in ("GPE", "LOC", "FAC")):
+    # A full proper name that is released or held is a person, whatever the NER said, unless
+    # it names an event or a company ("the World Hydrogen Congress will be held in ...")
+    if tok.pos_ == "PROPN" and (m is None or m.label in ("PERSON", "ORG", "NORP")):
         full = person_name(tok)
-        if full is not None:
+        not_person = ctx.lex.set("org_suffixes") | set(ctx.lex.map("event_nouns"))
+        if full is not None and tok.lower_ not in not_person and _lemma(tok) not in not_person:
             return EntityRef(id=f"person:{person_slug(full)}", name=full,
                              type=EntityType.PERSON)  # fmt: skip
     return None
 
 
 def person_name(tok: Token) -> str | None:
-    parts = [c for c in tok.children if c.dep_ == "compound" and c.pos_ == "PROPN"
-             and c.i < tok.i]  # fmt: skip
+    """"Tomasz Wrona": the head name and its capitalised first-name compounds (the tagger
+    sometimes takes an unfamiliar first name for a common noun)."""
+    parts = [c for c in tok.children if c.dep_ == "compound" and c.i < tok.i
+             and (c.pos_ == "PROPN" or (c.is_title and c.pos_ == "NOUN"))]  # fmt: skip
     if not parts:
         return None
-    return tok.doc[parts[0].i : tok.i + 1].text
+    span = tok.doc[parts[0].i : tok.i + 1]
+    if not all(t.is_title for t in span):
+        return None  # "Hip hop pioneer dies"
+    return span.text
 
 
 def person_slug(name: str) -> str:
@@ -703,46 +864,102 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             phrases.append(list(a.subtree))
         if head.dep_ == "appos":
             phrases.append([t for t in head.head.subtree if t.i < head.i])
-        if head.dep_ == "nsubj" and _lemma(head.head) == "be":
-            for a in _children(head.head, "attr"):
-                phrases.append(list(a.subtree))
-        for words in phrases:
-            found = _office_in(ctx, words)
-            if found is None:
-                continue
+        holds = ctx.lex.set("office_holding_verbs")
+        if head.dep_ == "nsubj" and _lemma(head.head) in holds:  # "X is/became CEO of Y"
+            phrases += _office_complements(head.head)
+        for rel in _children(head, "relcl"):  # "X, who became chief executive of Y in 2023"
+            if _lemma(rel) in holds:
+                phrases += _office_complements(rel)
+        found = next(filter(None, (_office_in(ctx, words) for words in phrases)), None)
+        if found is None:
+            found = _appointment(ctx, head)
+        if found is not None:
             org, title = found
             yield ctx.make_claim(head, org, f"office:{title}", object=person)
-            break
 
 
-def _office_in(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str] | None:
+def _office_complements(verb: Token) -> list[list[Token]]:
+    """The title phrases of "is/became CEO of Y", "serves as chief executive of Y"."""
+    comps = _children(verb, "attr", "oprd") + _prep_objects(verb, "as")
+    return [list(c.subtree) for c in comps]
+
+
+def _appointment(ctx: ArticleContext, person: Token) -> tuple[EntityRef, str] | None:
+    """"Y named/appointed X (as) its new chief executive", "X was named CEO of Y": the
+    appointed person holds the office from then on ("new" is no obstacle here, unlike in
+    "the new CEO" of an unnamed company). The organisation is in the title phrase or is the
+    verb's subject."""
+    verb = person.head
+    if _lemma(verb) not in ctx.lex.set("appointment_verbs") or person.dep_ not in (
+        "dobj", "nsubjpass", "oprd"
+    ):
+        return None
+    if _children(verb, "neg"):
+        return None
+    # "named X chief executive, replacing Y, who retires in June": a handover in progress,
+    # during which reports of Y as chief executive are no contradiction
+    if any(_lemma(t) in ctx.lex.set("handover_words") for t in verb.sent):
+        return None
+    subj = None if person.dep_ == "nsubjpass" else _subject(verb)
+    org: EntityRef | None = None
+    if subj is not None:
+        m = ctx.mention_at(subj)
+        org = ctx.proper_org(subj) or (ctx.org_of_mention(m) if m is not None and
+                                       m.label == "ORG" else None)  # fmt: skip
+    for words in _office_complements(verb):
+        found = _office_in(ctx, words, default_org=org, allow_new=True)
+        if found is not None:
+            return found
+    return None
+
+
+def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef | None = None,
+               allow_new: bool = False) -> tuple[EntityRef, str] | None:  # fmt: skip
     offices = ctx.lex.map("offices")
     org: EntityRef | None = None
     org_ids: set[int] = set()
     for t in words:
         m = ctx.mention_at(t)
-        if m is not None and org is None and m.label not in ("GPE", "LOC", "NORP", "DATE"):
+        if m is not None and org is None and m.label not in ("GPE", "LOC", "NORP", "DATE",
+                                                             "PERSON"):  # fmt: skip
             org = ctx.org_of_mention(m)
             if org is not None:
                 org_ids = {w.i for w in words if ctx.mention_at(w) is m}
     if org is None and any(t.lower_ in ("company", "firm", "group", "bank", "carrier")
                            and any(c.dep_ == "case" for c in t.children) for t in words):
         org = ctx.salient_org()  # "the company's CEO, X"
+    if org is None and default_org is not None and any(t.lower_ in ("its", "their") or
+                                                       t.dep_ != "prep" for t in words):
+        org = default_org  # "Acme named X as its chief executive"
     if org is None:
         return None
     rest = [t.lower_ for t in words if t.i not in org_ids and t.pos_ not in ("DET", "PUNCT")
             and t.dep_ != "case"]  # fmt: skip
     text = " " + " ".join(rest) + " "
-    former = ctx.lex.set("former_words")
+    former = ctx.lex.set("former_words") - ({"new", "incoming"} if allow_new else set())
     if any(w in former or w.split("-")[0] + "-" in former for w in rest):
         return None
     for key in sorted(offices, key=len, reverse=True):
         if f" {key} " in text:
             title = offices[key]
-            if title in ctx.lex.set("shared_titles"):
+            if title in ctx.lex.set("shared_titles") or _sub_office(ctx, words, key, org_ids):
                 return None
             return org, title
     return None
+
+
+def _sub_office(ctx: ArticleContext, words: list[Token], key: str, org_ids: set[int]) -> bool:
+    """"head of marketing", "chief executive of its UK unit": the title is qualified by
+    something other than the organisation, so it is one of many such offices."""
+    last = key.split()[-1]
+    company = {"company", "firm", "group", "bank", "carrier", "business", "corporation"}
+    for t in words:
+        if t.lower_ != last:
+            continue
+        for o in _prep_objects(t, "of", "for", "at"):
+            if o.i not in org_ids and _lemma(o) not in company and ctx.mention_at(o) is None:
+                return True
+    return False
 
 
 def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
@@ -760,7 +977,9 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         denied = any(ctx.is_denial(a) for a in ctx.ancestors_in_clause(tok))
         if not (future or planned or denied):
             continue
-        agent_tok = _subject(tok)
+        # a passive subject is what is acted on ("reports that the airport would be
+        # closed"), not who acts
+        agent_tok = None if _is_passive(tok) else _subject(tok)
         cur = tok
         for _ in range(4):  # "we have no plans to close", "has no intention of closing"
             if agent_tok is not None or cur.head.i == cur.i:
@@ -771,14 +990,17 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         agent = _agent(ctx, agent_tok) if agent_tok is not None else None
         if agent is None:
             continue
-        objs = _children(tok, "dobj")
-        thing = _thing(ctx, objs[0]) if objs else None
+        objs = _children(tok, "dobj") or _children(tok, "nsubjpass")  # "the plant would be
+        thing = _thing(ctx, objs[0]) if objs else None  # closed": the plant is the thing
         yield ctx.make_claim(tok, agent, f"event:{_lemma(tok)}", object=thing)
 
 
 def _agent(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     if tok.pos_ == "PRON" and tok.lower_ in ("it", "we", "they"):
         return ctx.salient_org()
+    org = ctx.proper_org(tok)
+    if org is not None:
+        return org
     m = ctx.mention_at(tok)
     if m is not None and (m.label == "ORG" or (m.entity is not None
                                                and m.entity.type == EntityType.ORG)):

@@ -206,3 +206,20 @@ def test_custom_policy_window() -> None:
     a = claim("a1", SOLEDAR, "controlled_by", object=RUSSIA, state="captured")
     b = claim("a2", SOLEDAR, "controlled_by", object=UKRAINE, state="held", hours=3)
     assert compare(b, a, policy).outcome == Outcome.UPDATE
+
+
+def test_named_event_and_its_short_reference_compare_different_kinds_do_not() -> None:
+    forum = ref("event:forum", "nordic climate forum", EntityType.EVENT)
+    short = ref("event:forum", "forum", EntityType.EVENT)
+    other = ref("event:forum", "asian investment forum", EntityType.EVENT)
+    oslo = ref("geo:oslo", "Oslo", rank=PlaceRank.CITY, ancestors=("geo:no",), country="NO")
+    a = claim("a1", forum, "held_in", object=oslo)
+    b = claim("a2", short, "held_in", hours=2, object=VIENNA)
+    c = claim("a3", other, "held_in", hours=3, object=VIENNA)
+    assert compare(b, a).outcome == Outcome.CONTRADICTION
+    assert compare(c, a).outcome == Outcome.UNRELATED
+    pres = ref("event:election", "presidential election", EntityType.EVENT)
+    parl = ref("event:election", "snap parliamentary election", EntityType.EVENT)
+    d1 = claim("a1", pres, "scheduled_for", on_date=date(2025, 3, 12))
+    d2 = claim("a2", parl, "scheduled_for", hours=1, on_date=date(2025, 3, 19))
+    assert compare(d2, d1).outcome == Outcome.UNRELATED
