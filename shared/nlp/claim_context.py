@@ -158,13 +158,12 @@ class ArticleContext:
     claimed_places: list[tuple[int, EntityRef]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # Tokens overlapping each mention; the first (longest at a start) mention wins.
         by_start = sorted(self.mentions, key=lambda m: (m.start, -(m.end - m.start)))
         for m in by_start:
-            for tok in self.doc:
-                if tok.idx >= m.end:
-                    break
-                if tok.idx + len(tok.text) > m.start and tok.i not in self.tok_mention:
-                    self.tok_mention[tok.i] = m
+            span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
+            for tok in span if span is not None else ():
+                self.tok_mention.setdefault(tok.i, m)
         self.main_place = self._main(self.is_local_place, places=True)
         self.main_org = self._main(lambda r: r.type == EntityType.ORG, places=False)
         if self.main_org is not None and self.main_org.id.startswith("org:"):
