@@ -29,6 +29,7 @@ from rich.table import Table
 from standardwebhooks import Webhook
 
 from claimwatch.embedded import EmbeddedRedis, free_port
+from claimwatch.feeding import publish_lines
 from claimwatch.stack import Stack
 from shared.domain.alerts import Alert, AlertKind, AmbiguousMention, Severity
 from shared.settings import Settings
@@ -248,18 +249,7 @@ def _entries(client: redis.Redis, stream: str) -> list[tuple[str, dict[bytes, by
 
 
 def ingest(url: str, settings: Settings, lines: list[bytes]) -> list[str]:
-    from services.ingestor.handlers import publish_articles
-
-    async def go() -> list[str]:
-        broker = RedisBroker(url)
-        await broker.connect()
-        try:
-            report = await publish_articles(broker, lines, settings)
-        finally:
-            await broker.stop()
-        return report.published
-
-    return asyncio.run(go())
+    return publish_lines(url, lines, settings).published
 
 
 class Supervisor:

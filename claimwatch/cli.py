@@ -6,7 +6,6 @@ otherwise start an embedded Redis of their own and stop it when they finish.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import sys
@@ -20,6 +19,7 @@ import typer
 from rich.console import Console
 
 from claimwatch.embedded import EmbeddedRedis
+from claimwatch.feeding import publish_lines
 from claimwatch.follow import (
     follow_alerts,
     last_id,
@@ -65,22 +65,10 @@ def ingest_lines(url: str, lines: Iterable[bytes | str], settings: Settings) -> 
     """Publish JSON-lines articles through the ingestor's validation; returns their ids.
 
     Rejected lines are reported here and land on the dead-letter stream."""
-    from faststream.redis import RedisBroker
-
-    from services.ingestor.handlers import publish_articles
-
-    async def go() -> list[str]:
-        broker = RedisBroker(url)
-        await broker.connect()
-        try:
-            report = await publish_articles(broker, lines, settings)
-        finally:
-            await broker.stop()
-        for letter in report.rejected:
-            err.print(f"[red]rejected[/red] ({letter.reason}): {letter.error}")
-        return report.published
-
-    return asyncio.run(go())
+    report = publish_lines(url, lines, settings)
+    for letter in report.rejected:
+        err.print(f"[red]rejected[/red] ({letter.reason}): {letter.error}")
+    return report.published
 
 
 def _ingest(url: str, path: str, settings: Settings) -> list[str]:
