@@ -1,28 +1,31 @@
 """Run scenario files in-process (no Redis): link, extract, compare, alert, score.
 
 `run_scenarios(path)` feeds each scenario's articles in order through `link_doc` (the
-entity pipeline; spaCy NER mentions if it is unavailable), `extract_claims`, and `compare`
-against every earlier claim of the scenario with the same (subject, relation). It returns
-the alerts per scenario and the score (claimwatch.scoring).
+entity pipeline; spaCy NER mentions if it is unavailable), `extract_claims`, and the alert
+stage the alert worker runs (`shared.detection.detect`) over an in-memory claim store. It
+returns the alerts per scenario and the score (claimwatch.scoring). For fast iteration;
+`claimwatch eval` runs the same scenarios through the real services.
 
     uv run python -m claimwatch.inprocess /work/shared/eval/dev.jsonl [-v]
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from claimwatch.scoring import load_scenarios, score
-from shared.domain.alerts import Alert, AlertKind, AmbiguousMention, Outcome, Severity
+from shared.detection import ambiguous_mentions, detect
+from shared.domain.alerts import Alert
 from shared.domain.claims import Claim
-from shared.domain.contradiction import Policy, compare, default_policy
 from shared.domain.entities import Mention
-from shared.nlp.claim_extraction import ArticleInfo, extract_claims
+from shared.events import ArticleClaims, ArticleMeta
+from shared.nlp.claim_extraction import extract_claims
+from shared.store import InMemoryClaimStore
 
 _NUMERIC = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"}
 
@@ -84,81 +87,35 @@ class Linker:
         return doc, mentions
 
 
-def run_scenario(sc: dict[str, Any], linker: Linker, policy: Policy) -> ScenarioRun:
-    name = sc.get("scenario", "")
-    run = ScenarioRun(scenario=name)
-    store = f"eval:{name}"
-    by_key: dict[tuple[str, str], list[Claim]] = defaultdict(list)
-    seen_alerts: set[str] = set()
+def run_scenario(sc: dict[str, Any], linker: Linker) -> ScenarioRun:
+    """One scenario through the alert stage the services use, with an in-memory store."""
+    run = ScenarioRun(scenario=sc.get("scenario", ""))
+    store = InMemoryClaimStore()
+    seen: set[str] = set()
     for art in sc["articles"]:
-        published = _parse_time(art["published_at"])
-        info = ArticleInfo(id=art["id"], source=art["source"], published_at=published,
-                           store=store)  # fmt: skip
+        meta = ArticleMeta(
+            id=art["id"],
+            source=art["source"],
+            published_at=_parse_time(art["published_at"]),
+            store=f"eval:{run.scenario}",
+        )
         doc, mentions = linker(art["text"])
-        for m in mentions:
-            if m.ambiguous:
-                am = AmbiguousMention(
-                    text=m.text,
-                    article_id=info.id,
-                    source=info.source,
-                    published_at=published,
-                    sentence=m.sentence,
-                    start=m.start,
-                    end=m.end,
-                    candidates=m.candidates,
-                )
-                aid = Alert.mention_id(store, am)
-                if aid not in seen_alerts:
-                    seen_alerts.add(aid)
-                    run.alerts.append(
-                        Alert(
-                            id=aid,
-                            kind=AlertKind.AMBIGUITY,
-                            severity=Severity.LOW,
-                            reason=f"'{m.text}' could be several places",
-                            store=store,
-                            mention=am,
-                            created_at=published,
-                        )
-                    )
-        claims = extract_claims(doc, mentions, info)
+        claims = extract_claims(doc, mentions, meta)
         run.claims.extend(claims)
-        for claim in claims:
-            key = (claim.subject.id, claim.relation)
-            for old in by_key[key]:
-                if old.article_id == claim.article_id:
-                    continue
-                verdict = compare(claim, old, policy)
-                if verdict.outcome != Outcome.CONTRADICTION:
-                    continue
-                aid = Alert.pair_id(store, claim, old)
-                if aid in seen_alerts:
-                    continue
-                seen_alerts.add(aid)
-                assert verdict.kind is not None and verdict.severity is not None
-                run.alerts.append(
-                    Alert(
-                        id=aid,
-                        kind=verdict.kind,
-                        severity=verdict.severity,
-                        reason=verdict.reason,
-                        store=store,
-                        new=claim,
-                        previous=old,
-                        created_at=published,
-                    )
-                )
-        for claim in claims:
-            by_key[(claim.subject.id, claim.relation)].append(claim)
+        batch = ArticleClaims(
+            article=meta, claims=claims, ambiguous=ambiguous_mentions(meta, mentions)
+        )
+        for alert in asyncio.run(detect(store, batch)):
+            if alert.id not in seen:  # the alert log publishes each id once
+                seen.add(alert.id)
+                run.alerts.append(alert)
     return run
 
 
-def run_scenarios(path: str | Path, use_pipeline: bool = True,
-                  policy: Policy | None = None) -> RunResult:  # fmt: skip
+def run_scenarios(path: str | Path, use_pipeline: bool = True) -> RunResult:
     scenarios = load_scenarios(path)
     linker = Linker(use_pipeline)
-    policy = policy or default_policy()
-    runs = {sc.get("scenario", ""): run_scenario(sc, linker, policy) for sc in scenarios}
+    runs = {sc.get("scenario", ""): run_scenario(sc, linker) for sc in scenarios}
     result = score(scenarios, {k: r.alerts for k, r in runs.items()})
     return RunResult(runs=runs, score=result)
 

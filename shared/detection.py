@@ -3,12 +3,14 @@ contradict, and turn contradictions and ambiguous mentions into alerts."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from shared.domain.alerts import Alert, AlertKind, AmbiguousMention, Outcome, Severity
 from shared.domain.claims import Claim
 from shared.domain.contradiction import compare
-from shared.events import ArticleClaims
+from shared.domain.entities import Mention
+from shared.events import ArticleClaims, ArticleMeta
 from shared.store import ClaimStore
 
 
@@ -42,6 +44,24 @@ def ambiguity_alert(store: str, mention: AmbiguousMention, now: datetime) -> Ale
         mention=mention,
         created_at=now,
     )
+
+
+def ambiguous_mentions(article: ArticleMeta, mentions: Iterable[Mention]) -> list[AmbiguousMention]:
+    """The mentions the linker could not settle, with what the alert needs to show them."""
+    return [
+        AmbiguousMention(
+            text=m.text,
+            article_id=article.id,
+            source=article.source,
+            published_at=article.published_at,
+            sentence=m.sentence,
+            start=m.start,
+            end=m.end,
+            candidates=m.candidates,
+        )
+        for m in mentions
+        if m.ambiguous
+    ]
 
 
 async def detect(store: ClaimStore, batch: ArticleClaims) -> list[Alert]:

@@ -30,6 +30,29 @@ class ClaimStore(Protocol):
     async def comparable(self, claim: Claim) -> list[Claim]: ...
 
 
+class InMemoryClaimStore:
+    """The same contract in memory: for unit tests and in-process scenario runs."""
+
+    def __init__(self, lookback: timedelta = DEFAULT_LOOKBACK) -> None:
+        self._claims: dict[str, Claim] = {}
+        self._lookback = lookback
+
+    async def add(self, claims: Iterable[Claim]) -> int:
+        new = [c for c in claims if c.id not in self._claims]
+        self._claims.update((c.id, c) for c in new)
+        return len(new)
+
+    async def comparable(self, claim: Claim) -> list[Claim]:
+        key = (claim.store, claim.subject.id, claim.relation)
+        return [
+            c
+            for c in self._claims.values()
+            if c.id != claim.id
+            and (c.store, c.subject.id, c.relation) == key
+            and abs(c.time - claim.time) <= self._lookback
+        ]
+
+
 def _encode(claim: Claim) -> bytes:
     # zlib keeps a claim (two entities, the sentence) near 600 bytes in Redis.
     return zlib.compress(claim.model_dump_json(exclude_defaults=True).encode(), 6)

@@ -10,7 +10,7 @@ from faststream.redis import RedisRouter
 from spacy.vocab import Vocab
 
 from services.claim_worker.models import ArticleClaims, ArticleEntities
-from shared.domain.alerts import AmbiguousMention
+from shared.detection import ambiguous_mentions
 from shared.nlp.claim_extraction import extract_claims
 from shared.nlp.docbin import decode_doc
 from shared.runtime import consume, produce
@@ -28,23 +28,6 @@ def vocab() -> Vocab:
     return spacy.blank("en").vocab
 
 
-def ambiguous_mentions(msg: ArticleEntities) -> list[AmbiguousMention]:
-    return [
-        AmbiguousMention(
-            text=m.text,
-            article_id=msg.article.id,
-            source=msg.article.source,
-            published_at=msg.article.published_at,
-            sentence=m.sentence,
-            start=m.start,
-            end=m.end,
-            candidates=m.candidates,
-        )
-        for m in msg.mentions
-        if m.ambiguous
-    ]
-
-
 @router.subscriber(
     stream=consume(streams.entities, CLAIM_GROUP, settings),
     ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -54,4 +37,6 @@ def ambiguous_mentions(msg: ArticleEntities) -> list[AmbiguousMention]:
 async def on_entities(msg: ArticleEntities) -> ArticleClaims:
     doc = decode_doc(msg.doc, vocab())
     claims = extract_claims(doc, msg.mentions, msg.article)
-    return ArticleClaims(article=msg.article, claims=claims, ambiguous=ambiguous_mentions(msg))
+    return ArticleClaims(
+        article=msg.article, claims=claims, ambiguous=ambiguous_mentions(msg.article, msg.mentions)
+    )
