@@ -442,20 +442,28 @@ class Chaos:
                     killed.append(f"alert-worker at {done}")
                     self.say(f"kill: SIGKILL alert-worker after {done} processed")
 
-            target = set(ids)
-            state = wait_for(
-                self.url,
-                streams,
-                lambda s: target <= s.processed | dead_article_ids(s),
-                self.timeout_s,
-                sup,
-                tick,
-            )
-            time.sleep(1.0)
-            client = redis.Redis.from_url(self.url)
-            checks = integrity(client, streams)
-            client.close()
+            state, checks = self._drain(streams, ids, sup, tick)
         return self._row("kill", ids, state, checks, started, "SIGKILL " + ", ".join(killed))
+
+    def _drain(
+        self, streams: Streams, ids: list[str], sup: Supervisor, tick: Callable[[Progress], None]
+    ) -> tuple[Progress, dict[str, Any]]:
+        """Wait until every article is processed or dead-lettered (running `tick` on the way),
+        then check the stores for duplicates."""
+        target = set(ids)
+        state = wait_for(
+            self.url,
+            streams,
+            lambda s: target <= s.processed | dead_article_ids(s),
+            self.timeout_s,
+            sup,
+            tick,
+        )
+        time.sleep(1.0)  # let the last acks land before counting
+        client = redis.Redis.from_url(self.url)
+        checks = integrity(client, streams)
+        client.close()
+        return state, checks
 
     # (2) Redis restarted mid-stream (AOF on, same port and data directory)
     def redis_restart(self, n: int) -> Row:
@@ -478,19 +486,7 @@ class Chaos:
                     restarted.append(f"after {len(state.processed)} processed, down 3s")
                     self.say("redis: Redis is back")
 
-            target = set(ids)
-            state = wait_for(
-                self.url,
-                streams,
-                lambda s: target <= s.processed | dead_article_ids(s),
-                self.timeout_s,
-                sup,
-                tick,
-            )
-            time.sleep(1.0)
-            client = redis.Redis.from_url(self.url)
-            checks = integrity(client, streams)
-            client.close()
+            state, checks = self._drain(streams, ids, sup, tick)
             note = "Redis restarted " + ", ".join(restarted)
             if sup.restarts:
                 note += f"; services restarted: {dict(sup.restarts)}"
