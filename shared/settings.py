@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # The entities stream carries each article's parse (~25 KB an entry): a shorter bound.
     entities_maxlen: int = 10_000
     # Articles the entity worker reads and parses together (one nlp.pipe call).
-    entity_batch_size: int = Field(default=16, ge=1, le=512)
+    entity_batch_size: int = Field(default=32, ge=1, le=512)
     # A message pending this long on a dead consumer is claimed by a live one.
     claim_idle_ms: int = 30_000
     # After this many deliveries a message goes to the dead-letter stream.
