@@ -62,8 +62,41 @@ def add_claimers(broker: RedisBroker, settings: Settings) -> int:
 
 
 def produce(stream: str, settings: Settings) -> StreamSub:
-    """A publishing target trimmed approximately to the configured length."""
+    """A publishing target trimmed approximately to the configured length: for streams that
+    people and clients read (alerts, processed), not for hand-offs between services."""
     return StreamSub(stream, maxlen=settings.stream_maxlen)
+
+
+def handoff(stream: str) -> StreamSub:
+    """A stream between two services: never trimmed on publish (MAXLEN would also drop
+    entries still pending); its consumer trims what every group has acknowledged
+    (`trim_acknowledged`)."""
+    return StreamSub(stream)
+
+
+def _id(entry_id: bytes | str) -> tuple[int, int]:
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
+
+
+async def trim_acknowledged(client: aioredis.Redis, stream: str, maxlen: int) -> int:
+    """Once a stream is longer than `maxlen`, drop the entries every consumer group has
+    acknowledged (XTRIM MINID below the oldest pending or undelivered entry of every group);
+    entries still pending are never dropped. Returns how many were removed."""
+    if await client.xlen(stream) <= maxlen:
+        return 0
+    groups = await client.xinfo_groups(stream)
+    if not groups:
+        return 0  # nobody has read it yet: keep everything
+    floor: tuple[int, int] | None = None
+    for group in groups:
+        summary = await client.xpending(stream, group["name"])
+        keep = summary["min"] if summary["pending"] else group["last-delivered-id"]
+        floor = _id(keep) if floor is None else min(floor, _id(keep))
+    assert floor is not None
+    removed: int = await client.xtrim(stream, minid=f"{floor[0]}-{floor[1]}", approximate=True)
+    return removed
 
 
 def ensure_groups(url: str, pairs: Iterable[tuple[str, str]]) -> None:
@@ -88,6 +121,7 @@ def build_app(
     groups: Iterable[tuple[str, str]] = (),
     *,
     claimers: bool = True,
+    trim: Iterable[tuple[str, int]] = (),
 ) -> tuple[FastStream, RedisBroker]:
     """Broker and app of one service: dead-letter middleware on every subscriber, a claimer
     per consumer group (see `add_claimers`), groups created at id 0, a heartbeat."""
@@ -108,7 +142,7 @@ def build_app(
     async def _groups() -> None:
         ensure_groups(settings.effective_redis_url, group_list)
 
-    heartbeat = Heartbeat(settings, service)
+    heartbeat = Heartbeat(settings, service, trim=list(trim))
     app = FastStream(
         broker,
         logger=log,
@@ -138,9 +172,12 @@ def heartbeat_key(streams: Streams, service: str, consumer: str) -> str:
 class Heartbeat:
     """A key with a short TTL that a running service keeps refreshing: readiness for the
     launcher and liveness for healthchecks (a consumer group does not list a consumer until
-    it has been delivered a message)."""
+    it has been delivered a message). On the same beat it trims the streams it consumes."""
 
-    def __init__(self, settings: Settings, service: str) -> None:
+    def __init__(
+        self, settings: Settings, service: str, trim: list[tuple[str, int]] | None = None
+    ) -> None:
+        self._trim = trim or []  # (stream, maxlen) this service consumes and keeps bounded
         self._url = settings.effective_redis_url
         self._key = heartbeat_key(Streams(settings.stream_prefix), service, settings.consumer_name)
         self._task: asyncio.Task[None] | None = None
@@ -151,6 +188,8 @@ class Heartbeat:
             while True:
                 with contextlib.suppress(aioredis.RedisError):
                     await client.set(self._key, "1", ex=HEARTBEAT_TTL_S)
+                    for stream, maxlen in self._trim:
+                        await trim_acknowledged(client, stream, maxlen)
                 await asyncio.sleep(HEARTBEAT_TTL_S / 3)
         finally:
             with contextlib.suppress(aioredis.RedisError):

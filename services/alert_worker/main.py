@@ -8,7 +8,13 @@ from shared.runtime import build_app
 from shared.store import AlertLog, RedisClaimStore
 from shared.streams import ALERT_GROUP
 
-app, broker = build_app("alert-worker", settings, [router], groups=[(streams.claims, ALERT_GROUP)])
+app, broker = build_app(
+    "alert-worker",
+    settings,
+    [router],
+    groups=[(streams.claims, ALERT_GROUP)],
+    trim=[(streams.claims, settings.stream_maxlen)],
+)
 
 
 @app.on_startup

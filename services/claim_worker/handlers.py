@@ -13,7 +13,7 @@ from services.claim_worker.models import ArticleClaims, ArticleEntities
 from shared.detection import ambiguous_mentions
 from shared.nlp.claim_extraction import extract_claims
 from shared.nlp.docbin import decode_doc
-from shared.runtime import consume, produce
+from shared.runtime import consume, handoff
 from shared.settings import get_settings
 from shared.streams import CLAIM_GROUP, Streams
 
@@ -33,7 +33,7 @@ def vocab() -> Vocab:
     ack_policy=AckPolicy.NACK_ON_ERROR,
     title="claim-worker",
 )
-@router.publisher(stream=produce(streams.claims, settings), schema=ArticleClaims)
+@router.publisher(stream=handoff(streams.claims), schema=ArticleClaims)
 async def on_entities(msg: ArticleEntities) -> ArticleClaims:
     doc = decode_doc(msg.doc, vocab())
     claims = extract_claims(doc, msg.mentions, msg.article)

@@ -5,7 +5,11 @@ from shared.runtime import build_app
 from shared.streams import CLAIM_GROUP
 
 app, broker = build_app(
-    "claim-worker", settings, [router], groups=[(streams.entities, CLAIM_GROUP)]
+    "claim-worker",
+    settings,
+    [router],
+    groups=[(streams.entities, CLAIM_GROUP)],
+    trim=[(streams.entities, settings.entities_maxlen)],
 )
 
 

@@ -34,7 +34,7 @@ from shared.deadletter import classify, payload_text
 from shared.events import DeadLetter
 from shared.nlp.docbin import encode_doc
 from shared.nlp.pipeline import build_nlp, doc_mentions
-from shared.runtime import claim
+from shared.runtime import claim, handoff
 from shared.settings import get_settings
 from shared.streams import ENTITY_GROUP, Streams
 
@@ -46,9 +46,9 @@ streams = Streams(settings.stream_prefix)
 router = RedisRouter()
 log = structlog.get_logger(SERVICE)
 
-# Each entry carries a parse (~25 KB), so this stream gets its own, shorter bound.
+# Each entry carries a parse (~25 KB): the claim worker trims it to a shorter bound.
 entities = router.publisher(
-    stream=StreamSub(streams.entities, maxlen=settings.entities_maxlen),
+    stream=handoff(streams.entities),
     schema=ArticleEntities,
     title="entities",
 )

@@ -11,6 +11,7 @@ app, broker = build_app(
     settings,
     [router],
     groups=[(streams.articles, ENTITY_GROUP)],
+    trim=[(streams.articles, settings.stream_maxlen)],
     claimers=False,
 )
 app.on_startup(load_model)

@@ -218,7 +218,8 @@ async def publish_articles(
                 {"line": line_no, "reason": exc.reason, "error": str(exc)[:1_000]}
             )
             return
-        await broker.publish(article, stream=streams.articles, maxlen=settings.stream_maxlen)
+        # No MAXLEN: the entity worker trims what it has acknowledged (never pending entries).
+        await broker.publish(article, stream=streams.articles)
         report.published.append(article.id)
         result: dict[str, Any] = {"line": line_no, "id": article.id}
         if notes:
