@@ -191,13 +191,7 @@ class ArticleContext:
         if m is not None:
             return self.ref_of_mention(m)
         if namelike(tok):
-            left = tok
-            while True:
-                comp = [c for c in left.children if c.dep_ == "compound" and c.pos_ == "PROPN"
-                        and c.i < left.i]  # fmt: skip
-                if not comp:
-                    break
-                left = comp[0]
+            left = name_start(tok)
             span = self.doc[left.i : tok.i + 1]
             return fallback_ref(span.text, tok.ent_type_ or "")
         return None
@@ -341,13 +335,7 @@ class ArticleContext:
         m = self.mention_at(tok)
         if (m is not None and m.label in ("ORG", "PERSON")) or tok.dep_ == "compound":
             return None  # the NER got it (ORG), or the word is inside a longer name
-        left = tok
-        while True:
-            comp = [c for c in left.children if c.dep_ == "compound" and c.pos_ == "PROPN"
-                    and c.i < left.i]  # fmt: skip
-            if not comp:
-                break
-            left = comp[0]
+        left = name_start(tok)
         if left is tok:
             return None  # a lone "Bank" is no name
         return fallback_org(self.doc[left.i : tok.i + 1].text)
@@ -589,6 +577,18 @@ class ArticleContext:
         names = self.lex.map("side_names")
         return EntityRef(id=f"side:{found}", name=names.get(found, found.title()),
                          type=EntityType.ORG)  # fmt: skip
+
+
+def name_start(tok: Token) -> Token:
+    """The first word of the proper name `tok` ends: follows proper-noun compounds to the
+    left ("Solano Telecom", "Norvik Energy")."""
+    left = tok
+    while True:
+        comp = [c for c in left.children if c.dep_ == "compound" and c.pos_ == "PROPN"
+                and c.i < left.i]  # fmt: skip
+        if not comp:
+            return left
+        left = comp[0]
 
 
 def np_text(tok: Token, drop_det: bool = True) -> str:
