@@ -52,6 +52,7 @@ from rich.table import Table
 
 from claimwatch import bench_corpus
 from shared.settings import Settings
+from shared.streams import entry_body
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -97,16 +98,7 @@ def progress() -> Progress:
 
 
 def _body(fields: dict[bytes, bytes]) -> dict[str, Any]:
-    from faststream.redis.parser.binary import BinaryMessageFormatV1
-
-    raw = fields.get(b"__data__")
-    if raw is None:
-        return {}
-    data, _headers = BinaryMessageFormatV1.parse(raw)
-    try:
-        body = json.loads(data)
-    except ValueError:
-        return {}
+    body = entry_body(fields)
     return body if isinstance(body, dict) else {}
 
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import redis
 from faststream.redis import RedisBroker
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
@@ -33,7 +32,7 @@ from claimwatch.feeding import publish_lines
 from claimwatch.stack import Stack
 from shared.domain.alerts import Alert, AlertKind, AmbiguousMention, Severity
 from shared.settings import Settings
-from shared.streams import Streams
+from shared.streams import Streams, entry_body
 from shared.webhooks import Subscription, generate_secret, subscriptions_key
 
 # (attempt number of this webhook-id, starting at 1) -> (status, headers, delay seconds)
@@ -224,17 +223,6 @@ def synthetic_articles(n: int, tag: str, seed: int = 7) -> list[bytes]:
     return lines
 
 
-def _body(fields: dict[bytes, bytes]) -> Any:
-    raw = fields.get(b"__data__")
-    if raw is None:
-        return None
-    try:
-        data, _headers = BinaryMessageFormatV1.parse(raw)
-        return json.loads(data)
-    except Exception:
-        return None
-
-
 def _entries(client: redis.Redis, stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
     out: list[tuple[str, dict[bytes, bytes]]] = []
     cursor = "-"
@@ -288,12 +276,12 @@ class Progress:
 def progress(client: redis.Redis, streams: Streams) -> Progress:
     state = Progress()
     for _id, fields in _entries(client, streams.processed):
-        body = _body(fields)
+        body = entry_body(fields)
         if isinstance(body, dict) and "article_id" in body:
             state.processed.add(body["article_id"])
             state.processed_entries += 1
     for entry_id, fields in _entries(client, streams.deadletter):
-        body = _body(fields)
+        body = entry_body(fields)
         if isinstance(body, dict):
             state.dead[entry_id] = body
     return state
@@ -349,7 +337,7 @@ def integrity(client: redis.Redis, streams: Streams) -> dict[str, int]:
     first: dict[str, set[str]] = {}
     union: dict[str, set[str]] = {}
     for _id, fields in _entries(client, streams.claims):
-        body = _body(fields)
+        body = entry_body(fields)
         if not isinstance(body, dict):
             continue
         article = str((body.get("article") or {}).get("id"))

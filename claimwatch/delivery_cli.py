@@ -24,7 +24,7 @@ from rich.table import Table
 from shared.domain.alerts import Severity
 from shared.events import DeadLetter
 from shared.settings import Settings, get_settings
-from shared.streams import Streams
+from shared.streams import Streams, entry_body
 from shared.webhooks import (
     ForbiddenTarget,
     Subscription,
@@ -157,18 +157,13 @@ def subscriptions_enable(sub_id: Annotated[str, typer.Argument(help="Subscriptio
 
 def read_dead_letters(client: redis.Redis, streams: Streams) -> list[tuple[str, DeadLetter]]:
     """Every dead letter still on the stream, oldest first, with its entry id."""
-    from faststream.redis.parser.binary import BinaryMessageFormatV1
-
     out: list[tuple[str, DeadLetter]] = []
     entries: Any = client.xrange(streams.deadletter)
     for entry_id, fields in entries:
-        raw = fields.get(b"__data__")
-        if raw is None:
-            continue
+        body = entry_body(fields)
         try:
-            data, _headers = BinaryMessageFormatV1.parse(raw)
-            letter = DeadLetter.model_validate_json(data)
-        except Exception:
+            letter = DeadLetter.model_validate(body)
+        except ValidationError:
             continue
         out.append((entry_id.decode(), letter))
     return out

@@ -8,13 +8,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import redis
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 from rich.console import Console
 from rich.markup import escape
 
 from shared.domain.alerts import Alert, AlertKind
 from shared.domain.claims import Claim
-from shared.streams import Streams
+from shared.streams import Streams, entry_body
 
 
 def _text(value: bytes | str) -> str:
@@ -79,11 +78,7 @@ def wait_processed(
 
 def _article_ids_in(fields: dict[bytes, bytes]) -> set[str]:
     """Article ids named by a processed or dead-letter entry (FastStream's JSON body)."""
-    data, _headers = BinaryMessageFormatV1.parse(fields.get(b"__data__") or b"{}")
-    try:
-        body = json.loads(data)
-    except json.JSONDecodeError:
-        return set()
+    body = entry_body(fields)
     if not isinstance(body, dict):
         return set()
     if "article_id" in body:

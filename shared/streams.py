@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 
 @dataclass(frozen=True)
@@ -49,3 +54,16 @@ ENTITY_GROUP = "entity-worker"
 CLAIM_GROUP = "claim-worker"
 ALERT_GROUP = "alert-worker"
 NOTIFIER_GROUP = "notifier"
+
+
+def entry_body(fields: Mapping[bytes, bytes]) -> Any:
+    """The JSON body of a stream entry FastStream published (its binary envelope in
+    `__data__`), or None when the entry has none or it is not JSON."""
+    raw = fields.get(b"__data__")
+    if raw is None:
+        return None
+    try:
+        data, _headers = BinaryMessageFormatV1.parse(raw)
+        return json.loads(data)
+    except ValueError:
+        return None

@@ -16,14 +16,13 @@ from pydantic import SecretStr
 
 from claimwatch.chaos import (
     Receiver,
-    _body,
     _entries,
     always,
     publish_synthetic_alerts,
 )
 from claimwatch.stack import Stack
 from shared.runtime import GRACEFUL_TIMEOUT_S
-from shared.streams import NOTIFIER_GROUP, Streams
+from shared.streams import NOTIFIER_GROUP, Streams, entry_body
 from shared.webhooks import Subscription, generate_secret, subscriptions_key
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +48,7 @@ json_garbage = st.recursive(
 def dead_letter_ids(client: redis.Redis, streams: Streams) -> dict[str, str]:
     out = {}
     for _id, fields in _entries(client, streams.deadletter):
-        body = _body(fields)
+        body = entry_body(fields)
         if isinstance(body, dict) and body.get("message_id"):
             out[body["message_id"]] = body["reason"]
     return out

@@ -13,9 +13,9 @@ import httpx
 import pytest
 import redis
 
-from claimwatch.chaos import _body, _entries
+from claimwatch.chaos import _entries
 from claimwatch.embedded import free_port
-from shared.streams import Streams
+from shared.streams import Streams, entry_body
 
 GOOD = {
     "url": "https://example.org/http-1",
@@ -86,7 +86,7 @@ def test_post_articles_answers_ids_and_specific_errors(
         "empty_text",
     ]
     streams = Streams(prefix)
-    letters = [_body(f) for _i, f in _entries(client, streams.deadletter)]
+    letters = [entry_body(f) for _i, f in _entries(client, streams.deadletter)]
     assert sorted(x["reason"] for x in letters) == sorted(
         ["invalid_json", "unsupported_version", "not_english", "empty_text"]
     )

@@ -4,7 +4,6 @@ entries publishes the good articles, dead-letters the bad ones, and leaves nothi
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from datetime import UTC, datetime
 
@@ -14,7 +13,7 @@ from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 from claimwatch.stack import Stack
 from shared.events import Article
-from shared.streams import ENTITY_GROUP, Streams
+from shared.streams import ENTITY_GROUP, Streams, entry_body
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +31,7 @@ def _envelope(body: bytes) -> bytes:
 
 
 def _bodies(client: redis.Redis, stream: str) -> list[dict]:
-    out = []
-    for _id, fields in client.xrange(stream):
-        data, _ = BinaryMessageFormatV1.parse(fields[b"__data__"])
-        out.append(json.loads(data))
-    return out
+    return [entry_body(fields) for _id, fields in client.xrange(stream)]
 
 
 def test_a_batch_with_bad_entries_publishes_the_good_ones(redis_url: str, prefix: str) -> None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from shared.runtime import build_app, consume, ensure_groups, produce
 from shared.settings import Settings
-from shared.streams import Streams
+from shared.streams import Streams, entry_body
 
 GROUP = "test-worker"
 
@@ -27,15 +27,8 @@ class Ping(BaseModel):
     n: int
 
 
-def dead_letters(client: redis.Redis, streams: Streams) -> list[dict[str, Any]]:
-    out = []
-    for _id, fields in client.xrange(streams.deadletter):
-        raw = fields[b"__data__"]
-        from faststream.redis.parser.binary import BinaryMessageFormatV1
-
-        data, _ = BinaryMessageFormatV1.parse(raw)
-        out.append(json.loads(data))
-    return out
+def dead_letters(client: redis.Redis, streams: Streams) -> list[Any]:
+    return [entry_body(fields) for _id, fields in client.xrange(streams.deadletter)]
 
 
 async def wait_until(predicate: Callable[[], bool], timeout_s: float = 15.0) -> bool:

@@ -12,11 +12,11 @@ import redis
 from faststream.redis import RedisBroker
 from typer.testing import CliRunner
 
-from claimwatch.chaos import _body, _entries
+from claimwatch.chaos import _entries
 from claimwatch.cli import app
 from shared.events import DeadLetter
 from shared.settings import get_settings
-from shared.streams import Streams
+from shared.streams import Streams, entry_body
 from shared.webhooks import generate_secret
 
 runner = CliRunner()
@@ -118,6 +118,6 @@ def test_deadletters_list_and_replay(
     replay = runner.invoke(app, ["deadletters", "replay", "--reason", "max_deliveries"])
     assert replay.exit_code == 0 and "replayed 1" in replay.output, replay.output
     (entry,) = _entries(client, streams.entities)
-    assert _body(entry[1]) == {"a": 1}
+    assert entry_body(entry[1]) == {"a": 1}
     remaining = runner.invoke(app, ["deadletters", "list", "--json"])
     assert "max_deliveries" not in remaining.output

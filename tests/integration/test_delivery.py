@@ -13,14 +13,13 @@ import httpx
 import pytest
 import redis
 from faststream.redis import RedisBroker
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from claimwatch.chaos import Receiver, accept, always, fail_first
 from services.notifier.delivery import DeliveryManager, enqueue
 from shared.settings import Settings
-from shared.streams import Streams
+from shared.streams import Streams, entry_body
 from shared.webhooks import (
     ForbiddenTarget,
     Subscription,
@@ -49,12 +48,8 @@ def settings_for(redis_url: str, prefix: str, **extra: Any) -> Settings:
     return Settings(**values)
 
 
-def letters(client: redis.Redis, streams: Streams) -> list[dict[str, Any]]:
-    out = []
-    for _id, fields in client.xrange(streams.deadletter):
-        data, _ = BinaryMessageFormatV1.parse(fields[b"__data__"])
-        out.append(json.loads(data))
-    return out
+def letters(client: redis.Redis, streams: Streams) -> list[Any]:
+    return [entry_body(fields) for _id, fields in client.xrange(streams.deadletter)]
 
 
 async def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0) -> bool:
