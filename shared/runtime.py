@@ -18,6 +18,7 @@ from shared.deadletter import dead_letter_middleware
 from shared.logs import configure_logging
 from shared.settings import Settings
 from shared.streams import Streams
+from shared.tasks import cancel_and_wait
 
 # Seconds a stopping service waits for in-flight messages before it exits (SIGTERM).
 GRACEFUL_TIMEOUT_S = 15.0
@@ -200,7 +201,4 @@ class Heartbeat:
         self._task = asyncio.create_task(self._beat())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)

@@ -25,6 +25,7 @@ from redis.exceptions import RedisError, ResponseError
 from shared.events import DeadLetter
 from shared.settings import Settings
 from shared.streams import NOTIFIER_GROUP, Streams
+from shared.tasks import cancel_and_wait
 from shared.webhooks import (
     ForbiddenTarget,
     Outcome,
@@ -102,12 +103,7 @@ class SubscriptionWorker:
 
     async def stop(self) -> None:
         """Stop reading; jobs in flight are cancelled and stay pending (claimed later)."""
-        tasks = [t for t in (self._task, *self._jobs) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._task, *self._jobs)
 
     async def _ensure_group(self) -> None:
         try:
@@ -325,10 +321,7 @@ class DeliveryManager:
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         for worker in self.workers.values():
             await worker.stop()
         self.workers.clear()
