@@ -95,12 +95,18 @@ def _article_ids_in(fields: dict[bytes, bytes]) -> set[str]:
     return ids
 
 
+def _quote(sentence: str) -> str:
+    sentence = " ".join(sentence.split())
+    if len(sentence) > 220:
+        sentence = sentence[:217] + "..."
+    return f"      “{escape(sentence)}”"
+
+
 def _claim_line(label: str, claim: Claim) -> str:
     when = claim.published_at.strftime("%Y-%m-%d %H:%M")
-    sentence = claim.sentence if len(claim.sentence) < 220 else claim.sentence[:217] + "..."
     return (
         f"  [bold]{label}[/bold] {escape(claim.source)} · {when} · {claim.article_id}\n"
-        f"      “{escape(sentence)}”"
+        + _quote(claim.sentence)
     )
 
 
@@ -116,7 +122,7 @@ def render(alert: Alert, console: Console) -> None:
                 f"      {rank}. {escape(cand.entity.name)} — {escape(cand.description)} "
                 f"({cand.score:.2f})"
             )
-        console.print(f"      “{escape(m.sentence[:220])}”\n")
+        console.print(_quote(m.sentence) + "\n")
         return
     colour = {"high": "red", "medium": "magenta", "low": "cyan"}[alert.severity.value]
     console.print(

@@ -382,6 +382,8 @@ class EntityLinker:
                         ctx += 4.0
                 for o in sent_refs:
                     if o.id == ref.id:
+                        if pm.abbrev:  # "Severodonetsk, referred to as SevSk": named beside it
+                            ctx += 1.5
                         continue
                     if _within(ref, o):
                         ctx += 1.5
@@ -420,10 +422,12 @@ class EntityLinker:
             top = cands[0]
             exps = [math.exp(min(c.score - top.score, 0.0)) for c in cands[:6]]
             total = sum(exps)
+            # a candidate with no real chance ("Ukraine" -> a Spanish village) is noise
             m.candidates = [
                 Candidate(entity=c.ref, score=round(x / total, 4),
                           description=self.gaz.describe(c.ref.id))
-                for c, x in zip(cands[:6], exps, strict=False)
+                for i, (c, x) in enumerate(zip(cands[:6], exps, strict=False))
+                if i == 0 or x / total >= 0.001
             ]
         if not cands:
             m.entity = EntityRef(id=f"name:{slug(pm.key or e.text)}", name=e.text,

@@ -79,6 +79,31 @@ def test_seed_sevsk_is_the_only_ambiguous_mention(nlp: Language) -> None:
     scores = [c.score for c in flagged[0].candidates]
     assert scores == sorted(scores, reverse=True)
     assert flagged[0].entity is None
+    # "Severodonnetsk, referred to as SevSk": the name it stands beside ranks first
+    assert flagged[0].candidates[0].entity.id == "geo:691999"
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        (
+            "Ukrainian troops left Sievierodonetsk, called SevSk by some bloggers, on Friday. "
+            "Russian warships were later seen off Sevastopol and near Siversk.",
+            "geo:691999",
+        ),
+        (
+            "Warships left Sevastopol, called SevSk by some bloggers, on Friday. "
+            "Fighting went on near Sievierodonetsk and Siversk in eastern Ukraine.",
+            "geo:694423",
+        ),
+    ],
+)
+def test_a_short_form_ranks_the_name_it_is_introduced_with_first(
+    nlp: Language, text: str, first: str
+) -> None:
+    _, mentions = link_doc(nlp, text)
+    (sevsk,) = _by_text(mentions, "SevSk")
+    assert sevsk.candidates and sevsk.candidates[0].entity.id == first
 
 
 def test_seed_people_orgs_and_dpr(nlp: Language) -> None:
