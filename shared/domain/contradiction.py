@@ -339,13 +339,12 @@ def _event(new: Claim, old: Claim, policy: Policy) -> Verdict:
     action = new.relation.split(":", 1)[1]
     thing = f" {new.object.name}" if new.object else ""
     pos, neg = (new, old) if _positive(new) else (old, new)
-    how = "denies" if neg.polarity == Polarity.DENIED else "says it will not"
+    how = "denies it" if neg.polarity == Polarity.DENIED else "says it did not or will not"
     if _beyond_window(new, old, policy):
         return _update(f"{new.subject.name}: plan to {action}{thing} changed")
     return _conflict(
         new, old, AlertKind.NEGATION,
-        f"{new.subject.name}: {pos.source} reports it will {action}{thing}; {neg.source} "
-        f"{how} {action}{thing}",
+        f"{new.subject.name} to {action}{thing}: {pos.source} reports it; {neg.source} {how}",
     )  # fmt: skip
 
 

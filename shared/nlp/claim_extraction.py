@@ -159,24 +159,46 @@ def _event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
                 anchor = ctx.place_at(o, allow_coref=False)
                 if anchor:
                     break
-        in_clause: list[EntityRef] = []
         if anchor is None and tok.dep_ in ("nsubj", "nsubjpass"):
-            # "a cyclone tore through Mozambique's Sofala province": a place anywhere in the
-            # event's clause, a local one first
-            in_clause = [p for p in (ctx.place_at(t, allow_coref=False) for t in tok.head.subtree
-                                     if ctx.is_place_token(t)) if p is not None]  # fmt: skip
-            anchor = next((p for p in in_clause if ctx.is_local_place(p)), None)
-        # then the article's main local place; a country ("a landslide buried a village in
-        # Nepal") only when the clause names nothing more precise
-        anchor = anchor or ctx.main_place or next(iter(in_clause), None)
-        if anchor is None:
-            return None
-        return EntityRef(id=f"event:{head}@{anchor.id}", name=f"{anchor.name} {head}",
-                         type=EntityType.EVENT)  # fmt: skip
+            # "a cyclone tore through Mozambique's Sofala province"
+            anchor = _clause_anchor(ctx, tok.head)
+        return _anchored_event(head, anchor or ctx.main_place)
     name = _event_name(ctx, ev_tok)
     if head in ctx.lex.set("generic_event_nouns") and " " not in name:
         return None  # a bare "the meeting" / "the trial": too many of them to key on the noun
     return EntityRef(id=f"event:{head}", name=name, type=EntityType.EVENT)
+
+
+def _clause_anchor(ctx: ArticleContext, clause: Token) -> EntityRef | None:
+    """The place of an event told by a clause: a local place in it, else the article's main
+    local place; a country ("a landslide buried a village in Nepal") only when nothing more
+    precise is named."""
+    in_clause = [p for p in (ctx.place_at(t, allow_coref=False) for t in clause.subtree
+                             if ctx.is_place_token(t)) if p is not None]  # fmt: skip
+    # a gazetteer place before an unknown name ("on Lake Kivu near Goma": Goma)
+    local = sorted((p for p in in_clause if ctx.is_local_place(p)),
+                   key=lambda p: not p.id.startswith("geo:"))  # fmt: skip
+    return next(iter(local), None) or ctx.main_place or next(iter(in_clause), None)
+
+
+def _anchored_event(head: str, anchor: EntityRef | None) -> EntityRef | None:
+    if anchor is None:
+        return None
+    return EntityRef(id=f"event:{head}@{anchor.id}", name=f"{anchor.name} {head}",
+                     type=EntityType.EVENT)  # fmt: skip
+
+
+def _verb_event_ref(ctx: ArticleContext, verb: Token) -> EntityRef | None:
+    """An event told by a verb: "a boat capsized", "a missile struck a market"."""
+    if verb.pos_ != "VERB":
+        return None
+    lemma = _lemma(verb)
+    head = ctx.lex.map("event_verbs").get(lemma)
+    if head is None and lemma in ctx.lex.set("weapon_verbs"):
+        weapons = ctx.lex.set("weapon_nouns")
+        if any(_lemma(s) in weapons for s in _children(verb, "nsubj")):
+            head = ctx.lex.map("event_nouns")["attack"]
+    return _anchored_event(head, _clause_anchor(ctx, verb)) if head else None
 
 
 def _find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
@@ -184,6 +206,8 @@ def _find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
     phrase, a governing clause's subject ("an earthquake struck ..., killing 120")."""
     cur = pred
     for _ in range(3):
+        if cur is not pred and (ev := _verb_event_ref(ctx, cur)):
+            return ev  # "a bomb struck a market, killing seven"
         for c in cur.children:
             if c.dep_ in ("nsubj", "nsubjpass", "poss"):
                 ev = _event_ref(ctx, c)
@@ -198,6 +222,8 @@ def _find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
                 ev = _event_ref(ctx, c)
                 if ev:
                     return ev
+            if ev := _verb_event_ref(ctx, clause):  # "40 died when a boat capsized"
+                return ev
         if cur.dep_ in ("advcl", "conj", "xcomp", "acl", "relcl", "ccomp") and cur.head != cur:
             if cur.dep_ in ("acl", "relcl"):
                 ev = _event_ref(ctx, cur.head)
@@ -207,7 +233,7 @@ def _find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
         else:
             break
     for t in pred.sent:
-        ev = _event_ref(ctx, t)
+        ev = _event_ref(ctx, t) or _verb_event_ref(ctx, t)
         if ev and ev.id.startswith("event:") and "@" in ev.id:
             return ev
     return None
@@ -975,7 +1001,12 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             tok.dep_ == "pcomp" and _lemma(tok.head.head) in markers  # "no intention of closing"
         )
         denied = any(ctx.is_denial(a) for a in ctx.ancestors_in_clause(tok))
-        if not (future or planned or denied):
+        # what happened or did not: "X signed the deal" / "X did not sign the deal"
+        done = tok.tag_ == "VBD" or (
+            tok.tag_ == "VBN" and any(_lemma(c) == "have" for c in _children(tok, "aux"))
+        )
+        negated = any(c.dep_ == "neg" for c in tok.children)
+        if not (future or planned or denied or done or negated):
             continue
         # a passive subject is what is acted on ("reports that the airport would be
         # closed"), not who acts
@@ -987,12 +1018,15 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             cur = cur.head
             if cur.pos_ in ("VERB", "AUX"):
                 agent_tok = _subject(cur)
-        agent = _agent(ctx, agent_tok) if agent_tok is not None else None
-        if agent is None:
+        if agent_tok is None:
             continue
         objs = _children(tok, "dobj") or _children(tok, "nsubjpass")  # "the plant would be
         thing = _thing(ctx, objs[0]) if objs else None  # closed": the plant is the thing
-        yield ctx.make_claim(tok, agent, f"event:{_lemma(tok)}", object=thing)
+        # "Meridian and Castello agreed to merge": each of them
+        for a in (agent_tok, *_children(agent_tok, "conj")):
+            agent = _agent(ctx, a)
+            if agent is not None:
+                yield ctx.make_claim(tok, agent, f"event:{_lemma(tok)}", object=thing)
 
 
 def _agent(ctx: ArticleContext, tok: Token) -> EntityRef | None:
