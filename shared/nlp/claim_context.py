@@ -200,7 +200,10 @@ class ArticleContext:
         """A place named by the NP headed by tok: "Geneva", "the Luhansk region",
         "the city of X", "the whole territory of X", or "the city" by coreference."""
         lemma = tok.lemma_.lower()
-        if tok.pos_ in ("NOUN",) and lemma in self.lex.set("place_nouns") | {"territory"}:
+        # "the Luhansk region of eastern Ukraine" names Luhansk; "the city of X" names X
+        named = self.mention_at(tok) is not None
+        if (not named and tok.pos_ in ("NOUN",)
+                and lemma in self.lex.set("place_nouns") | {"territory"}):  # fmt: skip
             for child in tok.children:
                 if child.dep_ == "prep" and child.lower_ == "of":
                     for pobj in child.children:
@@ -564,8 +567,12 @@ class ArticleContext:
                     if m is not None and m.label in ("GPE", "NORP"):
                         found = slug(clean_name(m.text))
                         break
+            if found is None and general is None:
+                group = self._armed_group(span)
+                if group is not None:
+                    return EntityRef(id=f"side:{slug(group)}", name=group, type=EntityType.ORG)
             if found is None and depth == 0 and pred is not None and any(
-                t.lower_ in ("his", "her", "their", "its", "our", "we", "they", "he", "she")
+                t.lower_ in ("his", "her", "their", "its", "it", "our", "we", "they", "he", "she")
                 for t in span
             ):
                 spk = self.speaker(pred)
@@ -577,6 +584,18 @@ class ArticleContext:
         names = self.lex.map("side_names")
         return EntityRef(id=f"side:{found}", name=names.get(found, found.title()),
                          type=EntityType.ORG)  # fmt: skip
+
+    def _armed_group(self, span: Span) -> str | None:
+        """An organisation named as a force ("the Karen National Liberation Army", "the
+        Euphrates Brigade") is a side of its own: its name."""
+        forces = self.lex.set("force_nouns")
+        for t in span:
+            m = self.mention_at(t)
+            if m is not None and m.label == "ORG" and any(
+                w.lower() in forces for w in m.text.split()
+            ):
+                return clean_name(m.text)
+        return None
 
 
 def name_start(tok: Token) -> Token:

@@ -556,7 +556,10 @@ def _armed_agent(ctx: ArticleContext, verb: Token) -> bool:
     if subj is None:
         return True
     if subj.pos_ == "PRON":
-        return subj.lower_ in ("they", "we")  # "they captured the town" (the speaker's side)
+        # "they captured the town" (the speaker's side); "the KNLA said it had captured"
+        return subj.lower_ in ("they", "we") or (
+            subj.lower_ == "it" and ctx.side_of(subj, verb) is not None
+        )
     forces = ctx.lex.set("force_nouns")
     return ctx.side_of(subj, verb) is not None or any(
         t.lower_ in forces or _lemma(t) in forces for t in subj.subtree)
@@ -576,6 +579,12 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 # the parser sometimes hangs the object name as an adverb: "captured Bakhmut"
                 targets += [c for c in _children(tok, "advmod", "npadvmod")
                             if c.pos_ in ("PROPN", "ADV") and ctx.is_place_token(c)]
+                if not targets and not _is_passive(tok) and tok.i + 1 < len(ctx.doc):
+                    # the small parser sometimes loses the object ("continue to hold Chasiv
+                    # Yar, a spokesman said" parsed with the town as the subject of "said")
+                    nxt = ctx.doc[tok.i + 1]
+                    if ctx.is_place_token(nxt) and nxt.sent == tok.sent:
+                        targets = [nxt]
                 if lemma in ("take", "gain", "win", "seize") and not _is_passive(tok):
                     targets = [t for t in targets if _lemma(t) in lex.set("control_nouns")
                                or ctx.place_at(t) is not None]  # fmt: skip
@@ -623,7 +632,7 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 for o in _prep_objects(tok, "under", "in", "into"):
                     if _lemma(o) not in lex.set("control_nouns"):
                         continue
-                    if _lemma(o) == "control" and _prep_objects(o, "of"):
+                    if _lemma(o) == "control" and _prep_objects(o, "of") and o.head.lower_ != "under":
                         continue  # "X is in control of Y": X controls, handled above
                     place = ctx.place_at(subj)
                     if place is None:
