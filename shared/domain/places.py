@@ -1,7 +1,8 @@
 """How two places relate, from the ids, ancestors, overlaps and ranks the linker gives.
 
 Pure Python. Containment is never a conflict (Geneva within Switzerland); a VAGUE place
-("eastern Ukraine") overlaps whatever shares its country and never excludes; an org-like
+("eastern Ukraine") overlaps whatever shares its country and never excludes, unless it is
+part of a region ("northern Shan State" excludes Kachin State); an org-like
 place that overlaps regions (the DPR claims Donetsk Oblast) is judged through those regions.
 Places we know too little about (unlinked "name:" ids without ancestors) relate as UNKNOWN,
 which is never a conflict either.
@@ -86,9 +87,21 @@ def _relate_vague(a: EntityRef, b: EntityRef) -> PlaceRelation:
     ca, cb = _country_of(a), _country_of(b)
     if ca and cb and ca != cb:
         return PlaceRelation.DISJOINT
+    vague, other = (a, b) if a.rank == PlaceRank.VAGUE else (b, a)
+    within = vague.ancestors[:-1]  # "northern Shan State" lies within Shan State
+    if other.rank != PlaceRank.VAGUE and within and _placed_below_country(other):
+        return PlaceRelation.OVERLAPS if set(within) & set(_chain(other)) else (
+            PlaceRelation.DISJOINT)
     if set(_chain(a)) & set(_chain(b)) or (ca and ca == cb):
         return PlaceRelation.OVERLAPS
     return PlaceRelation.UNKNOWN
+
+
+def _placed_below_country(p: EntityRef) -> bool:
+    """A region or a place in the hierarchy under its region (not just "in Myanmar")."""
+    if p.rank == PlaceRank.ADMIN1:
+        return bool(p.ancestors)
+    return p.rank in (PlaceRank.ADMIN2, PlaceRank.CITY) and len(p.ancestors) >= 2
 
 
 def _relate_overlapping(a: EntityRef, b: EntityRef) -> PlaceRelation:

@@ -58,3 +58,18 @@ def test_unlinked_places_are_unknown_never_conflict() -> None:
     b = EntityRef(id="name:ostrava", name="Ostrava", type=EntityType.PLACE)
     assert relate(a, b) == PlaceRelation.UNKNOWN
     assert not conflicts(a, b)
+
+
+def test_a_vague_part_of_a_region_excludes_other_regions() -> None:
+    north_luhansk = place("region:northern-luhansk-oblast", "northern Luhansk Oblast",
+                          PlaceRank.VAGUE, ("geo:luh", "geo:ua"), "UA")
+    town_in_luhansk = place("geo:town", "Town", PlaceRank.CITY, ("geo:luh", "geo:ua"), "UA")
+    town_unplaced = place("geo:town2", "Town2", PlaceRank.CITY, ("geo:ua",), "UA")
+    assert relate(north_luhansk, DONETSK_OBL) == PlaceRelation.DISJOINT
+    assert relate(DONETSK_CITY, north_luhansk) == PlaceRelation.DISJOINT
+    assert relate(north_luhansk, town_in_luhansk) == PlaceRelation.OVERLAPS
+    assert relate(north_luhansk, LUHANSK_OBL) == PlaceRelation.WITHIN
+    # known only to be in Ukraine: nothing is excluded
+    assert not conflicts(north_luhansk, town_unplaced)
+    # a vague part of a country still excludes nothing inside it
+    assert relate(EAST_UA, LUHANSK_OBL) == PlaceRelation.OVERLAPS
