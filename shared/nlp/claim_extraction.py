@@ -142,7 +142,10 @@ def _event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     ev_tok = _event_token(ctx, tok)
     if head is None or ev_tok is None:
         return None
-    if head in ctx.lex.set("place_anchored_events"):
+    local = ctx.lex.set("local_event_modifiers")
+    # the words right before the noun: the parser often breaks "the mayoral by-election"
+    before = ctx.doc[max(ev_tok.sent.start, ev_tok.i - 3) : ev_tok.i]
+    if head in ctx.lex.set("place_anchored_events") or any(t.lower_ in local for t in before):
         anchor: EntityRef | None = None
         for o in _prep_objects(tok, "in", "near", "off", "across", "on"):
             anchor = ctx.place_at(o, allow_coref=False)
