@@ -168,7 +168,14 @@ def _event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
         return _anchored_event(head, anchor or ctx.main_place)
     name = _event_name(ctx, ev_tok)
     if head in ctx.lex.set("generic_event_nouns") and " " not in name:
-        return None  # a bare "the meeting" / "the trial": too many of them to key on the noun
+        # a bare "the meeting" / "the trial": too many of them to key on the noun, unless
+        # it says whose ("the trial of Ruslan Adzhiev")
+        for o in _prep_objects(ev_tok, "of", "against"):
+            who = ctx.entity_at(o)
+            if who is not None and who.type in (EntityType.PERSON, EntityType.ORG):
+                return EntityRef(id=f"event:{head}@{who.id}", name=f"{head} of {who.name}",
+                                 type=EntityType.EVENT)  # fmt: skip
+        return None
     return EntityRef(id=f"event:{head}", name=name, type=EntityType.EVENT)
 
 
@@ -461,9 +468,11 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
     """Events held in a place or scheduled for a date; organisations headquartered in."""
     held = ctx.lex.set("held_verbs")
     sched = ctx.lex.set("schedule_verbs")
+    starts = ctx.lex.set("start_verbs")
     for tok in sent:
-        ev = _event_ref(ctx, tok) if _event_head(ctx, tok) else None
-        if ev is None or "@" in ev.id:
+        head = _event_head(ctx, tok)
+        ev = _event_ref(ctx, tok) if head else None
+        if ev is None or head in ctx.lex.set("place_anchored_events"):
             continue
         verbs: list[Token] = []
         verbs.extend(_children(tok, "acl", "relcl"))  # "the summit, scheduled for 14 May"
@@ -491,7 +500,7 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
                     place = ctx.place_at(o, allow_coref=False)
                     if place is not None and o.ent_type_ != "DATE":
                         yield ctx.make_claim(v, ev, "held_in", object=place)
-            if v is tok or lemma in sched or lemma in held or is_take_place:
+            if v is tok or lemma in sched | held | starts or is_take_place:
                 yield from _dates(ctx, v, ev)
             for a in _children(v, "acomp"):  # "the vote is due on 9 November"
                 if _lemma(a) in ("due", "scheduled", "set", "slated", "expected"):
@@ -635,7 +644,8 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 for o in _prep_objects(tok, "under", "in", "into"):
                     if _lemma(o) not in lex.set("control_nouns"):
                         continue
-                    if _lemma(o) == "control" and _prep_objects(o, "of") and o.head.lower_ != "under":
+                    owned = _lemma(o) == "control" and _prep_objects(o, "of")
+                    if owned and o.head.lower_ != "under":
                         continue  # "X is in control of Y": X controls, handled above
                     place = ctx.place_at(subj)
                     if place is None:
