@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from spacy.tokens import Doc, Span, Token
 
 from shared.domain.claims import Claim, Polarity
-from shared.domain.entities import EntityRef, EntityType, Mention
+from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.quantities import parse_quantity
 from shared.domain.timeexpr import resolve
 from shared.nlp.claim_context import (
@@ -165,6 +165,13 @@ def _event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
         if anchor is None and tok.dep_ in ("nsubj", "nsubjpass"):
             # "a cyclone tore through Mozambique's Sofala province"
             anchor = _clause_anchor(ctx, tok.head)
+        if anchor is not None and anchor.rank in (PlaceRank.ADMIN1, PlaceRank.ADMIN2):
+            # "a strike on a base in El Obeid, in North Kordofan state": the town in it
+            town = next((p for t in tok.sent if ctx.is_place_token(t)
+                         for p in [ctx.place_at(t, allow_coref=False)]
+                         if p is not None and p.rank == PlaceRank.CITY
+                         and anchor.id in p.ancestors), None)  # fmt: skip
+            anchor = town or anchor
         return _anchored_event(head, anchor or ctx.main_place)
     name = _event_name(ctx, ev_tok)
     if head in ctx.lex.set("generic_event_nouns") and " " not in name:
@@ -185,9 +192,10 @@ def _clause_anchor(ctx: ArticleContext, clause: Token) -> EntityRef | None:
     precise is named."""
     in_clause = [p for p in (ctx.place_at(t, allow_coref=False) for t in clause.subtree
                              if ctx.is_place_token(t)) if p is not None]  # fmt: skip
-    # a gazetteer place before an unknown name ("on Lake Kivu near Goma": Goma)
+    # a gazetteer place before an unknown name ("on Lake Kivu near Goma": Goma), a town
+    # before its region ("in El Obeid, in North Kordofan state": El Obeid)
     local = sorted((p for p in in_clause if ctx.is_local_place(p)),
-                   key=lambda p: not p.id.startswith("geo:"))  # fmt: skip
+                   key=lambda p: (not p.id.startswith("geo:"), p.rank != PlaceRank.CITY))
     return next(iter(local), None) or ctx.main_place or next(iter(in_clause), None)
 
 
@@ -284,6 +292,10 @@ def _quantity_of_noun(ctx: ArticleContext, noun: Token) -> tuple[Token, str, str
     "dozens of homes", or the number itself ("at least 12 were killed")."""
     unit: str | None = None
     people = ctx.lex.set("people_nouns")
+    if noun.lower_ == "none":  # "none of its soldiers were killed"
+        counted = _prep_objects(noun, "of")
+        unit = _lemma(counted[0]) if counted and _lemma(counted[0]) not in people else None
+        return (noun, "0", unit)
     if noun.like_num or noun.ent_type_ in _NUM_ENTS or noun.lower_ in (
         "dozens", "hundreds", "thousands", "millions", "scores"
     ):  # fmt: skip
