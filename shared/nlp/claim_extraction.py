@@ -920,6 +920,9 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         left = [t for t in ctx.doc[head.left_edge.i : toks[0].i]]
         if left:
             phrases.append(left)
+            for prep in _children(head, "prep"):  # "Foreign Minister X of Verenia"
+                if prep.lower_ == "of":
+                    phrases.append(left + list(prep.subtree))
         for a in _children(head, "appos"):
             phrases.append(list(a.subtree))
         if head.dep_ == "appos":
@@ -978,8 +981,13 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
     offices = ctx.lex.map("offices")
     org: EntityRef | None = None
     org_ids: set[int] = set()
+    place: tuple[EntityRef, set[int]] | None = None  # for the offices of a country or city
     for t in words:
         m = ctx.mention_at(t)
+        if m is not None and place is None and m.label == "GPE":
+            ref = ctx.place_at(t, allow_coref=False)
+            if ref is not None:
+                place = (ref, {w.i for w in words if ctx.mention_at(w) is m})
         if m is not None and org is None and m.label not in ("GPE", "LOC", "NORP", "DATE",
                                                              "PERSON"):  # fmt: skip
             org = ctx.org_of_mention(m)
@@ -991,6 +999,9 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
     if org is None and default_org is not None and any(t.lower_ in ("its", "their") or
                                                        t.dep_ != "prep" for t in words):
         org = default_org  # "Acme named X as its chief executive"
+    by_place = org is None and place is not None
+    if by_place and place is not None:
+        org, org_ids = place
     if org is None:
         return None
     rest = [t.lower_ for t in words if t.i not in org_ids and t.pos_ not in ("DET", "PUNCT")
@@ -1004,6 +1015,8 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
             title = offices[key]
             if title in ctx.lex.set("shared_titles") or _sub_office(ctx, words, key, org_ids):
                 return None
+            if by_place and title not in ctx.lex.set("place_offices"):
+                return None  # "a Kenyan trade official": no office of Kenya's
             return org, title
     return None
 
