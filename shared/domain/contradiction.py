@@ -312,6 +312,8 @@ def _office(new: Claim, old: Claim, policy: Policy) -> Verdict:
                          f"{org} {title}: {new.object.name} asserted and denied")
     if not (_positive(new) and _positive(old)):
         return _consistent()
+    if _one_name_within_other(new.object.name, old.object.name):
+        return _consistent(f"{old.object.name} and {new.object.name} are one person")
     if _beyond_window(new, old, policy):
         return _update(f"{org} {title}: {old.object.name} then {new.object.name}")
     return _conflict(
@@ -319,6 +321,13 @@ def _office(new: Claim, old: Claim, policy: Policy) -> Verdict:
         f"{org} has two {title}s {_when(new, old)}: {old.object.name} ({old.source}) and "
         f"{new.object.name} ({new.source})",
     )  # fmt: skip
+
+
+def _one_name_within_other(a: str, b: str) -> bool:
+    """"Obama" and "Barack Obama": the shorter name is the end of the longer one."""
+    wa, wb = a.lower().split(), b.lower().split()
+    short, long = sorted((wa, wb), key=len)
+    return bool(short) and long[-len(short):] == short
 
 
 def _same_thing(a: Claim, b: Claim) -> bool:

@@ -98,7 +98,8 @@ def _hyphen_word(tok: Token) -> str | None:
 def _event_token(ctx: ArticleContext, tok: Token) -> Token | None:
     """The token naming an event: tok itself, or "talks" in "the next round of talks"."""
     events = ctx.lex.map("event_nouns")
-    if _lemma(tok) in ("round", "edition", "session", "part") and tok.pos_ == "NOUN":
+    if _lemma(tok) in ("round", "edition", "session", "part", "opening", "start",
+                       "beginning", "resumption") and tok.pos_ == "NOUN":  # fmt: skip
         for o in _prep_objects(tok, "of"):
             inner = _event_token(ctx, o)
             if inner is not None:
@@ -926,14 +927,26 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         for a in _children(head, "appos"):
             phrases.append(list(a.subtree))
         if head.dep_ == "appos":
-            phrases.append([t for t in head.head.subtree if t.i < head.i])
+            # "the mayor of Kraljevo, Milena Stojkovic": the parser may hang the name on
+            # "Kraljevo"; the title is the noun above the "of" phrase
+            top = head.head
+            while top.dep_ == "pobj" and top.head.dep_ == "prep" and top.head.head.i != top.i:
+                top = top.head.head
+            phrases.append([t for t in top.subtree if t.i < head.i])
         holds = ctx.lex.set("office_holding_verbs")
         if head.dep_ == "nsubj" and _lemma(head.head) in holds:  # "X is/became CEO of Y"
             phrases += _office_complements(head.head)
         for rel in _children(head, "relcl"):  # "X, who became chief executive of Y in 2023"
             if _lemma(rel) in holds:
                 phrases += _office_complements(rel)
-        found = next(filter(None, (_office_in(ctx, words) for words in phrases)), None)
+        # "its chief executive X", "profit rose, chief executive X said": the one
+        # organisation the sentence names
+        orgs = {o.id: o for t in sent for m2 in [ctx.mention_at(t)]
+                if m2 is not None and m2.label == "ORG"
+                for o in [ctx.org_of_mention(m2)] if o is not None}  # fmt: skip
+        own = next(iter(orgs.values())) if len(orgs) == 1 else None
+        found = next(filter(None, (_office_in(ctx, words, default_org=own)
+                                   for words in phrases)), None)  # fmt: skip
         if found is None:
             found = _appointment(ctx, head)
         if found is not None:
@@ -1017,6 +1030,8 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
                 return None
             if by_place and title not in ctx.lex.set("place_offices"):
                 return None  # "a Kenyan trade official": no office of Kenya's
+            if org is default_org and title in ctx.lex.set("place_offices"):
+                return None  # "President Obama" in a sentence about ISIS
             return org, title
     return None
 

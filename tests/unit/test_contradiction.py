@@ -148,6 +148,11 @@ def test_office_two_holders_conflict_one_person_two_offices_not() -> None:
     assert "Lena Brandt" in v.reason and "Tomas Egeland" in v.reason
     chair = claim("a3", org, "office:chair", object=lena, hours=2)
     assert compare(chair, a).outcome == Outcome.UNRELATED
+    # "Brandt" in one report and "Lena Brandt" in another are one holder
+    brandt = claim("a4", org, "office:chief-executive",
+                   object=ref("person:brandt", "Brandt", EntityType.PERSON), hours=3)
+    assert compare(brandt, a).outcome == Outcome.CONSISTENT
+    assert compare(brandt, b).outcome == Outcome.CONTRADICTION
 
 
 def test_negation_and_hedge_lowers_severity() -> None:
