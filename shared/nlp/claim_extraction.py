@@ -1009,12 +1009,12 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
     if org is None and any(t.lower_ in ("company", "firm", "group", "bank", "carrier")
                            and any(c.dep_ == "case" for c in t.children) for t in words):
         org = ctx.salient_org()  # "the company's CEO, X"
-    if org is None and default_org is not None and any(t.lower_ in ("its", "their") or
-                                                       t.dep_ != "prep" for t in words):
-        org = default_org  # "Acme named X as its chief executive"
     by_place = org is None and place is not None
     if by_place and place is not None:
         org, org_ids = place
+    elif org is None and default_org is not None and any(t.lower_ in ("its", "their") or
+                                                         t.dep_ != "prep" for t in words):
+        org = default_org  # "Acme named X as its chief executive"
     if org is None:
         return None
     rest = [t.lower_ for t in words if t.i not in org_ids and t.pos_ not in ("DET", "PUNCT")
@@ -1029,7 +1029,11 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
             if title in ctx.lex.set("shared_titles") or _sub_office(ctx, words, key, org_ids):
                 return None
             if by_place and title not in ctx.lex.set("place_offices"):
-                return None  # "a Kenyan trade official": no office of Kenya's
+                # "a Kenyan trade official": no office of Kenya's; "the London-based
+                # lender's chief executive": the lender's, when known
+                if default_org is None:
+                    return None
+                org = default_org
             if org is default_org and title in ctx.lex.set("place_offices"):
                 return None  # "President Obama" in a sentence about ISIS
             return org, title
