@@ -201,7 +201,11 @@ class ArticleContext:
         "the city of X", "the whole territory of X", or "the city" by coreference."""
         lemma = tok.lemma_.lower()
         # "the Luhansk region of eastern Ukraine" names Luhansk; "the city of X" names X
-        named = self.mention_at(tok) is not None
+        m0 = self.mention_at(tok)
+        named = m0 is not None and any(
+            t.pos_ == "PROPN" for t in tok.doc[tok.left_edge.i : tok.i + 1]
+            if self.mention_at(t) is m0
+        )
         if (not named and tok.pos_ in ("NOUN",)
                 and lemma in self.lex.set("place_nouns") | {"territory"}):  # fmt: skip
             for child in tok.children:
@@ -294,6 +298,26 @@ class ArticleContext:
             return None
         best = max(counts, key=lambda k: (counts[k], -first[k][0]))
         return first[best][1]
+
+    def salient_person(self, before: Token) -> EntityRef | None:
+        """"he" / "she": the person the article has named most often (then most recently)
+        before `before`."""
+        counts: Counter[str] = Counter()
+        last: dict[str, tuple[int, EntityRef]] = {}
+        seen: set[int] = set()
+        for t in before.doc[: before.i]:
+            m = self.mention_at(t)
+            if m is None or id(m) in seen or m.label != "PERSON":
+                continue
+            seen.add(id(m))
+            ref = self.ref_of_mention(m)
+            if ref.type == EntityType.PERSON:
+                counts[ref.id] += 1
+                last[ref.id] = (t.i, ref)
+        if not counts:
+            return None
+        best = max(counts, key=lambda k: (counts[k], last[k][0]))
+        return last[best][1]
 
     def salient_place(self, before: Token, settlement: bool) -> EntityRef | None:
         """Most mentioned (then most recent) local place before `before`."""
@@ -546,7 +570,8 @@ class ArticleContext:
         )
         sides = self.lex.map("sides")
         generic = self.lex.set("generic_sides")
-        text = " " + span.text.lower().replace("’", "'") + " "
+        # "Islamic State's Mozambique affiliate": the name without its possessive
+        text = " " + span.text.lower().replace("’", "'").replace("'s ", " ") + " "
         found: str | None = None
         for key in sorted(sides, key=len, reverse=True):
             if " " in key and f" {key} " in text:
@@ -589,10 +614,12 @@ class ArticleContext:
         """An organisation named as a force ("the Karen National Liberation Army", "the
         Euphrates Brigade") is a side of its own: its name."""
         forces = self.lex.set("force_nouns")
+        # "the JNIM group", "the M23 rebels": the force word may stand beside the name
+        force_words = any(t.lower_ in forces for t in span)
         for t in span:
             m = self.mention_at(t)
-            if m is not None and m.label == "ORG" and any(
-                w.lower() in forces for w in m.text.split()
+            if m is not None and m.label == "ORG" and (
+                force_words or any(w.lower() in forces for w in m.text.split())
             ):
                 return clean_name(m.text)
         return None

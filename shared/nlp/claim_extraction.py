@@ -867,6 +867,8 @@ def _status_subject(ctx: ArticleContext, tok: Token, state: str,
     ref = ctx.entity_at(tok)
     if ref is not None and ref.type == EntityType.PERSON:
         return ref
+    if tok.lower_ in ("he", "she"):  # "he remains in captivity"
+        return ctx.salient_person(tok)
     if ref is None and tok.pos_ == "NOUN":  # "the missing climber Anna Berg was found dead"
         for a in _children(tok, "appos"):
             appos = ctx.entity_at(a)

@@ -51,7 +51,7 @@ def qty(text: str):  # type: ignore[no-untyped-def]
 def test_policy_loads_windows_from_data() -> None:
     policy = default_policy()
     assert policy.window("controlled_by") == 48
-    assert policy.window("quantity:killed") == 24
+    assert policy.window("quantity:killed") == 18
     assert policy.window("held_in") is None
     assert frozenset({"released", "detained"}) in policy.status_groups
 
