@@ -110,6 +110,42 @@ def parse_quantity(text: str, unit: str | None = None) -> Quantity | None:
     return Quantity(value=spelled, bound=bound, unit=unit, text=raw)
 
 
+# currency symbols, codes and words -> ISO code; an amount is only compared with amounts in
+# the same currency ("€310m" and "310 million euros" are one amount, "$310m" is not)
+_CURRENCIES = {
+    "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "sterling": "GBP",
+    "¥": "JPY", "jpy": "JPY", "yen": "JPY", "yuan": "CNY", "cny": "CNY", "renminbi": "CNY",
+    "won": "KRW", "krw": "KRW", "rupees": "INR", "inr": "INR", "roubles": "RUB",
+    "rubles": "RUB", "rub": "RUB", "francs": "CHF", "chf": "CHF", "lari": "GEL", "gel": "GEL",
+    "zlotys": "PLN", "pln": "PLN", "lira": "TRY", "try": "TRY", "rand": "ZAR", "pesos": "MXN",
+}  # fmt: skip
+_CURRENCY_RE = re.compile(
+    r"(us\$|[$€£¥])|\b(" + "|".join(sorted((k for k in _CURRENCIES if k.isalpha()),
+                                            key=len, reverse=True)) + r")\b"
+)
+
+
+def is_currency_word(word: str) -> bool:
+    return word.lower() in _CURRENCIES
+
+
+def parse_money(text: str) -> Quantity | None:
+    """"$1.2 billion", "310 million euros", "EUR 95m": the amount with its currency as unit
+    (None when no currency is named)."""
+    low = text.lower()
+    found = _CURRENCY_RE.search(low)
+    if found is None:
+        return None
+    code = _CURRENCIES[found.group(1) or found.group(2)]
+    rest = (low[: found.start()] + " " + low[found.end() :]).strip()
+    q = parse_quantity(re.sub(r"\s+", " ", rest))
+    if q is None:
+        return None
+    return q.model_copy(update={"unit": code, "text": text.strip()})
+
+
 def interval(q: Quantity) -> tuple[float, float]:
     """The values a quantity admits, before tolerance."""
     v = q.value

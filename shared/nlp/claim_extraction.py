@@ -29,13 +29,14 @@ from spacy.tokens import Doc, Span, Token
 
 from shared.domain.claims import Claim, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
-from shared.domain.quantities import parse_quantity
+from shared.domain.quantities import is_currency_word, parse_money, parse_quantity
 from shared.domain.timeexpr import resolve
 from shared.nlp.claim_context import (
     ArticleContext,
     ArticleInfo,
     ArticleLike,
     clean_name,
+    fallback_org,
     namelike,
     np_text,
     slug,
@@ -1133,11 +1134,74 @@ def _thing(ctx: ArticleContext, tok: Token) -> EntityRef:
     return EntityRef(id=tid, name=name or head, type=EntityType.OTHER)
 
 
+def rule_deal_value(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    """The value of a deal between named organisations: "Kestrel agreed to buy Dunmore for
+    $1.2 billion" vs "Dunmore is being sold to Kestrel in a deal worth $780 million"."""
+    lex = ctx.lex
+    if not any(_lemma(t) in lex.set("deal_words") for t in sent):
+        return
+    parties = _deal_parties(ctx, sent)
+    if not parties:
+        return
+    for ent in _money_spans(ctx, sent):
+        nxt = ctx.doc[ent.end : ent.end + 2]
+        if any(t.lower_ in lex.set("per_unit_words") for t in nxt):
+            continue  # "$30 a share"
+        anchor = ent.root.head
+        before = ctx.doc[max(sent.start, ent.start - 2) : ent.start]
+        if not (_lemma(anchor) in lex.set("deal_value_heads")
+                or any(t.lower_ in ("worth", "valued") for t in before)):  # fmt: skip
+            continue
+        value = parse_money(ent.text)
+        if value is None:
+            continue
+        # one claim per party: the buyer may go unnamed (or unrecognised) in one report
+        for party in parties:
+            deal = EntityRef(id=f"event:deal@{party.id}", name=f"{party.name} deal",
+                             type=EntityType.EVENT)  # fmt: skip
+            yield ctx.make_claim(anchor, deal, "quantity:value", value=value)
+
+
+def _money_spans(ctx: ArticleContext, sent: Span) -> list[Span]:
+    """MONEY entities, and "95 million euros" that the NER took for a bare number."""
+    out = []
+    for ent in sent.ents:
+        if ent.label_ == "MONEY":
+            out.append(ent)
+        elif (ent.label_ == "CARDINAL" and ent.end < sent.end
+              and is_currency_word(ctx.doc[ent.end].text)):  # fmt: skip
+            out.append(ctx.doc[ent.start : ent.end + 1])
+    return out
+
+
+def _deal_parties(ctx: ArticleContext, sent: Span) -> list[EntityRef]:
+    """The organisations a sentence names, without one that is part of another's name
+    ("Dunmore's chairman" beside "Dunmore Dairy")."""
+    found: dict[str, EntityRef] = {}
+    for t in sent:
+        m = ctx.mention_at(t)
+        if m is None or m.label not in ("ORG", "PERSON"):
+            continue
+        if m.label == "ORG":
+            org = ctx.org_of_mention(m)
+        elif m.text.split()[-1].lower() in ctx.lex.set("org_suffixes"):
+            org = fallback_org(m.text)  # "Halsberg Shipping" tagged PERSON
+        else:
+            continue
+        if org is not None and org.type == EntityType.ORG:
+            found[org.id] = org
+    orgs = list(found.values())
+    keep = [o for o in orgs if not any(o is not p and o.name.lower() in p.name.lower()
+                                       for p in orgs)]  # fmt: skip
+    return sorted(keep, key=lambda o: o.id)
+
+
 RULES: list[Rule] = [
     rule_place_location,
     rule_event_location_and_date,
     rule_control,
     rule_quantity,
+    rule_deal_value,
     rule_status,
     rule_office,
     rule_plans,

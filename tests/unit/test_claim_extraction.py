@@ -308,3 +308,29 @@ def test_past_episodes_make_no_state_claims(nlp: Any) -> None:
 def test_passive_plan_subject_is_the_thing_not_the_agent(nlp: Any) -> None:
     claims = run(nlp, "The ministry denied reports that Kabul airport would be closed.")
     assert not [c for c in claims if c.relation.startswith("event:")]
+
+
+def test_deal_value_per_party_not_per_share(nlp: Any) -> None:
+    claims = only(run(nlp, "Brenmoor Logistics agreed to buy Tallis Freight for $640 million, "
+                           "or $12 a share, the companies said."), "quantity:value")
+    assert claims, "no deal value"
+    assert {c.value.unit for c in claims if c.value} == {"USD"}
+    assert {c.value.value for c in claims if c.value} == {640_000_000}  # not the $12 a share
+    assert any("tallis-freight" in c.subject.id for c in claims)
+
+
+def test_a_count_hangs_on_the_event_verb(nlp: Any) -> None:
+    a = only(run(nlp, "A missile struck a market in Kherson on Monday, killing nine people."),
+             "quantity:killed")
+    b = only(run(nlp, "Eleven people died when a ferry capsized near Mwanza on Monday."),
+             "quantity:killed")
+    assert a and a[0].subject.id.startswith("event:attack@")
+    assert b and b[0].subject.id.startswith("event:sinking@")
+
+
+def test_the_pronoun_of_a_status_is_the_articles_person(nlp: Any) -> None:
+    text = ("Reporter Ilona Varga was detained in Minsk last week, her editor said. "
+            "On Monday her family said she remains in custody.")
+    st = only(run(nlp, text), "status")
+    assert st and all(c.subject.id == st[0].subject.id for c in st)
+    assert "varga" in st[0].subject.id

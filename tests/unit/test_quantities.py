@@ -78,3 +78,17 @@ def test_different_units_never_conflict() -> None:
 def test_ratio_and_describe() -> None:
     assert ratio(q("40"), q("120")) == 3
     assert describe(q("at least 120")) == "at least 120"
+
+
+def test_money_carries_its_currency() -> None:
+    from shared.domain.quantities import compatible, parse_money
+
+    a, b = parse_money("310 million euros"), parse_money("€310m")
+    assert a is not None and b is not None and a.unit == b.unit == "EUR"
+    assert compatible(a, b)
+    usd = parse_money("$310 million")
+    assert usd is not None and usd.unit == "USD"
+    assert compatible(a, usd)  # other currencies are never compared
+    low = parse_money("95 million euros")
+    assert low is not None and not compatible(a, low)
+    assert parse_money("310 million") is None
