@@ -351,6 +351,9 @@ def _event(new: Claim, old: Claim, policy: Policy) -> Verdict:
     how = "denies it" if neg.polarity == Polarity.DENIED else "says it did not or will not"
     if _beyond_window(new, old, policy):
         return _update(f"{new.subject.name}: plan to {action}{thing} changed")
+    if action == "occur":  # an incident: "an explosion occurred" / "no explosion"
+        what = f"{new.subject.name}: {pos.source} reports it happened; {neg.source}"
+        return _conflict(new, old, AlertKind.NEGATION, f"{what} {how.replace(' or will not', '')}")
     return _conflict(
         new, old, AlertKind.NEGATION,
         f"{new.subject.name} to {action}{thing}: {pos.source} reports it; {neg.source} {how}",

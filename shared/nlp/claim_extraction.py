@@ -842,6 +842,28 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         yield ctx.make_claim(tok, subject, "status", state=state)
 
 
+def rule_occurrence(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    """That an incident happened, or did not: "an explosion occurred at the plant" vs "no
+    explosion had taken place at its plant"."""
+    happen = ctx.lex.set("happen_verbs")
+    for tok in sent:
+        head = _event_head(ctx, tok)
+        if head is None or head not in ctx.lex.set("place_anchored_events"):
+            continue
+        verb = tok.head
+        if tok.dep_ not in ("nsubj", "nsubjpass") or _lemma(verb) not in happen | {"take"}:
+            continue
+        if _lemma(verb) == "take" and not any(_lemma(o) == "place" for o in _children(verb,
+                                                                                    "dobj")):
+            continue
+        ev = _event_ref(ctx, tok)
+        if ev is None:
+            continue
+        none = any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children)
+        yield ctx.make_claim(verb, ev, "event:occur",
+                             polarity=Polarity.NEGATED if none else None)  # fmt: skip
+
+
 def _status_complement(ctx: ArticleContext, tok: Token) -> str | None:
     """The state an object complement gives: "set free" -> released, "found dead" -> dead,
     for the verbs in status_oprd_verbs only ("set" alone says nothing about status)."""
@@ -858,6 +880,14 @@ def _status_subject(ctx: ArticleContext, tok: Token, state: str,
                     facilities: frozenset[str]) -> EntityRef | None:  # fmt: skip
     if state in ("open", "closed"):
         if _lemma(tok) in facilities:
+            # "the (Toussaint Louverture International) airport in Port-au-Prince": one
+            # facility whether or not a report names it
+            for o in _prep_objects(tok, "in", "at"):
+                where = ctx.place_at(o, allow_coref=False)
+                if where is not None:
+                    return EntityRef(id=f"thing:{_lemma(tok)}@{where.id}",
+                                     name=f"{tok.lower_} in {where.name}",
+                                     type=EntityType.OTHER)  # fmt: skip
             named = [c for c in tok.children if c.dep_ in ("compound", "nmod", "poss")
                      and c.pos_ == "PROPN"]  # fmt: skip
             if named:
@@ -1203,6 +1233,7 @@ RULES: list[Rule] = [
     rule_quantity,
     rule_deal_value,
     rule_status,
+    rule_occurrence,
     rule_office,
     rule_plans,
 ]

@@ -334,3 +334,20 @@ def test_the_pronoun_of_a_status_is_the_articles_person(nlp: Any) -> None:
     st = only(run(nlp, text), "status")
     assert st and all(c.subject.id == st[0].subject.id for c in st)
     assert "varga" in st[0].subject.id
+
+
+def test_an_incident_asserted_and_denied(nlp: Any) -> None:
+    yes = only(run(nlp, "An explosion occurred at a fertiliser plant in Tarnow on Monday, "
+                        "firefighters said."), "event:occur")
+    no = only(run(nlp, "Azoty said no explosion had taken place at its plant in Tarnow on "
+                       "Monday."), "event:occur")
+    assert yes and no and yes[0].subject.id == no[0].subject.id
+    assert yes[0].polarity == Polarity.ASSERTED and no[0].polarity != Polarity.ASSERTED
+
+
+def test_a_facility_is_keyed_on_its_place_named_or_not(nlp: Any) -> None:
+    a = only(run(nlp, "Juba International Airport in Juba reopened to flights on Monday."),
+             "status")
+    b = only(run(nlp, "The airport in Juba remained closed on Monday, pilots said."), "status")
+    assert a and b and a[0].subject.id == b[0].subject.id
+    assert {a[0].state, b[0].state} == {"open", "closed"}
