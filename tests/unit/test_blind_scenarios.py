@@ -1,9 +1,9 @@
-"""Two scenario sets written blind by a separate session that saw neither the code nor the
-other sets: one of real conflicts in varied wording (tests/data/scenarios_blind_conflicts.jsonl),
-one of look-alikes that must stay quiet, with a few real conflicts mixed in
-(scenarios_blind_lookalikes.jsonl). First runs: conflicts P=1.0 R=0.20; look-alikes
-P=0.50 R=0.33. The floors below sit under what the extractor reaches now, so they catch
-regressions; what is still missed is listed in the README."""
+"""Scenario sets written blind by separate sessions that saw neither the code nor the other
+sets (tests/data/scenarios_blind_*.jsonl, scenarios_heldout.jsonl). First runs, before any
+tuning on them: conflicts P=1.0 R=0.20; look-alikes P=0.50 R=0.33; mixed (two sets of 30)
+P=0.75 R=0.16 and P=0.67 R=0.10. The held-out set was never looked into while tuning: the
+code of the day it was written scored P=0.67 R=0.11 on it. The floors sit under what the
+extractor reaches now, so they catch regressions; what is still missed is in the README."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 @pytest.mark.parametrize(
     ("name", "min_precision", "min_recall"),
     [
-        ("scenarios_blind_conflicts.jsonl", 0.95, 0.55),
-        ("scenarios_blind_lookalikes.jsonl", 0.6, 0.3),
+        ("scenarios_blind_conflicts.jsonl", 0.95, 0.65),
+        ("scenarios_blind_lookalikes.jsonl", 0.6, 0.4),
+        ("scenarios_blind_mixed.jsonl", 0.85, 0.3),
+        ("scenarios_heldout.jsonl", 0.75, 0.25),
     ],
 )
 def test_blind_scenarios(name: str, min_precision: float, min_recall: float) -> None:
