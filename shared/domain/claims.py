@@ -20,6 +20,9 @@ class Polarity(StrEnum):
 class Modality(StrEnum):
     FIRM = "firm"
     HEDGED = "hedged"  # "may", "reportedly", "could"
+    # the report itself gives the other side's denial ("Russia said it captured X. Ukraine
+    # denied the claim."): it reports a dispute, and contradicts no other report of it
+    DISPUTED = "disputed"
 
 
 class Bound(StrEnum):

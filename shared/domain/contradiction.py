@@ -143,6 +143,9 @@ def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
         return _consistent("same claim")
     if _syndicated(new, old):
         return _consistent(f"same sentence in {old.source} and {new.source}")
+    disputed = next((c for c in (new, old) if c.modality == Modality.DISPUTED), None)
+    if disputed is not None:
+        return _consistent(f"{disputed.source} already reports the claim as disputed")
     family = new.relation.split(":", 1)[0]
     judge = _JUDGES.get(family)
     if judge is None:

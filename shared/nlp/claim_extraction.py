@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 
 from spacy.tokens import Doc, Span, Token
 
-from shared.domain.claims import Claim, Polarity
+from shared.domain.claims import Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.quantities import is_currency_word, parse_money, parse_quantity
 from shared.domain.timeexpr import resolve
@@ -1249,11 +1249,34 @@ def extract_claims(
     ctx = ArticleContext(doc=doc, mentions=mentions, article=article,
                          lex=lexicon or load_lexicon())  # fmt: skip
     claims: dict[str, Claim] = {}
+    previous: list[str] = []
     for sent in doc.sents:
+        found: list[str] = []
         for rule in RULES:
             try:
                 for claim in rule(ctx, sent):
                     claims.setdefault(claim.id, claim)
+                    found.append(claim.id)
             except _Skip:
                 continue
+        if _denies_what_came_before(ctx, sent):
+            for cid in previous:
+                if claims[cid].polarity == Polarity.ASSERTED:
+                    claims[cid] = claims[cid].model_copy(update={"modality": Modality.DISPUTED})
+        previous = found
     return sorted(claims.values(), key=lambda c: (c.start, c.relation, c.id))
+
+
+def _denies_what_came_before(ctx: ArticleContext, sent: Span) -> bool:
+    """"Ukraine's General Staff denied the claim." / "Kyiv rejected this.": a sentence that
+    denies the previous one's claims instead of stating its own."""
+    claim_nouns = ctx.lex.set("claim_nouns")
+    for tok in sent:
+        if tok.pos_ != "VERB" or not ctx.is_denial(tok):
+            continue
+        for obj in _children(tok, "dobj"):
+            # not "denied the claim that X": that claim is in the sentence, judged there
+            bare = not any(c.dep_ in ("acl", "relcl", "prep") for c in obj.children)
+            if bare and (_lemma(obj) in claim_nouns or obj.lower_ in ("this", "that", "it")):
+                return True
+    return False

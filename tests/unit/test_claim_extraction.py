@@ -351,3 +351,12 @@ def test_a_facility_is_keyed_on_its_place_named_or_not(nlp: Any) -> None:
     b = only(run(nlp, "The airport in Juba remained closed on Monday, pilots said."), "status")
     assert a and b and a[0].subject.id == b[0].subject.id
     assert {a[0].state, b[0].state} == {"open", "closed"}
+
+
+def test_a_report_of_both_sides_is_a_dispute_not_a_claim(nlp: Any) -> None:
+    both = run(nlp, "Russia's defence ministry said its forces had captured Avdiivka. "
+                    "Ukraine's General Staff denied the claim.")
+    one = run(nlp, "Russia's defence ministry said its forces had captured Avdiivka.")
+    (disputed,) = only(both, "controlled_by")
+    (firm,) = only(one, "controlled_by")
+    assert disputed.modality == Modality.DISPUTED and firm.modality != Modality.DISPUTED

@@ -228,3 +228,14 @@ def test_named_event_and_its_short_reference_compare_different_kinds_do_not() ->
     d1 = claim("a1", pres, "scheduled_for", on_date=date(2025, 3, 12))
     d2 = claim("a2", parl, "scheduled_for", hours=1, on_date=date(2025, 3, 19))
     assert compare(d2, d1).outcome == Outcome.UNRELATED
+
+
+def test_a_claim_its_own_report_disputes_contradicts_nothing() -> None:
+    town = ref("geo:t", "Avdiivka", rank=PlaceRank.CITY)
+    russia = ref("side:russia", "Russia", EntityType.ORG)
+    ukraine = ref("side:ukraine", "Ukraine", EntityType.ORG)
+    a = claim("a1", town, "controlled_by", object=russia, state="captured")
+    b = claim("a2", town, "controlled_by", object=ukraine, state="held", hours=2)
+    assert compare(b, a).outcome == Outcome.CONTRADICTION
+    disputed = a.model_copy(update={"modality": Modality.DISPUTED})
+    assert compare(b, disputed).outcome == Outcome.CONSISTENT
