@@ -351,12 +351,15 @@ def _event(new: Claim, old: Claim, policy: Policy) -> Verdict:
     action = new.relation.split(":", 1)[1]
     thing = f" {new.object.name}" if new.object else ""
     pos, neg = (new, old) if _positive(new) else (old, new)
-    how = "denies it" if neg.polarity == Polarity.DENIED else "says it did not or will not"
+    denied = neg.polarity == Polarity.DENIED
     if _beyond_window(new, old, policy):
         return _update(f"{new.subject.name}: plan to {action}{thing} changed")
     if action == "occur":  # an incident: "an explosion occurred" / "no explosion"
-        what = f"{new.subject.name}: {pos.source} reports it happened; {neg.source}"
-        return _conflict(new, old, AlertKind.NEGATION, f"{what} {how.replace(' or will not', '')}")
+        how = "denies it" if denied else "says it did not"
+        return _conflict(new, old, AlertKind.NEGATION,
+                         f"{new.subject.name}: {pos.source} reports it happened; "
+                         f"{neg.source} {how}")  # fmt: skip
+    how = "denies it" if denied else "says it did not or will not"
     return _conflict(
         new, old, AlertKind.NEGATION,
         f"{new.subject.name} to {action}{thing}: {pos.source} reports it; {neg.source} {how}",

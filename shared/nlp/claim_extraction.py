@@ -978,7 +978,7 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 if m2 is not None and m2.label == "ORG"
                 for o in [ctx.org_of_mention(m2)] if o is not None}  # fmt: skip
         own = next(iter(orgs.values())) if len(orgs) == 1 else None
-        found = next(filter(None, (_office_in(ctx, words, default_org=own)
+        found = next(filter(None, (_office_in(ctx, words, sentence_org=own)
                                    for words in phrases)), None)  # fmt: skip
         if found is None:
             found = _appointment(ctx, head)
@@ -1023,7 +1023,11 @@ def _appointment(ctx: ArticleContext, person: Token) -> tuple[EntityRef, str] | 
 
 
 def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef | None = None,
-               allow_new: bool = False) -> tuple[EntityRef, str] | None:  # fmt: skip
+               allow_new: bool = False, sentence_org: EntityRef | None = None,
+               ) -> tuple[EntityRef, str] | None:  # fmt: skip
+    """(organisation, title) of a title phrase. `default_org` is the appointing organisation
+    ("Acme named X its president"); `sentence_org` the one organisation the sentence names,
+    a guess for a bare company title ("chief executive X said"), never for a country's."""
     offices = ctx.lex.map("offices")
     org: EntityRef | None = None
     org_ids: set[int] = set()
@@ -1048,6 +1052,8 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
     elif org is None and default_org is not None and any(t.lower_ in ("its", "their") or
                                                          t.dep_ != "prep" for t in words):
         org = default_org  # "Acme named X as its chief executive"
+    elif org is None:
+        org = sentence_org
     if org is None:
         return None
     rest = [t.lower_ for t in words if t.i not in org_ids and t.pos_ not in ("DET", "PUNCT")
@@ -1064,11 +1070,13 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
             if by_place and title not in ctx.lex.set("place_offices"):
                 # "a Kenyan trade official": no office of Kenya's; "the London-based
                 # lender's chief executive": the lender's, when known
-                if default_org is None:
+                if (default_org or sentence_org) is None:
                     return None
-                org = default_org
-            if org is default_org and title in ctx.lex.set("place_offices"):
+                org = default_org or sentence_org
+            if org is sentence_org and title in ctx.lex.set("place_offices"):
                 return None  # "President Obama" in a sentence about ISIS
+            if org is None:
+                return None
             return org, title
     return None
 
