@@ -64,6 +64,8 @@ def resolve(text: str, published_at: datetime, prefer_future: bool = False) -> T
     s = re.sub(r"^(on|in|by|for|from|since|until|during|at|early|late)\s+", "", s)
     s = re.sub(r"^(on|in|by|for)\s+", "", s)
     s = s.strip(" ,.")
+    # "Sunday, 5 October": the date decides; the weekday only repeats it
+    s = re.sub(r"^(?:" + "|".join(WEEKDAYS) + r"),? (?=\d|" + _MONTH_RE + r")", "", s)
 
     if s in ("today", "tonight", "this morning", "this afternoon", "this evening"):
         return TimeSpan(ref, ref, text)
@@ -107,6 +109,36 @@ def resolve(text: str, published_at: datetime, prefer_future: bool = False) -> T
         return TimeSpan(date(ref.year + 1, 1, 1), date(ref.year + 1, 12, 31), text)
     if s in ("this year", "later this year"):
         return TimeSpan(date(ref.year, 1, 1), date(ref.year, 12, 31), text)
+
+    # "22-23 May", "May 22-23": a span of days
+    m = re.fullmatch(r"(\d{1,2})\s*[-–]\s*(\d{1,2}) (" + _MONTH_RE + r")\.?,?(?: (\d{4}))?", s)
+    m2 = m or re.fullmatch(
+        r"(" + _MONTH_RE + r")\.? (\d{1,2})\s*[-–]\s*(\d{1,2}),?(?: (\d{4}))?", s
+    )
+    if m2:
+        if m:
+            d1, d2, month = int(m.group(1)), int(m.group(2)), MONTHS[m.group(3)]
+        else:
+            month, d1, d2 = MONTHS[m2.group(1)], int(m2.group(2)), int(m2.group(3))
+        year_text = m2.group(4)
+        year = int(year_text) if year_text else _pick_year(month, d1, ref, prefer_future)
+        try:
+            return TimeSpan(date(year, month, d1), date(year, month, d2), text)
+        except ValueError:
+            return None
+
+    # 25/03/2025, 25.03.2025: day first unless that is impossible; 03/04/2025 is left alone
+    m = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", s)
+    if m:
+        a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if a <= 12 and b <= 12 and a != b:
+            return None  # day and month cannot be told apart
+        day, month = (a, b) if b <= 12 else (b, a)
+        try:
+            d = date(year, month, day)
+        except ValueError:
+            return None
+        return TimeSpan(d, d, text)
 
     # 12 March [2025] / March 12[, 2025] / 12th of March
     m = re.fullmatch(

@@ -206,7 +206,8 @@ class ArticleContext:
             t.pos_ == "PROPN" for t in tok.doc[tok.left_edge.i : tok.i + 1]
             if self.mention_at(t) is m0
         )
-        if (not named and tok.pos_ in ("NOUN",)
+        # (a lower-case "department" the tagger took for a proper noun is still the noun)
+        if (not named and (tok.pos_ == "NOUN" or (tok.pos_ == "PROPN" and tok.is_lower))
                 and lemma in self.lex.set("place_nouns") | {"territory"}):  # fmt: skip
             for child in tok.children:
                 if child.dep_ == "prep" and child.lower_ == "of":

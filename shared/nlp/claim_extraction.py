@@ -180,12 +180,22 @@ def _event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
         # a bare "the meeting" / "the trial": too many of them to key on the noun, unless
         # it says whose ("the trial of Ruslan Adzhiev")
         for o in _prep_objects(ev_tok, "of", "against"):
-            who = ctx.entity_at(o)
-            if who is not None and who.type in (EntityType.PERSON, EntityType.ORG):
-                return EntityRef(id=f"event:{head}@{who.id}", name=f"{head} of {who.name}",
-                                 type=EntityType.EVENT)  # fmt: skip
+            if ev := _event_of(ctx, head, o):
+                return ev
         return None
     return EntityRef(id=f"event:{head}", name=name, type=EntityType.EVENT)
+
+
+def _event_of(ctx: ArticleContext, head: str, tok: Token) -> EntityRef | None:
+    """A person's or organisation's own event: "the trial of X", "X will go on trial"."""
+    who = ctx.entity_at(tok)
+    if who is None or who.type not in (EntityType.PERSON, EntityType.ORG):
+        return None
+    # a person by surname: one report says "Efrain Castaneda Ruelas", another "Castaneda
+    # Ruelas"
+    key = f"person:{who.id.rsplit('-', 1)[-1]}" if who.type == EntityType.PERSON else who.id
+    return EntityRef(id=f"event:{head}@{key}", name=f"{head} of {who.name}",
+                     type=EntityType.EVENT)  # fmt: skip
 
 
 def _clause_anchor(ctx: ArticleContext, clause: Token) -> EntityRef | None:
@@ -519,6 +529,15 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
             for a in _children(v, "acomp"):  # "the vote is due on 9 November"
                 if _lemma(a) in ("due", "scheduled", "set", "slated", "expected"):
                     yield from _dates(ctx, a, ev)
+    for tok in sent:  # "X will go on trial on 23 September", "X stands trial in May"
+        if tok.pos_ != "VERB" or _lemma(tok) not in ("go", "stand"):
+            continue
+        trial = [o for o in _prep_objects(tok, "on") + _children(tok, "dobj")
+                 if _lemma(o) == "trial"]  # fmt: skip
+        subj = _subject(tok)
+        ev = _event_of(ctx, "trial", subj) if trial and subj is not None else None
+        if ev is not None:
+            yield from _dates(ctx, tok, ev)
     hq = ctx.lex.set("hq_verbs")
     for tok in sent:
         if _lemma(tok) in hq and tok.pos_ == "VERB":

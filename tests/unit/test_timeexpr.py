@@ -55,3 +55,21 @@ def test_state_time_defaults_to_publication() -> None:
     assert earlier.date() == date(2025, 4, 29)
     # a future date says when something is planned, not when a state holds
     assert state_time("tomorrow", FRIDAY) == FRIDAY
+
+
+def test_weekday_prefixed_numeric_and_ranges() -> None:
+    from datetime import UTC, date, datetime
+
+    from shared.domain.timeexpr import resolve
+
+    ref = datetime(2025, 6, 17, 9, tzinfo=UTC)
+
+    def day(text: str) -> tuple[date, date] | None:
+        span = resolve(text, ref, prefer_future=True)
+        return None if span is None else (span.start, span.end)
+
+    assert day("on Sunday, 5 October") == (date(2025, 10, 5), date(2025, 10, 5))
+    assert day("25/03/2026") == (date(2026, 3, 25), date(2026, 3, 25))
+    assert day("03/04/2026") is None  # 3 April or 4 March: not guessed
+    assert day("May 22-23, 2026") == (date(2026, 5, 22), date(2026, 5, 23))
+    assert day("22-23 May") == (date(2025, 5, 22), date(2025, 5, 23))
