@@ -105,8 +105,8 @@ def _event_token(ctx: ArticleContext, tok: Token) -> Token | None:
             inner = _event_token(ctx, o)
             if inner is not None:
                 return inner
-    if tok.pos_ not in ("NOUN", "PROPN"):
-        return None
+    if tok.pos_ not in ("NOUN", "PROPN") or tok.ent_type_ in ("DATE", "TIME"):
+        return None  # (the month of March is no march)
     if _lemma(tok) in events or tok.lower_ in events or _hyphen_word(tok) in events:
         return tok
     return None
@@ -496,7 +496,8 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
     for tok in sent:
         head = _event_head(ctx, tok)
         ev = _event_ref(ctx, tok) if head else None
-        if ev is None or head in ctx.lex.set("place_anchored_events"):
+        incident = head in ctx.lex.set("place_anchored_events") - ctx.lex.set("gathering_events")
+        if ev is None or incident:
             continue
         verbs: list[Token] = []
         verbs.extend(_children(tok, "acl", "relcl"))  # "the summit, scheduled for 14 May"

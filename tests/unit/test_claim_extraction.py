@@ -360,3 +360,13 @@ def test_a_report_of_both_sides_is_a_dispute_not_a_claim(nlp: Any) -> None:
     (disputed,) = only(both, "controlled_by")
     (firm,) = only(one, "controlled_by")
     assert disputed.modality == Modality.DISPUTED and firm.modality != Modality.DISPUTED
+
+
+def test_arrests_at_a_protest_are_keyed_on_its_place_not_on_a_month(nlp: Any) -> None:
+    a = only(run(nlp, "Police detained forty people after a rally in Minsk on Saturday."),
+             "quantity:arrested")
+    b = only(run(nlp, "More than 300 people were detained during the protest in Minsk."),
+             "quantity:arrested")
+    assert a and b and a[0].subject.id == b[0].subject.id
+    month = run(nlp, "In March, at least 12 people were killed in Mariupol, officials said.")
+    assert not any("march" in c.subject.id for c in month)
