@@ -77,6 +77,11 @@ def _subject(tok: Token) -> Token | None:
     return None
 
 
+def _phrases(verb: Token) -> set[str]:
+    """The verb with each particle or object word: "take place", "go ahead"."""
+    return {f"{_lemma(verb)} {_lemma(c)}" for c in _children(verb, "dobj", "prt", "advmod")}
+
+
 def _is_passive(tok: Token) -> bool:
     return bool(_children(tok, "nsubjpass", "auxpass"))
 
@@ -304,17 +309,14 @@ def _quantity_of_noun(ctx: ArticleContext, noun: Token) -> tuple[Token, str, str
     "dozens of homes", or the number itself ("at least 12 were killed")."""
     unit: str | None = None
     people = ctx.lex.set("people_nouns")
-    if noun.lower_ == "none":  # "none of its soldiers were killed"
-        counted = _prep_objects(noun, "of")
-        unit = _lemma(counted[0]) if counted and _lemma(counted[0]) not in people else None
-        return (noun, "0", unit)
-    if noun.like_num or noun.ent_type_ in _NUM_ENTS or noun.lower_ in (
+    none = noun.lower_ == "none"  # "none of its soldiers were killed": zero
+    if none or noun.like_num or noun.ent_type_ in _NUM_ENTS or noun.lower_ in (
         "dozens", "hundreds", "thousands", "millions", "scores"
     ):  # fmt: skip
         counted = _prep_objects(noun, "of")
         if counted:
             unit = None if _lemma(counted[0]) in people else _lemma(counted[0])
-        text = _number_text(noun)
+        text = "0" if none else _number_text(noun)
         return (noun, text, unit) if text else None
     for c in noun.children:
         if c.dep_ in ("nummod",) or (c.dep_ == "amod" and c.like_num):
@@ -511,8 +513,7 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
         for v in verbs:
             lemma = _lemma(v)
             # "take place", "go ahead", "get under way": the event happens (then/there)
-            words = {_lemma(c) for c in _children(v, "dobj", "prt", "advmod")}
-            is_take_place = any(f"{lemma} {w}" in ctx.lex.set("happen_phrases") for w in words)
+            is_take_place = bool(_phrases(v) & ctx.lex.set("happen_phrases"))
             if lemma == "host" and v is not tok:
                 # "Qatar will host the talks" / "the talks will be hosted by Doha"
                 hosts = _prep_objects(v, "by") if _is_passive(v) else _children(v, "nsubj")
@@ -871,10 +872,9 @@ def rule_occurrence(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if head is None or head not in ctx.lex.set("place_anchored_events"):
             continue
         verb = tok.head
-        if tok.dep_ not in ("nsubj", "nsubjpass") or _lemma(verb) not in happen | {"take"}:
+        if tok.dep_ not in ("nsubj", "nsubjpass"):
             continue
-        if _lemma(verb) == "take" and not any(_lemma(o) == "place" for o in _children(verb,
-                                                                                    "dobj")):
+        if _lemma(verb) not in happen and "take place" not in _phrases(verb):
             continue
         ev = _event_ref(ctx, tok)
         if ev is None:
@@ -959,6 +959,12 @@ def person_slug(name: str) -> str:
 def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     """"Y chief executive X", "X, the chief executive of Y", "X, Y's CEO", "X is CEO of Y"."""
     seen: set[int] = set()
+    # "its chief executive X", "profit rose, chief executive X said": the one organisation
+    # the sentence names
+    orgs = {o.id: o for t in sent for m2 in [ctx.mention_at(t)]
+            if m2 is not None and m2.label == "ORG"
+            for o in [ctx.org_of_mention(m2)] if o is not None}  # fmt: skip
+    own = next(iter(orgs.values())) if len(orgs) == 1 else None
     for tok in sent:
         m = ctx.mention_at(tok)
         if m is None or id(m) in seen:
@@ -992,12 +998,6 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         for rel in _children(head, "relcl"):  # "X, who became chief executive of Y in 2023"
             if _lemma(rel) in holds:
                 phrases += _office_complements(rel)
-        # "its chief executive X", "profit rose, chief executive X said": the one
-        # organisation the sentence names
-        orgs = {o.id: o for t in sent for m2 in [ctx.mention_at(t)]
-                if m2 is not None and m2.label == "ORG"
-                for o in [ctx.org_of_mention(m2)] if o is not None}  # fmt: skip
-        own = next(iter(orgs.values())) if len(orgs) == 1 else None
         found = next(filter(None, (_office_in(ctx, words, sentence_org=own)
                                    for words in phrases)), None)  # fmt: skip
         if found is None:
