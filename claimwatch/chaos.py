@@ -550,9 +550,14 @@ class Chaos:
             "min_attempts": min(attempts.values()) if attempts else 0,
             "duplicate_alerts": checks["duplicate_alerts"],
         }
+        # The notifier is killed right after a delivery it watched arrive: a job whose 2xx
+        # came back but was not yet recorded is sent again after the restart (the one window
+        # of at-least-once delivery the README documents; receivers deduplicate on
+        # webhook-id). Only jobs in flight at the kill may repeat: at most its concurrency.
+        in_flight = self.settings(prefix).webhook_concurrency
         ok = (
             figures["alerts_delivered"] == len(alert_ids) == figures["signatures_verified"]
-            and figures["webhook_duplicates"] == 0
+            and figures["webhook_duplicates"] <= in_flight
             and figures["min_attempts"] >= 4
         )
         note = "receiver fails 3 attempts per alert; notifier SIGKILLed mid-delivery"
