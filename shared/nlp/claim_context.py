@@ -8,7 +8,6 @@ DEP, HEAD, ENT_* and sentence starts are used) plus the linker's mentions.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from spacy.tokens import Doc, Span, Token
 
 from shared.domain.claims import Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
+from shared.domain.ids import entity_id, name_key
 from shared.domain.timeexpr import state_time
 from shared.nlp.claim_lexicon import Lexicon
 
@@ -115,14 +115,6 @@ def namelike(tok: Token) -> bool:
     )  # fmt: skip
 
 
-def slug(text: str) -> str:
-    """Stable id part for a name: lower case ascii, hyphens, doubled letters collapsed
-    (transliteration variants: Severodonnetsk = Severodonetsk)."""
-    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    t = re.sub(r"^(the)\s+", "", t)
-    t = re.sub(r"['’]s\b", "", t)
-    t = re.sub(r"[^a-z0-9]+", "-", t).strip("-")
-    return re.sub(r"([a-z])\1+", r"\1", t)
 
 
 def clean_name(text: str) -> str:
@@ -132,14 +124,13 @@ def clean_name(text: str) -> str:
 
 def fallback_org(text: str) -> EntityRef:
     name = clean_name(text)
-    return EntityRef(id=f"org:{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}",
-                     name=name, type=EntityType.ORG)  # fmt: skip
+    return EntityRef(id=entity_id("org", name), name=name, type=EntityType.ORG)
 
 
 def fallback_ref(text: str, label: str, type_: EntityType | None = None) -> EntityRef:
     name = clean_name(text)
     return EntityRef(
-        id=f"name:{slug(name)}",
+        id=entity_id("name", name),
         name=name,
         type=type_ or _LABEL_TYPES.get(label, EntityType.OTHER),
     )
@@ -591,12 +582,13 @@ class ArticleContext:
                 for t in span:
                     m = self.mention_at(t)
                     if m is not None and m.label in ("GPE", "NORP"):
-                        found = slug(clean_name(m.text))
+                        found = name_key(clean_name(m.text))
                         break
             if found is None and general is None:
                 group = self._armed_group(span)
                 if group is not None:
-                    return EntityRef(id=f"side:{slug(group)}", name=group, type=EntityType.ORG)
+                    return EntityRef(id=entity_id("side", group), name=group,
+                                     type=EntityType.ORG)
             if found is None and depth == 0 and pred is not None and any(
                 t.lower_ in ("his", "her", "their", "its", "it", "our", "we", "they", "he", "she")
                 for t in span

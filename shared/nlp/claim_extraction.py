@@ -22,13 +22,13 @@ one store would also compare; the place or date is the value, so it cannot be th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from spacy.tokens import Doc, Span, Token
 
 from shared.domain.claims import Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
+from shared.domain.ids import entity_id, name_key
 from shared.domain.quantities import is_currency_word, parse_money, parse_quantity
 from shared.domain.timeexpr import resolve
 from shared.nlp.claim_context import (
@@ -39,7 +39,6 @@ from shared.nlp.claim_context import (
     fallback_org,
     namelike,
     np_text,
-    slug,
 )
 from shared.nlp.claim_lexicon import Lexicon, load_lexicon
 
@@ -485,7 +484,7 @@ def _homonym_guard(x: EntityRef, y: EntityRef) -> EntityRef:
     """If the linker put X in one country and the text puts it in another, the linker
     chose the wrong namesake (Paris, Texas): key the claim on the name and the container."""
     if x.country and y.country and x.country.upper() != y.country.upper() and not y.overlaps:
-        return EntityRef(id=f"name:{slug(x.name)}@{slug(y.name)}", name=f"{x.name}, {y.name}",
+        return EntityRef(id=entity_id("name", x.name, name_key(y.name)), name=f"{x.name}, {y.name}",
                          type=EntityType.PLACE)  # fmt: skip
     return x
 
@@ -912,7 +911,7 @@ def _status_subject(ctx: ArticleContext, tok: Token, state: str,
                      and c.pos_ == "PROPN"]  # fmt: skip
             if named:
                 name = " ".join([clean_name(c.text) for c in named] + [tok.text])
-                return EntityRef(id=f"name:{slug(name)}", name=name, type=EntityType.OTHER)
+                return EntityRef(id=entity_id("name", name), name=name, type=EntityType.OTHER)
         place = ctx.place_at(tok, allow_coref=False)
         return place
     ref = ctx.entity_at(tok)
@@ -934,7 +933,7 @@ def _status_subject(ctx: ArticleContext, tok: Token, state: str,
         full = person_name(tok)
         not_person = ctx.lex.set("org_suffixes") | set(ctx.lex.map("event_nouns"))
         if full is not None and tok.lower_ not in not_person and _lemma(tok) not in not_person:
-            return EntityRef(id=f"person:{person_slug(full)}", name=full,
+            return EntityRef(id=entity_id("person", full), name=full,
                              type=EntityType.PERSON)  # fmt: skip
     return None
 
@@ -952,8 +951,6 @@ def person_name(tok: Token) -> str | None:
     return span.text
 
 
-def person_slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:

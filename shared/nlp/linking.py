@@ -32,6 +32,7 @@ from rapidfuzz import fuzz
 from spacy.tokens import Doc, Span
 
 from shared.domain.entities import Candidate, EntityRef, EntityType, Mention, PlaceRank
+from shared.domain.ids import entity_id, name_key
 from shared.nlp.gazetteer import ADMIN_SUFFIXES, Gazetteer, Match, norm, strip_admin_suffix
 
 ENTITY_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "entities"
@@ -53,11 +54,8 @@ TITLES = frozenset({"mr", "mrs", "ms", "dr", "president", "prime", "minister", "
                     "sir", "lord", "pope", "mayor", "chancellor", "judge", "colonel", "lt",
                     "captain", "commander", "chief", "leader", "head"})
 _CAMEL_RE = re.compile(r"[a-z][A-Z]")
-_SLUG_RE = re.compile(r"[^a-z0-9]+")
 
 
-def slug(text: str) -> str:
-    return _SLUG_RE.sub("-", norm(text)).strip("-") or "unknown"
 
 
 def is_camel_abbrev(text: str) -> bool:
@@ -430,7 +428,7 @@ class EntityLinker:
                 if i == 0 or x / total >= 0.001
             ]
         if not cands:
-            m.entity = EntityRef(id=f"name:{slug(pm.key or e.text)}", name=e.text,
+            m.entity = EntityRef(id=entity_id("name", pm.key or e.text), name=e.text,
                                  type=EntityType.PLACE)
             return m
         top = cands[0]
@@ -443,7 +441,7 @@ class EntityLinker:
                 m.ambiguous = True
                 return m
             if not any(c.context > 0 for c in cands):
-                m.entity = EntityRef(id=f"name:{slug(pm.key or e.text)}", name=e.text,
+                m.entity = EntityRef(id=entity_id("name", pm.key or e.text), name=e.text,
                                      type=EntityType.PLACE)
                 return m
         elif (second is not None and top.score - second.score < 0.25
@@ -473,7 +471,7 @@ class EntityLinker:
                                   and top.match.population < 500_000)
         if weak or (top.match.kind == "fuzzy" and top.context < 0.8
                     and top.match.population < 20_000):
-            m.entity = EntityRef(id=f"name:{slug(pm.key or e.text)}", name=e.text,
+            m.entity = EntityRef(id=entity_id("name", pm.key or e.text), name=e.text,
                                  type=EntityType.PLACE)
             return m
         ref = top.ref
@@ -488,7 +486,7 @@ class EntityLinker:
         if curated:
             return curated[0]
         return EntityRef(
-            id=f"region:{compass}-{slug(base.name)}", name=f"{compass} {base.name}",
+            id=f"region:{compass}-{name_key(base.name)}", name=f"{compass} {base.name}",
             type=EntityType.PLACE, rank=PlaceRank.VAGUE,
             ancestors=(base.id, *base.ancestors), country=base.country,
         )
@@ -507,7 +505,7 @@ class EntityLinker:
             ref = self.aliases.people.get(norm(name))
             toks = norm(name).split()
             if ref is None and len(toks) >= 2:
-                ref = EntityRef(id=f"person:{slug(name)}", name=name, type=EntityType.PERSON)
+                ref = EntityRef(id=entity_id("person", name), name=name, type=EntityType.PERSON)
             if ref is not None and len(toks) >= 2:
                 full_names.append((toks, ref))
         for e in ents:
@@ -523,14 +521,14 @@ class EntityLinker:
                         ref = fref
                         break
             if ref is None:
-                ref = EntityRef(id=f"person:{slug(name)}", name=name, type=EntityType.PERSON)
+                ref = EntityRef(id=entity_id("person", name), name=name, type=EntityType.PERSON)
             people[e.start] = ref
         long_orgs: list[tuple[str, EntityRef]] = []
         for e in ents:
             if e.label_ == "ORG":
                 k = norm(e.text)
                 ref = self.aliases.orgs.get(k) or EntityRef(
-                    id=f"org:{slug(e.text)}", name=re.sub(r"^(?i:the)\s+", "", e.text),
+                    id=entity_id("org", e.text), name=re.sub(r"^(?i:the)\s+", "", e.text),
                     type=EntityType.ORG)
                 if len(k.split()) >= 2:
                     long_orgs.append((k, ref))
@@ -547,7 +545,7 @@ class EntityLinker:
                         ref = lref
                         break
             if ref is None:
-                ref = EntityRef(id=f"org:{slug(e.text)}",
+                ref = EntityRef(id=entity_id("org", e.text),
                                 name=re.sub(r"^(?i:the)\s+", "", e.text), type=EntityType.ORG)
             orgs[e.start] = ref
         return people, orgs

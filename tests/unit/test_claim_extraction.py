@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from shared.domain.claims import Bound, Claim, Modality, Polarity
+from shared.domain.ids import entity_id
 from shared.nlp.claim_extraction import ArticleInfo, extract_claims
 
 
@@ -316,7 +317,7 @@ def test_deal_value_per_party_not_per_share(nlp: Any) -> None:
     assert claims, "no deal value"
     assert {c.value.unit for c in claims if c.value} == {"USD"}
     assert {c.value.value for c in claims if c.value} == {640_000_000}  # not the $12 a share
-    assert any("tallis-freight" in c.subject.id for c in claims)
+    assert any(entity_id("org", "Tallis Freight") in c.subject.id for c in claims)
 
 
 def test_a_count_hangs_on_the_event_verb(nlp: Any) -> None:

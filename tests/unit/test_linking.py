@@ -9,6 +9,7 @@ import pytest
 from spacy.language import Language
 
 from shared.domain.entities import EntityType, Mention, PlaceRank
+from shared.domain.ids import entity_id
 from shared.nlp.el_eval import DEFAULT_SET, evaluate
 from shared.nlp.pipeline import build_nlp, link_doc
 
@@ -186,7 +187,7 @@ def test_unknown_place_stays_unlinked(nlp: Language) -> None:
 def test_org_prefix_is_not_a_place(nlp: Language) -> None:
     _, mentions = link_doc(nlp, "Harrow Motors will close its Detroit assembly plant.")
     assert {m.text: m.entity.id for m in mentions if m.entity} == {
-        "Harrow Motors": "org:harrow-motors", "Detroit": "geo:4990729"}
+        "Harrow Motors": entity_id("org", "Harrow Motors"), "Detroit": "geo:4990729"}
 
 
 def test_shipped_set_accuracy(nlp: Language) -> None:

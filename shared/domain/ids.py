@@ -1,0 +1,47 @@
+"""One id scheme for every entity the extractor or the linker names.
+
+An id is `<kind>:<key>` (optionally `@<anchor id>`): "person:efrain-castaneda",
+"org:norvik-energy", "event:earthquake@geo:703845". The key is the one normalisation of a
+name used everywhere, so that one entity never gets two ids (earlier, three slug functions
+disagreed: "Castañeda" gave `castaneda` and `casta-eda`, "Anna Berg" gave `anna-berg` and
+`ana-berg`, and the two claims about one person never met).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LEADING = re.compile(r"^(the|a|an)\s+")
+_POSSESSIVE = re.compile(r"['’]s\b")
+_NONWORD = re.compile(r"[^a-z0-9]+")
+_DOUBLED = re.compile(r"([a-z])\1+")
+
+
+def _ascii(text: str) -> str:
+    try:  # unidecode folds more than NFKD ("ł" -> "l"); it is a dependency of the linker
+        from unidecode import unidecode
+
+        return str(unidecode(text))
+    except ImportError:  # pragma: no cover
+        return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def name_key(name: str) -> str:
+    """Lower-case ASCII words joined by hyphens, no leading article or possessive, doubled
+    letters collapsed (transliteration variants: Severodonnetsk = Severodonetsk)."""
+    t = _LEADING.sub("", _ascii(name).lower().strip())
+    t = _POSSESSIVE.sub("", t)
+    t = _NONWORD.sub("-", t).strip("-")
+    return _DOUBLED.sub(r"\1", t) or "unknown"
+
+
+def entity_id(kind: str, name: str, anchor: str | None = None) -> str:
+    """`kind:key` for a name, `kind:key@anchor` for one keyed on another entity."""
+    base = f"{kind}:{name_key(name)}"
+    return f"{base}@{anchor}" if anchor else base
+
+
+def anchored_id(base: str, anchor: str) -> str:
+    """An id already made (an event's head, a thing) keyed on another entity's id."""
+    return f"{base}@{anchor}"
