@@ -78,7 +78,26 @@ async def detect(store: ClaimStore, batch: ArticleClaims) -> list[Alert]:
             alert = contradiction_alert(claim, stored, now)
             if alert is not None:
                 alerts.setdefault(alert.id, alert)
+    found = one_per_conflict(alerts.values())
     for mention in batch.ambiguous:
         alert = ambiguity_alert(batch.article.store, mention, now)
-        alerts.setdefault(alert.id, alert)
-    return list(alerts.values())
+        found.setdefault(alert.id, alert)
+    return list(found.values())
+
+
+def one_per_conflict(alerts: Iterable[Alert]) -> dict[str, Alert]:
+    """One alert per conflict: claims of one pair of articles about one subject that clash
+    in one way ("captured by Russia" vs "held by Ukraine" and vs "not captured", from one
+    pair of sentences) are one conflict for a reader. The most severe alert stands for it,
+    the same one whatever order the claims came in (ties go to the smallest id), so a
+    redelivered article alerts with the same id."""
+    best: dict[tuple[str, ...], Alert] = {}
+    for alert in alerts:
+        if alert.new is None or alert.previous is None:
+            continue
+        pair = sorted((alert.new.article_id, alert.previous.article_id))
+        key = (*pair, alert.new.subject.id, str(alert.kind))
+        held = best.get(key)
+        if held is None or (-alert.severity.rank, alert.id) < (-held.severity.rank, held.id):
+            best[key] = alert
+    return {a.id: a for a in sorted(best.values(), key=lambda a: a.id)}

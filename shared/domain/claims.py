@@ -69,6 +69,9 @@ class Claim(BaseModel):
     sentence: str
     start: int
     end: int
+    # ids of the entities the article names most: what story it tells. Events keyed on a
+    # bare noun ("the news conference") are compared only within one story.
+    story: tuple[str, ...] = ()
 
     def content_key(self) -> str:
         """What the claim says, without where it was said (for restatement checks)."""

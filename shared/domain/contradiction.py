@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import srsly
+
 from shared.domain.alerts import AlertKind, Outcome, Severity, Verdict
 from shared.domain.claims import Claim, Modality, Polarity
 from shared.domain.entities import EntityRef
@@ -21,6 +23,17 @@ from shared.domain.places import PlaceRelation, relate
 from shared.domain.quantities import compatible, describe, ratio
 
 POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "claims" / "policy.json"
+RELATIONS_PATH = POLICY_PATH.with_name("relations.yaml")  # the relation registry
+
+
+def relation_windows(path: Path | str = RELATIONS_PATH) -> dict[str, float | None]:
+    """Window (hours) per relation family, from the relation registry."""
+    data = srsly.read_yaml(Path(path))
+    windows: dict[str, float | None] = {"default": 48.0}
+    for name, spec in data["relations"].items():
+        hours = spec.get("window_hours")
+        windows[name] = None if hours is None else float(hours)
+    return windows
 
 
 @dataclass(frozen=True)
@@ -30,16 +43,19 @@ class Policy:
     quantity_high_ratio: float = 2.0
     monotone_measures: frozenset[str] = frozenset()
     status_groups: tuple[frozenset[str], ...] = ()
+    acts_without_object: frozenset[str] = frozenset()
 
     @classmethod
-    def load(cls, path: Path | str = POLICY_PATH) -> Policy:
+    def load(cls, path: Path | str = POLICY_PATH,
+             relations: Path | str = RELATIONS_PATH) -> Policy:  # fmt: skip
         data = json.loads(Path(path).read_text())
         return cls(
-            windows_hours=dict(data.get("windows_hours", {})),
+            windows_hours=relation_windows(relations),
             quantity_tolerance=float(data.get("quantity_tolerance", 0.05)),
             quantity_high_ratio=float(data.get("quantity_high_ratio", 2.0)),
             monotone_measures=frozenset(data.get("monotone_measures", [])),
             status_groups=tuple(frozenset(g) for g in data.get("status_groups", [])),
+            acts_without_object=frozenset(data.get("acts_without_object", [])),
         )
 
     def window(self, relation: str) -> float | None:
@@ -130,6 +146,22 @@ def _distinct_events(a: EntityRef, b: EntityRef) -> bool:
     return bool(mods_a) and bool(mods_b) and not (mods_a & mods_b)
 
 
+_STORY_MIN = 3
+
+
+def _other_stories(a: Claim, b: Claim) -> bool:
+    """Two reports about an event keyed on its noun alone ("event:news-conference") that
+    name none of the same entities tell two stories: a conference in Sofia in one and a
+    conference in Bahrain in another are two conferences, not one in two places."""
+    if not a.subject.id.startswith("event:") or "@" in a.subject.id:
+        return False
+    # the values themselves (Geneva, Vienna) say nothing about the story; a short report
+    # that names little else cannot be told apart, so it is compared
+    values = {i for c in (a, b) if c.object for i in (c.object.id, *c.object.ancestors)}
+    sa, sb = set(a.story) - values, set(b.story) - values
+    return len(sa) >= _STORY_MIN and len(sb) >= _STORY_MIN and not sa & sb
+
+
 def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
     """Verdict of `new` against the earlier `old`."""
     policy = policy or default_policy()
@@ -139,6 +171,8 @@ def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
         return _unrelated("same article")
     if _distinct_events(new.subject, old.subject):
         return _unrelated(f"{old.subject.name} and {new.subject.name} are different events")
+    if _other_stories(new, old):
+        return _unrelated(f"the two reports of {new.subject.name} share no entity")
     if new.content_key() == old.content_key():
         return _consistent("same claim")
     if _syndicated(new, old):
@@ -327,15 +361,29 @@ def _office(new: Claim, old: Claim, policy: Policy) -> Verdict:
 
 
 def _one_name_within_other(a: str, b: str) -> bool:
-    """"Obama" and "Barack Obama": the shorter name is the end of the longer one."""
-    wa, wb = a.lower().split(), b.lower().split()
+    """"Obama" and "Barack Obama": the shorter name is the end of the longer one; "James J.
+    Murren" and "James Murren": the same name without its middle initials."""
+    wa, wb = (_name_words(x) for x in (a, b))
     short, long = sorted((wa, wb), key=len)
-    return bool(short) and long[-len(short):] == short
+    if not short:
+        return False
+    if long[-len(short):] == short:
+        return True
+    return [w for w in long if len(w) > 1] == [w for w in short if len(w) > 1]
 
 
-def _same_thing(a: Claim, b: Claim) -> bool:
+def _name_words(name: str) -> list[str]:
+    """Lower-case words of a name without dots or a possessive ("Tim Cook's" = "Tim Cook")."""
+    words = name.lower().replace(".", " ").replace("’", "'").split()
+    return [w[:-2] if w.endswith("'s") else w for w in words]
+
+
+def _same_thing(a: Claim, b: Claim, policy: Policy) -> bool:
     if a.object is None or b.object is None:
-        return a.object is None and b.object is None
+        # "X announced that ..." vs "X is not expected to announce that": an act without
+        # an object is too vague to compare, unless it needs none ("agreed to merge")
+        act = a.relation.split(":", 1)[-1]
+        return a.object is None and b.object is None and act in policy.acts_without_object
     if a.object.id == b.object.id:
         return True
     ha, _, anchor_a = a.object.id.partition("@")
@@ -344,7 +392,7 @@ def _same_thing(a: Claim, b: Claim) -> bool:
 
 
 def _event(new: Claim, old: Claim, policy: Policy) -> Verdict:
-    if not _same_thing(new, old):
+    if not _same_thing(new, old, policy):
         return _unrelated("different objects")
     if _positive(new) == _positive(old):
         return _consistent()

@@ -16,6 +16,12 @@ _LEADING = re.compile(r"^(the|a|an)\s+")
 _POSSESSIVE = re.compile(r"['’]s\b")
 _NONWORD = re.compile(r"[^a-z0-9]+")
 _DOUBLED = re.compile(r"([a-z])\1+")
+# legal forms are not part of an organisation's identity: "Deccan Polymers Ltd" is
+# "Deccan Polymers" in the next report
+_LEGAL_FORM = re.compile(
+    r"(-(ltd|limited|inc|incorporated|corp|corporation|plc|llc|sa|ag|nv|bv|gmbh|spa|"
+    r"oyj|asa|ab|co|pjsc|jsc|ojsc))+$"
+)
 
 
 def _ascii(text: str) -> str:
@@ -38,7 +44,10 @@ def name_key(name: str) -> str:
 
 def entity_id(kind: str, name: str, anchor: str | None = None) -> str:
     """`kind:key` for a name, `kind:key@anchor` for one keyed on another entity."""
-    base = f"{kind}:{name_key(name)}"
+    key = name_key(name)
+    if kind == "org":
+        key = _LEGAL_FORM.sub("", key) or key
+    base = f"{kind}:{key}"
     return f"{base}@{anchor}" if anchor else base
 
 

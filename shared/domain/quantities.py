@@ -22,6 +22,7 @@ _UNITS = {
 }  # fmt: skip
 _SCALES = {
     "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+    "lakh": 100_000, "crore": 10_000_000,
     "trillion": 1_000_000_000_000, "dozen": 12, "score": 20, "couple": 2,
     "bn": 1_000_000_000, "m": 1_000_000, "k": 1_000,
 }  # fmt: skip
@@ -120,6 +121,10 @@ _CURRENCIES = {
     "won": "KRW", "krw": "KRW", "rupees": "INR", "inr": "INR", "roubles": "RUB",
     "rubles": "RUB", "rub": "RUB", "francs": "CHF", "chf": "CHF", "lari": "GEL", "gel": "GEL",
     "zlotys": "PLN", "pln": "PLN", "lira": "TRY", "try": "TRY", "rand": "ZAR", "pesos": "MXN",
+    "rs": "INR", "rupee": "INR", "reais": "BRL", "zloty": "PLN", "lei": "RON", "ron": "RON",
+    "cfa": "XOF", "soles": "PEN", "crowns": "CZK", "koruna": "CZK", "naira": "NGN",
+    "shillings": "KES", "birr": "ETB", "dirhams": "AED", "riyals": "SAR", "taka": "BDT",
+    "kyat": "MMK", "hryvnias": "UAH", "forints": "HUF", "dinars": "RSD",
 }  # fmt: skip
 _CURRENCY_RE = re.compile(
     r"(us\$|[$€£¥])|\b(" + "|".join(sorted((k for k in _CURRENCIES if k.isalpha()),

@@ -21,6 +21,7 @@ from shared.domain.claims import Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id, name_key
 from shared.domain.timeexpr import state_time
+from shared.nlp import modality
 from shared.nlp.claim_lexicon import Lexicon
 
 
@@ -55,6 +56,10 @@ _LABEL_TYPES = {
     "EVENT": EntityType.EVENT,
 }
 _PLACE_LABELS = {"GPE", "LOC", "FAC"}
+# relations whose truth does not depend on when they were told (where a town lies)
+_TIMELESS = frozenset({"located_in"})
+# relations that state how things are (not what someone plans or does)
+_STATES = frozenset({"status", "controlled_by", "quantity"})
 _COUNTRY_NAMES: frozenset[str] | None = None
 
 
@@ -144,9 +149,14 @@ class ArticleContext:
     lex: Lexicon
     tok_mention: dict[int, Mention] = field(default_factory=dict)
     main_place: EntityRef | None = None
+    main_area: EntityRef | None = None
     main_org: EntityRef | None = None
     main_event: tuple[str, str] | None = None  # (canonical head, anchor id) of the article
     claimed_places: list[tuple[int, EntityRef]] = field(default_factory=list)
+    # claims read from clauses the report does not assert (a question, a hoax, ...): the
+    # rules still build them, for `claimwatch explain`, but they are not stored or compared
+    unasserted: dict[str, str] = field(default_factory=dict)
+    story: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Tokens overlapping each mention; the first (longest at a start) mention wins.
@@ -156,11 +166,14 @@ class ArticleContext:
             for tok in span if span is not None else ():
                 self.tok_mention.setdefault(tok.i, m)
         self.main_place = self._main(self.is_local_place, places=True)
+        # the most named place of any rank (a country when the story names no town)
+        self.main_area = self.main_place or self._main(lambda r: True, places=True)
         self.main_org = self._main(lambda r: r.type == EntityType.ORG, places=False)
         if self.main_org is not None and self.main_org.id.startswith("org:"):
             self.main_org = fallback_org(self.main_org.name)
         if self.main_org is None:
             self.main_org = next(filter(None, (self.proper_org(t) for t in self.doc)), None)
+        self.story = self._story()
 
     # --- entities ------------------------------------------------------------------
 
@@ -290,6 +303,17 @@ class ArticleContext:
             return None
         best = max(counts, key=lambda k: (counts[k], -first[k][0]))
         return first[best][1]
+
+    def _story(self, size: int = 8) -> tuple[str, ...]:
+        """The ids of the entities the article names most often (then first)."""
+        counts: Counter[str] = Counter()
+        seen: set[int] = set()
+        for tok in self.doc:
+            m = self.mention_at(tok)
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                counts[self.ref_of_mention(m).id] += 1
+        return tuple(sorted(k for k, _ in counts.most_common(size)))
 
     def salient_person(self, before: Token) -> EntityRef | None:
         """"he" / "she": the person the article has named most often (then most recently)
@@ -485,32 +509,7 @@ class ArticleContext:
         return clean_name(spk.text) if spk is not None else None
 
     def past_episode(self, pred: Token) -> bool:
-        """A predicate dated to an earlier episode of a story, not to the report: "was freed
-        six weeks later", "was detained in 2011", "had once held the town". States (status,
-        control) of such episodes say nothing about the present and are not compared."""
-        words = self.lex.set("narrative_time_words")
-        offsets, units = self.lex.set("narrative_offset_words"), self.lex.set("narrative_units")
-        year = self.article.published_at.year
-        # coordinated verbs share the date: "was detained and held for 44 days in 2011"
-        verbs = [pred, *(c for c in pred.children if c.dep_ == "conj")]
-        if pred.dep_ == "conj":
-            verbs.append(pred.head)
-        for c in (c for v in verbs for c in v.children):
-            if c.dep_ in ("advmod", "npadvmod"):
-                sub = list(c.subtree)
-                if any(t.lower_ in words for t in sub):
-                    return True
-                # "six weeks later", "two years ago"; not "later on Tuesday", "hours ago"
-                if any(t.lower_ in offsets for t in sub) and any(
-                    t.lemma_.lower() in units for t in sub
-                ):
-                    return True
-            if c.dep_ == "prep" and c.lower_ in ("in", "during", "since"):
-                for pobj in c.children:
-                    if pobj.dep_ == "pobj" and pobj.ent_type_ == "DATE" and pobj.like_num \
-                            and len(pobj.text) == 4 and int(pobj.text) < year:  # fmt: skip
-                        return True
-        return False
+        return modality.past_episode(pred, self.lex, self.article.published_at)
 
     def time_of(self, pred: Token) -> datetime:
         for c in pred.children:
@@ -541,11 +540,21 @@ class ArticleContext:
             sentence=sent.text.strip(),
             start=sent.start_char,
             end=sent.end_char,
+            story=self.story,
             **values,  # type: ignore[arg-type]
         )
         if subject.type == EntityType.PLACE and relation in ("controlled_by", "located_in"):
             self.claimed_places.append((sent.start, subject))
-        return claim.with_id()
+        claim = claim.with_id()
+        why = None if claim.polarity == Polarity.DENIED else modality.mood(pred, self.lex)
+        if why is None and relation not in _TIMELESS and self.past_episode(pred):
+            why = "dated to an earlier episode"
+        if why is None and relation.split(":")[0] in _STATES and modality.irrealis(pred,
+                                                                                   self.lex):
+            why = "attempted or threatened, not reached"
+        if why is not None:
+            self.unasserted[claim.id] = why
+        return claim
 
     # --- sides ---------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id, name_key
 from shared.domain.quantities import is_currency_word, parse_money, parse_quantity
 from shared.domain.timeexpr import resolve
+from shared.nlp.amounts import NUM_ENTS, quantity_of_noun
 from shared.nlp.claim_context import (
     ArticleContext,
     ArticleInfo,
@@ -41,6 +42,8 @@ from shared.nlp.claim_context import (
     np_text,
 )
 from shared.nlp.claim_lexicon import Lexicon, load_lexicon
+from shared.nlp.frames import read_frames
+from shared.nlp.relations import frame_claims
 
 __all__ = ["RULES", "ArticleInfo", "ArticleLike", "extract_claims"]
 
@@ -274,55 +277,6 @@ def _find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
 
 
 # --- numbers -------------------------------------------------------------------------
-
-
-_NUM_ENTS = ("CARDINAL", "QUANTITY", "MONEY", "PERCENT")
-
-
-def _number_text(tok: Token) -> str | None:
-    """The number phrase of `tok` (a number) including its bound words."""
-    if tok.ent_type_ in _NUM_ENTS:
-        doc = tok.doc
-        start = tok.i
-        while start > 0 and doc[start - 1].ent_type_ == tok.ent_type_ and \
-                doc[start].ent_iob_ != "B":  # fmt: skip
-            start -= 1
-        end = tok.i
-        while end + 1 < len(doc) and doc[end + 1].ent_iob_ == "I" and \
-                doc[end + 1].ent_type_ == tok.ent_type_:  # fmt: skip
-            end += 1
-        text = doc[start : end + 1].text
-    else:
-        left = min([tok.i] + [c.left_edge.i for c in tok.children
-                              if c.dep_ in ("advmod", "quantmod", "compound", "nummod")])
-        text = tok.doc[left : tok.i + 1].text
-    prev = tok.doc[max(0, tok.i - 2) : tok.i]
-    if prev.text.lower() in ("at least", "more than", "up to", "as many", "at most") and not \
-            text.lower().startswith(prev.text.lower()):
-        text = prev.text + " " + text
-    return text
-
-
-def _quantity_of_noun(ctx: ArticleContext, noun: Token) -> tuple[Token, str, str | None] | None:
-    """(number token, number text, unit) counted by a noun: "at least 120 people",
-    "dozens of homes", or the number itself ("at least 12 were killed")."""
-    unit: str | None = None
-    people = ctx.lex.set("people_nouns")
-    none = noun.lower_ == "none"  # "none of its soldiers were killed": zero
-    if none or noun.like_num or noun.ent_type_ in _NUM_ENTS or noun.lower_ in (
-        "dozens", "hundreds", "thousands", "millions", "scores"
-    ):  # fmt: skip
-        counted = _prep_objects(noun, "of")
-        if counted:
-            unit = None if _lemma(counted[0]) in people else _lemma(counted[0])
-        text = "0" if none else _number_text(noun)
-        return (noun, text, unit) if text else None
-    for c in noun.children:
-        if c.dep_ in ("nummod",) or (c.dep_ == "amod" and c.like_num):
-            unit = None if _lemma(noun) in people else _lemma(noun)
-            text = _number_text(c)
-            return (c, text, unit) if text else None
-    return None
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -611,6 +565,20 @@ def _armed_agent(ctx: ArticleContext, verb: Token) -> bool:
         t.lower_ in forces or _lemma(t) in forces for t in subj.subtree)
 
 
+def _named_person(ctx: ArticleContext, tok: Token) -> bool:
+    """"Gill Rosenberg was captured by IS": people are captured too. A full name the NER
+    calls a person and the gazetteer does not know is a person, not a town."""
+    m = ctx.mention_at(tok)
+    if m is None or m.label != "PERSON" or (m.entity is not None
+                                            and m.entity.id.startswith("geo:")):
+        return False
+    if " " in m.text.strip():
+        return True
+    # "Rosenberg was captured" in an article about Gill Rosenberg: the surname of a person
+    return any(o.label == "PERSON" and " " in o.text.strip()
+               and o.text.split()[-1] == m.text.strip() for o in ctx.mentions)  # fmt: skip
+
+
 def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     lex = ctx.lex
     capture, hold, withdraw = (lex.set("capture_verbs"), lex.set("hold_verbs"),
@@ -638,7 +606,7 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                     continue
                 for t in targets:
                     place = _control_target(ctx, t)
-                    if place is None:
+                    if place is None or (state == "captured" and _named_person(ctx, t)):
                         continue
                     side = _captor(ctx, tok, tok)
                     if side is None and state == "held":
@@ -711,8 +679,8 @@ def _control_noun(ctx: ArticleContext, tok: Token) -> Iterable[Claim]:
         return
     if lemma == "loss":
         return  # "the loss of X" says who lost it, rarely who holds it
-    places = [ctx.place_at(c) for c in _children(tok, "poss")]
-    places += [ctx.place_at(o) for o in _prep_objects(tok, "of")]
+    owners = _children(tok, "poss") + _prep_objects(tok, "of")
+    places = [ctx.place_at(o) for o in owners if not _named_person(ctx, o)]
     agents = _prep_objects(tok, "by", "to")
     side = ctx.side_of(agents[0], tok) if agents else None
     for place in places:
@@ -736,7 +704,7 @@ def rule_quantity(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             for st in states:
                 measure = nouns.get(st.lower_) or nouns[_lemma(st)]
                 for noun in _children(tok, "dobj") + _children(st, "nsubj"):
-                    q = _quantity_of_noun(ctx, noun)
+                    q = quantity_of_noun(ctx, noun)
                     if q is not None:
                         yield from _quantity_claim(ctx, tok, measure, q)
         elif tok.pos_ == "VERB" and lemma in verbs | {"force": "", "drive": ""}:
@@ -762,7 +730,7 @@ def rule_quantity(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             if measure == "displaced":
                 measure = "evacuated"
             for noun in counted:
-                q = _quantity_of_noun(ctx, noun)
+                q = quantity_of_noun(ctx, noun)
                 if q is None:
                     continue
                 yield from _quantity_claim(ctx, tok, measure, q)
@@ -776,16 +744,16 @@ def rule_quantity(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             verb = tok.head
             values = _prep_objects(verb, "to", "at", "past", "above") + [
                 c for c in _children(verb, "dobj", "attr") if c.like_num
-                or c.ent_type_ in _NUM_ENTS]  # fmt: skip
+                or c.ent_type_ in NUM_ENTS]  # fmt: skip
             for v in values:
-                q = _quantity_of_noun(ctx, v)
+                q = quantity_of_noun(ctx, v)
                 if q is None:
                     continue
                 ev = _find_event_near(ctx, tok) or _find_event_near(ctx, verb)
                 if ev is not None:
                     yield _build_quantity(ctx, verb, ev, measure, q)
         elif tok.pos_ in ("NOUN", "ADJ") and lemma in nouns and tok.dep_ not in ("compound",):
-            q = _quantity_of_noun(ctx, tok)
+            q = quantity_of_noun(ctx, tok)
             if q is None:
                 continue
             yield from _quantity_claim(ctx, tok, nouns[lemma], q)
@@ -929,7 +897,10 @@ def _status_subject(ctx: ArticleContext, tok: Token, state: str,
         return ref.model_copy(update={"type": EntityType.PERSON})
     # A full proper name that is released or held is a person, whatever the NER said, unless
     # it names an event or a company ("the World Hydrogen Congress will be held in ...")
-    if tok.pos_ == "PROPN" and (m is None or m.label in ("PERSON", "ORG", "NORP")):
+    # (the NER often calls an unfamiliar person ORG; but products are "released" too: "the
+    # Apple Watch will be released")
+    labels = ("PERSON", "NORP") if state == "released" else ("PERSON", "ORG", "NORP")
+    if tok.pos_ == "PROPN" and (m is None or m.label in labels):
         full = person_name(tok)
         not_person = ctx.lex.set("org_suffixes") | set(ctx.lex.map("event_nouns"))
         if full is not None and tok.lower_ not in not_person and _lemma(tok) not in not_person:
@@ -958,10 +929,10 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     seen: set[int] = set()
     # "its chief executive X", "profit rose, chief executive X said": the one organisation
     # the sentence names
-    orgs = {o.id: o for t in sent for m2 in [ctx.mention_at(t)]
+    orgs = {o.id: (t.i, o) for t in sent for m2 in [ctx.mention_at(t)]
             if m2 is not None and m2.label == "ORG"
             for o in [ctx.org_of_mention(m2)] if o is not None}  # fmt: skip
-    own = next(iter(orgs.values())) if len(orgs) == 1 else None
+    only = next(iter(orgs.values())) if len(orgs) == 1 else None
     for tok in sent:
         m = ctx.mention_at(tok)
         if m is None or id(m) in seen:
@@ -995,6 +966,10 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         for rel in _children(head, "relcl"):  # "X, who became chief executive of Y in 2023"
             if _lemma(rel) in holds:
                 phrases += _office_complements(rel)
+        # the guess holds for an organisation named before the person ("profit rose, chief
+        # executive X said"), not one in a later clause ("CEO Jeff Bewkes said ... who do
+        # not subscribe to HBO": Bewkes heads HBO's parent)
+        own = only[1] if only is not None and only[0] < head.i else None
         found = next(filter(None, (_office_in(ctx, words, sentence_org=own)
                                    for words in phrases)), None)  # fmt: skip
         if found is None:
@@ -1284,12 +1259,18 @@ def extract_claims(
                     found.append(claim.id)
             except _Skip:
                 continue
+        said = {(claims[c].subject.id, claims[c].relation) for c in found}
+        for _, claim in frame_claims(ctx, read_frames(sent, ctx.lex)):
+            if (claim.subject.id, claim.relation) not in said:
+                claims.setdefault(claim.id, claim)
+                found.append(claim.id)
         if _denies_what_came_before(ctx, sent):
             for cid in previous:
                 if claims[cid].polarity == Polarity.ASSERTED:
                     claims[cid] = claims[cid].model_copy(update={"modality": Modality.DISPUTED})
         previous = found
-    return sorted(claims.values(), key=lambda c: (c.start, c.relation, c.id))
+    kept = (c for cid, c in claims.items() if cid not in ctx.unasserted)
+    return sorted(kept, key=lambda c: (c.start, c.relation, c.id))
 
 
 def _denies_what_came_before(ctx: ArticleContext, sent: Span) -> bool:

@@ -243,7 +243,7 @@ def test_no_hint_is_not_a_negation(nlp: Any) -> None:
 def test_appointment_and_became_office(nlp: Any, text: str) -> None:
     office = only(run(nlp, text), "office:chief-executive")
     assert office and office[0].object is not None and office[0].object.name == "Jane Doe"
-    assert office[0].subject.id == "org:acme-corp"
+    assert office[0].subject.id == entity_id("org", "Acme Corp")
 
 
 def test_sub_office_and_person_are_not_keyed(nlp: Any) -> None:

@@ -22,3 +22,9 @@ def test_every_maker_of_ids_agrees() -> None:
     assert fallback_org("Castañeda Holdings").id == entity_id("org", "Castaneda Holdings")
     assert fallback_ref("Castañeda", "PERSON").id == entity_id("name", "Castaneda")
     assert entity_id("event", "earthquake", "geo:1") == "event:earthquake@geo:1"
+
+
+def test_legal_forms_are_not_part_of_an_organisation_id() -> None:
+    assert entity_id("org", "Deccan Polymers Ltd") == entity_id("org", "Deccan Polymers")
+    assert entity_id("org", "Cordillera Minerals SA") == entity_id("org", "Cordillera Minerals")
+    assert entity_id("org", "Ltd") != entity_id("org", "Inc")  # a bare form keeps its name

@@ -1,0 +1,65 @@
+"""Numbers in a parse: the phrase of a number with its bound words ("at least 120"), and
+the count a noun phrase gives ("dozens of homes", "none of its soldiers")."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from shared.nlp.claim_context import ArticleContext
+
+
+def _lemma(tok: Token) -> str:
+    return tok.lemma_.lower()
+
+
+def _of_objects(tok: Token) -> list[Token]:
+    return [o for p in tok.children if p.dep_ == "prep" and p.lower_ == "of"
+            for o in p.children if o.dep_ == "pobj"]  # fmt: skip
+
+NUM_ENTS = ("CARDINAL", "QUANTITY", "MONEY", "PERCENT")
+
+
+def number_text(tok: Token) -> str | None:
+    """The number phrase of `tok` (a number) including its bound words."""
+    if tok.ent_type_ in NUM_ENTS:
+        doc = tok.doc
+        start = tok.i
+        while start > 0 and doc[start - 1].ent_type_ == tok.ent_type_ and \
+                doc[start].ent_iob_ != "B":  # fmt: skip
+            start -= 1
+        end = tok.i
+        while end + 1 < len(doc) and doc[end + 1].ent_iob_ == "I" and \
+                doc[end + 1].ent_type_ == tok.ent_type_:  # fmt: skip
+            end += 1
+        text = doc[start : end + 1].text
+    else:
+        left = min([tok.i] + [c.left_edge.i for c in tok.children
+                              if c.dep_ in ("advmod", "quantmod", "compound", "nummod")])
+        text = tok.doc[left : tok.i + 1].text
+    prev = tok.doc[max(0, tok.i - 2) : tok.i]
+    if prev.text.lower() in ("at least", "more than", "up to", "as many", "at most") and not \
+            text.lower().startswith(prev.text.lower()):
+        text = prev.text + " " + text
+    return text
+
+
+def quantity_of_noun(ctx: ArticleContext, noun: Token) -> tuple[Token, str, str | None] | None:
+    """(number token, number text, unit) counted by a noun: "at least 120 people",
+    "dozens of homes", or the number itself ("at least 12 were killed")."""
+    unit: str | None = None
+    people = ctx.lex.set("people_nouns")
+    none = noun.lower_ == "none"  # "none of its soldiers were killed": zero
+    if none or noun.like_num or noun.ent_type_ in NUM_ENTS or noun.lower_ in (
+        "dozens", "hundreds", "thousands", "millions", "scores"
+    ):  # fmt: skip
+        counted = _of_objects(noun)
+        if counted:
+            unit = None if _lemma(counted[0]) in people else _lemma(counted[0])
+        text = "0" if none else number_text(noun)
+        return (noun, text, unit) if text else None
+    for c in noun.children:
+        if c.dep_ in ("nummod",) or (c.dep_ == "amod" and c.like_num):
+            unit = None if _lemma(noun) in people else _lemma(noun)
+            text = number_text(c)
+            return (c, text, unit) if text else None
+    return None

@@ -1,0 +1,192 @@
+"""Is a clause asserted by the report, and when does it hold?
+
+`mood(tok, lex, published_at)` says why the clause of `tok` is not an assertion of the
+report (a question, a condition, what a speaker could not confirm, what a story, rumour,
+post or hoax said, what people believe), or None when it is one. Claims are made only from
+asserted clauses: on real news most wrong alerts came from claims read out of such frames
+("a fake news story claiming that X was found dead" stored as "X is dead").
+
+`past_episode(tok, lex, published_at)` says whether the clause is dated to an earlier
+episode ("in 1990, ... a conference in Sofia", "was freed six weeks later"), which says
+nothing about the state at the time of the report.
+
+The words live in shared/data/claims/lexicon.yaml (framing section); polarity (negated,
+denied) and hedging stay in ArticleContext, which asks these functions first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import pairwise
+
+from spacy.tokens import Token
+
+from shared.nlp.claim_lexicon import Lexicon
+
+QUESTION = "question"
+CONDITIONAL = "conditional"
+UNCONFIRMED = "unconfirmed"
+FRAMED = "framed"  # what a story, rumour, post, website or hoax says
+BELIEF = "belief"
+HEADLINE = "headline"
+
+
+def clause_chain(tok: Token) -> list[Token]:
+    """tok and the heads above it up to the sentence root."""
+    out = [tok]
+    cur = tok
+    while cur.head.i != cur.i and len(out) < 40:
+        cur = cur.head
+        out.append(cur)
+    return out
+
+
+def _lemma(tok: Token) -> str:
+    return tok.lemma_.lower()
+
+
+def _negated(tok: Token, lex: Lexicon) -> bool:
+    negs = lex.set("negation_words")
+    return any(c.dep_ == "neg" or (c.dep_ in ("advmod", "det") and c.lower_ in negs)
+               for c in tok.children)  # fmt: skip
+
+
+def _is_question(tok: Token) -> bool:
+    text = tok.sent.text.rstrip(" \"'”’)")
+    return text.endswith("?")
+
+
+def _conditional(chain: list[Token], lex: Lexicon) -> bool:
+    marks = lex.set("conditional_marks")
+    return any(c.dep_ == "mark" and c.lower_ in marks for t in chain for c in t.children)
+
+
+def _unconfirmed(chain: list[Token], lex: Lexicon) -> bool:
+    """"I cannot confirm that ...", "could not independently verify the report of ..."."""
+    confirm = lex.set("confirm_verbs")
+    return any(_lemma(t) in confirm and _negated(t, lex) for t in chain[1:])
+
+
+def _owned(noun: Token) -> bool:
+    """"Russia's claim", "a UN report": a framing noun with a named owner is an attributed
+    statement, not hearsay."""
+    return any(c.dep_ in ("poss", "compound", "nmod") and (c.pos_ == "PROPN" or c.ent_type_)
+               for c in noun.children)  # fmt: skip
+
+
+def _framed(chain: list[Token], lex: Lexicon) -> bool:
+    """Under a framing noun ("a story claiming that ...", "rumours that ...", "reports of
+    his capture") or said by one ("unconfirmed reports say ...")."""
+    nouns, speakers = lex.set("framing_nouns"), lex.set("framing_speakers")
+    speech = lex.set("speech_verbs")
+    for below, t in pairwise(chain):
+        if t.pos_ in ("NOUN", "PROPN") and (t.lower_ in nouns or _lemma(t) in nouns) and (
+            below.dep_ in ("acl", "relcl", "ccomp", "prep", "appos")
+        ) and not _owned(t):
+            return True
+        if t.pos_ in ("VERB", "AUX") and _lemma(t) in speech:
+            subj = [c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if any((s.lower_ in speakers or _lemma(s) in speakers) and not _owned(s)
+                   for s in subj):  # fmt: skip
+                return True
+            break  # the nearest reporting verb owns the clause
+    return False
+
+
+def _according_to_hearsay(tok: Token, lex: Lexicon) -> bool:
+    """"according to unconfirmed reports", "according to a new report spreading online"."""
+    nouns = lex.set("framing_speakers")
+    for t in tok.sent:
+        if t.lower_ == "according":
+            for o in (o for to in t.children for o in to.children if o.dep_ == "pobj"):
+                if (o.lower_ in nouns or _lemma(o) in nouns) and not _owned(o):
+                    return True
+    return False
+
+
+def _headline(tok: Token) -> bool:
+    """A headline or a title quoted in the text ("Who Cried 'Macaulay Culkin Is Dead.'"):
+    every word capitalised. It names a story; it does not tell one."""
+    words = [t for t in tok.sent if t.is_alpha and len(t) > 3]
+    return len(words) >= 3 and all(t.is_title or t.is_upper for t in words)
+
+
+def _hypothetical(chain: list[Token], lex: Lexicon) -> bool:
+    """"If her death is confirmed, she would be the fourth American to die": a clause
+    beside an "if" clause, under "would"."""
+    marks = lex.set("conditional_marks")
+    for t in chain:
+        would = any(c.dep_ == "aux" and c.lower_ in ("would", "'d") for c in t.children)
+        if would and any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in marks
+                                                   for m in c.children)
+                         for c in t.children):  # fmt: skip
+            return True
+    return False
+
+
+def irrealis(tok: Token, lex: Lexicon) -> bool:
+    """"a raid that attempted to free Somers", "threatened to cut off": the state was tried,
+    sought or threatened, not reached. Plans are claims of their own (the negation rule
+    reads them), so this is asked only for states."""
+    verbs = lex.set("irrealis_verbs")
+    return any(_lemma(t) in verbs for t in clause_chain(tok)[1:4])
+
+
+def _belief(chain: list[Token], lex: Lexicon) -> bool:
+    beliefs = lex.set("belief_verbs")
+    return any(_lemma(t) in beliefs for t in chain[1:])
+
+
+def _hoax(tok: Token, lex: Lexicon) -> bool:
+    hoax = lex.set("hoax_words")
+    return any(t.lower_ in hoax or _lemma(t) in hoax for t in tok.sent)
+
+
+def mood(tok: Token, lex: Lexicon) -> str | None:
+    """Why the clause of `tok` is not asserted by the report, or None."""
+    if _is_question(tok):
+        return QUESTION
+    if _headline(tok):
+        return HEADLINE
+    chain = clause_chain(tok)
+    if _conditional(chain, lex) or _hypothetical(chain, lex):
+        return CONDITIONAL
+    if _unconfirmed(chain, lex):
+        return UNCONFIRMED
+    if _belief(chain, lex):
+        return BELIEF
+    if _hoax(tok, lex) or _framed(chain, lex) or _according_to_hearsay(tok, lex):
+        return FRAMED
+    return None
+
+
+def past_episode(tok: Token, lex: Lexicon, published_at: datetime) -> bool:
+    """A clause dated to an earlier episode of a story, not to the report: "was freed six
+    weeks later", "was detained in 2011", "had once held the town", "in 1990, ... gathered
+    for a conference in Sofia". Coordinated verbs share the date."""
+    words = lex.set("narrative_time_words")
+    offsets, units = lex.set("narrative_offset_words"), lex.set("narrative_units")
+    year = published_at.year
+    verbs = [t for t in clause_chain(tok) if t.pos_ in ("VERB", "AUX")][:2] or [tok]
+    verbs += [c for v in list(verbs) for c in v.children if c.dep_ == "conj"]
+    verbs += [v.head for v in list(verbs) if v.dep_ == "conj"]
+    if tok not in verbs:
+        verbs.append(tok)
+    for c in (c for v in verbs for c in v.children):
+        if c.dep_ in ("advmod", "npadvmod"):
+            sub = list(c.subtree)
+            if any(t.lower_ in words for t in sub):
+                return True
+            # "six weeks later", "two years ago"; not "later on Tuesday", "hours ago", nor a
+            # comparison ("down 18% from a year earlier")
+            compared = any(t.lower_ in ("from", "than", "compared", "versus") for t in sub)
+            if not compared and any(t.lower_ in offsets for t in sub) and any(
+                _lemma(t) in units for t in sub
+            ):
+                return True
+        if c.dep_ == "prep" and c.lower_ in ("in", "during", "since"):
+            for pobj in c.children:
+                if pobj.dep_ == "pobj" and pobj.ent_type_ == "DATE" and pobj.like_num \
+                        and len(pobj.text) == 4 and int(pobj.text) < year:  # fmt: skip
+                    return True
+    return False

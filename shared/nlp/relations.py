@@ -1,0 +1,237 @@
+"""The relation registry (shared/data/claims/relations.yaml) and the frame patterns it
+declares, turned into claims.
+
+`registry()` is the one place that says, per relation family, which alert kind it raises,
+which judge compares it, its window and whether it takes one value at a time; the domain
+policy reads its windows from here. `frame_claims(ctx, frames)` applies the registry's
+frame patterns to the clause frames of an article (shared/nlp/frames.py). A pattern says:
+
+    trigger: {words: <lexicon map>, in: [roles where the trigger word may stand]}
+    value:   {amount: [roles]} | {count: [roles]}
+    subject: {owner: [roles]} | {event_or_place: [roles]}
+
+so a new phrasing is a word in a list or a pattern in the file, and a new reader here only
+when a pattern needs a kind of value or subject no pattern had before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import srsly
+from spacy.tokens import Token
+
+from shared.domain.claims import Claim, Polarity, Quantity
+from shared.domain.entities import EntityRef, EntityType
+from shared.domain.quantities import parse_money, parse_quantity
+from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
+from shared.nlp.claim_context import ArticleContext, fallback_org
+from shared.nlp.frames import NOMINAL, Frame
+
+REGISTRY_PATH = Path(__file__).resolve().parent.parent / "data" / "claims" / "relations.yaml"
+
+
+@dataclass(frozen=True)
+class RelationSpec:
+    name: str
+    kind: str
+    judge: str
+    window_hours: float | None
+    single_valued: bool
+    key: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Registry:
+    relations: dict[str, RelationSpec]
+    frames: tuple[dict[str, Any], ...]
+
+    def spec(self, relation: str) -> RelationSpec | None:
+        return self.relations.get(relation.split(":", 1)[0])
+
+
+@lru_cache(maxsize=2)
+def registry(path: str | None = None) -> Registry:
+    data = srsly.read_yaml(Path(path) if path else REGISTRY_PATH)
+    if not isinstance(data, dict) or not isinstance(data.get("relations"), dict):
+        raise ValueError("relations.yaml must map 'relations' to relation specs")
+    specs = {
+        name: RelationSpec(
+            name=name,
+            kind=str(raw["kind"]),
+            judge=str(raw["judge"]),
+            window_hours=None if raw.get("window_hours") is None else float(raw["window_hours"]),
+            single_valued=bool(raw.get("single_valued", True)),
+            key=tuple(str(k) for k in raw.get("key", [])),
+        )
+        for name, raw in data["relations"].items()
+    }
+    frames = tuple(data.get("frames") or ())
+    for pattern in frames:
+        if pattern.get("relation") not in specs:
+            raise ValueError(f"frame pattern {pattern.get('name')!r}: unknown relation")
+    return Registry(relations=specs, frames=frames)
+
+
+# --- triggers ------------------------------------------------------------------------
+
+
+def _words(tok: Token) -> tuple[str, ...]:
+    """The forms a trigger list may name: lemma, lower case, "take in" with its particle."""
+    prt = [c.lower_ for c in tok.children if c.dep_ == "prt"]
+    forms = (tok.lemma_.lower(), tok.lower_)
+    return forms + tuple(f"{f} {p}" for f in forms for p in prt)
+
+
+def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[Token, str] | None:
+    """(trigger token, what the word list maps it to), looked for in the order given."""
+    words = ctx.lex.map(spec["words"])
+    for where in spec.get("in", ["head"]):
+        toks = [frame.head] if where == "head" else frame.args.get(where, [])
+        for tok in toks:
+            for form in _words(tok):
+                if form in words:
+                    return tok, words[form]
+    return None
+
+
+# --- values --------------------------------------------------------------------------
+
+
+def _amount_of(tok: Token) -> Quantity | None:
+    """A money amount or number named by tok or by the number inside its phrase."""
+    for t in [tok, *tok.subtree]:
+        if t.ent_type_ in NUM_ENTS or t.like_num:
+            text = number_text(t)
+            if text is None:
+                continue
+            return parse_money(text) or parse_quantity(text)
+    return None
+
+
+def _value_amount(ctx: ArticleContext, frame: Frame, roles: list[str]) -> Quantity | None:
+    for tok in frame.arg(*roles):
+        q = _amount_of(tok)
+        if q is not None:
+            return q
+    return None
+
+
+def _value_count(ctx: ArticleContext, frame: Frame, roles: list[str]) -> Quantity | None:
+    heads = [frame.head] if frame.kind == NOMINAL else []  # "870 new dengue cases"
+    for tok in [*frame.arg(*roles), *heads]:
+        found = quantity_of_noun(ctx, tok)
+        if found is not None:
+            _, text, unit = found
+            q = parse_quantity(text, unit=unit)
+            if q is not None:
+                return q
+    return None
+
+
+def _value_money(ctx: ArticleContext, frame: Frame, roles: list[str]) -> Quantity | None:
+    """An amount with its currency: a share ("70% of its exports") is no revenue."""
+    q = _value_amount(ctx, frame, roles)
+    return q if q is not None and q.unit is not None and q.unit.isupper() else None
+
+
+_VALUES: dict[str, Callable[[ArticleContext, Frame, list[str]], Quantity | None]] = {
+    "amount": _value_amount,
+    "money": _value_money,
+    "count": _value_count,
+}
+
+
+# --- subjects ------------------------------------------------------------------------
+
+
+def _org_at(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    if tok.pos_ == "PRON" and tok.lower_ in ("its", "it", "their", "they"):
+        return ctx.salient_org()
+    org = ctx.proper_org(tok)
+    if org is not None:
+        return org
+    m = ctx.mention_at(tok)
+    if m is not None and m.label == "ORG":
+        return ctx.org_of_mention(m)
+    # "steel group Stalkor", "the miner Tamarack Gold": a name under an organisation noun,
+    # whatever the NER called it
+    if m is not None and m.entity is not None and not m.entity.id.startswith("geo:") and any(
+        c.dep_ in ("compound", "amod", "appos") and c.lemma_.lower() in ctx.lex.set("org_nouns")
+        for c in tok.children
+    ):
+        return fallback_org(m.text)
+    return None
+
+
+def _subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
+                   roles: list[str]) -> EntityRef | None:  # fmt: skip
+    """The organisation an amount belongs to: its possessor or name ("Stalkor's sales",
+    "its revenue"), the agent of the clause ("Stalkor reported revenue of"), the subject of
+    the verb above ("the company said its revenue was"), else the article's company."""
+    near = [c for c in trigger.children if c.dep_ in ("poss", "compound", "nmod")]
+    near += frame.arg(*roles)
+    verb = trigger.head
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    near += [c for c in verb.children if c.dep_ == "nsubj" and c.i != trigger.i]
+    for tok in near:
+        org = _org_at(ctx, tok)
+        if org is not None:
+            return org
+    return ctx.salient_org()
+
+
+def _subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,
+                            roles: list[str]) -> EntityRef | None:  # fmt: skip
+    """The place a count is about: a place role of the frame, a place in the clause, else
+    the article's main place. Keyed on the place; the measure is the relation."""
+    for tok in frame.arg(*roles):
+        place = ctx.place_at(tok, allow_coref=False)
+        if place is not None:
+            return place
+    # "patients were admitted to hospitals across Bangladesh": a place lower in the clause,
+    # a town or region before a country
+    inside = [p for t in frame.head.subtree if ctx.is_place_token(t)
+              for p in [ctx.place_at(t, allow_coref=False)] if p is not None]  # fmt: skip
+    inside.sort(key=lambda p: not ctx.is_local_place(p))
+    return next(iter(inside), None) or ctx.main_area
+
+
+_SUBJECTS: dict[str, Callable[[ArticleContext, Frame, Token, list[str]], EntityRef | None]] = {
+    "owner": _subject_owner,
+    "event_or_place": _subject_event_or_place,
+}
+
+
+def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> Claim | None:
+    found = _trigger(ctx, frame, pattern["trigger"])
+    if found is None:
+        return None
+    trigger, measure = found
+    (value_kind, value_roles), = pattern["value"].items()
+    value = _VALUES[value_kind](ctx, frame, list(value_roles))
+    if value is None:
+        return None
+    (subject_kind, subject_roles), = pattern["subject"].items()
+    subject = _SUBJECTS[subject_kind](ctx, frame, trigger, list(subject_roles))
+    if subject is None or subject.type == EntityType.PERSON:
+        return None
+    relation = f"{pattern['relation']}:{measure}"
+    polarity = Polarity.NEGATED if frame.negated else None
+    return ctx.make_claim(frame.head, subject, relation, polarity=polarity, value=value)
+
+
+def frame_claims(ctx: ArticleContext, frames: list[Frame]) -> Iterator[tuple[Frame, Claim]]:
+    """Claims the registry's frame patterns read from `frames`, each with its frame."""
+    patterns = registry().frames
+    for frame in frames:
+        for pattern in patterns:
+            claim = _apply(ctx, frame, pattern)
+            if claim is not None:
+                yield frame, claim
+                break
