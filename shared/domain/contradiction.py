@@ -193,9 +193,11 @@ def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
 def _location(new: Claim, old: Claim, policy: Policy) -> Verdict:
     if new.object is None or old.object is None:
         return _unrelated("no place")
+    if _beyond_window(new, old, policy):  # (located_in and held_in have no window)
+        return _unrelated("reports too far apart to be about one incident")
     subj = new.subject.name
     rel = relate(new.object, old.object)
-    verb = "takes place" if new.relation == "held_in" else "lies"
+    verb = "lies" if new.relation == "located_in" else "takes place"
     if _positive(new) and _positive(old):
         if rel == PlaceRelation.DISJOINT:
             return _conflict(
@@ -428,6 +430,7 @@ def _generic(new: Claim, old: Claim, policy: Policy) -> Verdict:
 _JUDGES: dict[str, Callable[[Claim, Claim, Policy], Verdict]] = {
     "located_in": _location,
     "held_in": _location,
+    "occurred_in": _location,
     "controlled_by": _control,
     "status": _status,
     "quantity": _quantity,

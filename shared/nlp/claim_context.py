@@ -157,6 +157,7 @@ class ArticleContext:
     # rules still build them, for `claimwatch explain`, but they are not stored or compared
     unasserted: dict[str, str] = field(default_factory=dict)
     story: tuple[str, ...] = ()
+    anchors: dict[str, EntityRef] = field(default_factory=dict)  # event id -> its place
 
     def __post_init__(self) -> None:
         # Tokens overlapping each mention; the first (longest at a start) mention wins.
@@ -587,17 +588,17 @@ class ArticleContext:
                             general = general or sides[form]
                         else:
                             found = found or sides[form]
+            # a named armed group is its own side before the country it fights in
+            # ("Sudan's paramilitary Rapid Support Forces" is not Sudan's army)
+            group = self._armed_group(span) if found is None and general is None else None
+            if group is not None:
+                return EntityRef(id=entity_id("side", group), name=group, type=EntityType.ORG)
             if found is None:
                 for t in span:
                     m = self.mention_at(t)
                     if m is not None and m.label in ("GPE", "NORP"):
                         found = name_key(clean_name(m.text))
                         break
-            if found is None and general is None:
-                group = self._armed_group(span)
-                if group is not None:
-                    return EntityRef(id=entity_id("side", group), name=group,
-                                     type=EntityType.ORG)
             if found is None and depth == 0 and pred is not None and any(
                 t.lower_ in ("his", "her", "their", "its", "it", "our", "we", "they", "he", "she")
                 for t in span

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 
 from spacy.tokens import Doc, Span, Token
 
-from shared.domain.claims import Claim, Modality, Polarity
+from shared.domain.claims import Bound, Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id, name_key
 from shared.domain.quantities import is_currency_word, parse_money, parse_quantity
@@ -181,7 +181,8 @@ def _event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
                          if p is not None and p.rank == PlaceRank.CITY
                          and anchor.id in p.ancestors), None)  # fmt: skip
             anchor = town or anchor
-        return _anchored_event(head, anchor or ctx.main_place)
+        # a national vote ("local elections" in Chad) is anchored on the country
+        return _anchored_event(ctx, head, anchor or ctx.main_place or ctx.main_area)
     name = _event_name(ctx, ev_tok)
     if head in ctx.lex.set("generic_event_nouns") and " " not in name:
         # a bare "the meeting" / "the trial": too many of them to key on the noun, unless
@@ -199,8 +200,10 @@ def _event_of(ctx: ArticleContext, head: str, tok: Token) -> EntityRef | None:
     if who is None or who.type not in (EntityType.PERSON, EntityType.ORG):
         return None
     # a person by surname: one report says "Efrain Castaneda Ruelas", another "Castaneda
-    # Ruelas"
-    key = f"person:{who.id.rsplit('-', 1)[-1]}" if who.type == EntityType.PERSON else who.id
+    # Ruelas"; the NER may call the same name ORG in one report and PERSON in the other
+    multiword = " " in who.name.strip()
+    key = entity_id("person", who.name.split()[-1]) if who.type == EntityType.PERSON or (
+        multiword and ctx.proper_org(tok) is None) else who.id
     return EntityRef(id=f"event:{head}@{key}", name=f"{head} of {who.name}",
                      type=EntityType.EVENT)  # fmt: skip
 
@@ -218,11 +221,14 @@ def _clause_anchor(ctx: ArticleContext, clause: Token) -> EntityRef | None:
     return next(iter(local), None) or ctx.main_place or next(iter(in_clause), None)
 
 
-def _anchored_event(head: str, anchor: EntityRef | None) -> EntityRef | None:
+def _anchored_event(ctx: ArticleContext, head: str,
+                    anchor: EntityRef | None) -> EntityRef | None:  # fmt: skip
     if anchor is None:
         return None
-    return EntityRef(id=f"event:{head}@{anchor.id}", name=f"{anchor.name} {head}",
-                     type=EntityType.EVENT)  # fmt: skip
+    ref = EntityRef(id=f"event:{head}@{anchor.id}", name=f"{anchor.name} {head}",
+                    type=EntityType.EVENT)  # fmt: skip
+    ctx.anchors[ref.id] = anchor
+    return ref
 
 
 def _verb_event_ref(ctx: ArticleContext, verb: Token) -> EntityRef | None:
@@ -235,7 +241,7 @@ def _verb_event_ref(ctx: ArticleContext, verb: Token) -> EntityRef | None:
         weapons = ctx.lex.set("weapon_nouns")
         if any(_lemma(s) in weapons for s in _children(verb, "nsubj")):
             head = ctx.lex.map("event_nouns")["attack"]
-    return _anchored_event(head, _clause_anchor(ctx, verb)) if head else None
+    return _anchored_event(ctx, head, _clause_anchor(ctx, verb)) if head else None
 
 
 def _find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
@@ -485,7 +491,7 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
                 if _lemma(a) in ("due", "scheduled", "set", "slated", "expected"):
                     yield from _dates(ctx, a, ev)
     for tok in sent:  # "X will go on trial on 23 September", "X stands trial in May"
-        if tok.pos_ != "VERB" or _lemma(tok) not in ("go", "stand"):
+        if tok.pos_ != "VERB" or _lemma(tok) not in ("go", "stand", "face"):
             continue
         trial = [o for o in _prep_objects(tok, "on") + _children(tok, "dobj")
                  if _lemma(o) == "trial"]  # fmt: skip
@@ -632,7 +638,7 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             subj = _subject(tok)
             if subj is not None and _lemma(tok) in ("be", "remain", "stay"):
                 for o in _prep_objects(tok, "in"):
-                    if _lemma(o) != "control":
+                    if _lemma(o) not in lex.set("control_nouns") - {"hand", "hands"}:
                         continue
                     for p in _prep_objects(o, "of"):
                         place = ctx.place_at(p)
@@ -650,8 +656,9 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                     if owned and o.head.lower_ != "under":
                         continue  # "X is in control of Y": X controls, handled above
                     place = ctx.place_at(subj)
-                    if place is None:
-                        continue
+                    if place is None or (_lemma(o) in ("hand", "hands")
+                                         and _named_person(ctx, subj)):  # fmt: skip
+                        continue  # "Hartl is still in the hands of his abductors": status
                     owner = _prep_objects(o, "of")
                     side = ctx.side_of(owner[0], tok) if owner else ctx.side_of(
                         ctx.doc[o.left_edge.i : o.i], tok)  # fmt: skip
@@ -714,7 +721,10 @@ def rule_quantity(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             if lemma in ("die", "perish", "flee"):
                 counted += _children(tok, "nsubj")
             if lemma in lex.set("life_verbs"):  # "the quake has claimed 120 lives"
-                counted = [c for c in counted if _lemma(c) == "life"]
+                lives = [c for c in counted if _lemma(c) == "life"]
+                # "31 people lost their lives": the count is the subject's
+                counted = lives if any(quantity_of_noun(ctx, c) for c in lives) else (
+                    _children(tok, "nsubj") if lives else [])
                 measure = "killed"
             if lemma in ("force", "drive"):
                 home_words = ("home", "house", "village", "town", "area", "region")
@@ -1269,8 +1279,29 @@ def extract_claims(
                 if claims[cid].polarity == Polarity.ASSERTED:
                     claims[cid] = claims[cid].model_copy(update={"modality": Modality.DISPUTED})
         previous = found
-    kept = (c for cid, c in claims.items() if cid not in ctx.unasserted)
+    kept = [c for cid, c in claims.items() if cid not in ctx.unasserted]
+    kept += [o for c in kept if (o := _where_by_count(ctx, c)) is not None]
     return sorted(kept, key=lambda c: (c.start, c.relation, c.id))
+
+
+def _where_by_count(ctx: ArticleContext, claim: Claim) -> Claim | None:
+    """Where an incident happened, keyed on the incident and its exact toll: "a cholera
+    outbreak in Larkana has killed 11 children" and "eleven children have died in an
+    outbreak in Jaffarabad" tell of one outbreak (same kind, same count, same day) placed
+    in two provinces. A count of five or more, stated exactly, is what identifies it."""
+    anchor = ctx.anchors.get(claim.subject.id)
+    q = claim.value
+    if anchor is None or q is None or not claim.relation.startswith("quantity:"):
+        return None
+    if q.bound != Bound.EXACT or q.upper is not None or q.value < 5:
+        return None
+    head = claim.subject.id.split(":", 1)[1].split("@", 1)[0]
+    measure = claim.relation.split(":", 1)[1]
+    unit = f" {q.unit}" if q.unit else ""
+    event = EntityRef(id=f"event:{head}#{measure}={q.value:g}{unit.replace(' ', ':')}",
+                      name=f"{head} ({q.value:g}{unit} {measure})", type=EntityType.EVENT)
+    return claim.model_copy(update={"id": "", "subject": event, "relation": "occurred_in",
+                                    "object": anchor, "value": None}).with_id()
 
 
 def _denies_what_came_before(ctx: ArticleContext, sent: Span) -> bool:

@@ -79,6 +79,11 @@ def _framed(chain: list[Token], lex: Lexicon) -> bool:
     his capture") or said by one ("unconfirmed reports say ...")."""
     nouns, speakers = lex.set("framing_nouns"), lex.set("framing_speakers")
     speech = lex.set("speech_verbs")
+    # (the parser sometimes makes the framing noun the subject of the framed verb: "a
+    # report that X had died turned out to be false" with "died" as the root)
+    if any(c.dep_ == "nsubj" and c.lower_ in nouns and not _owned(c) and c.i < chain[0].i
+           for c in chain[0].children if c.pos_ == "NOUN"):  # fmt: skip
+        return True
     for below, t in pairwise(chain):
         if t.pos_ in ("NOUN", "PROPN") and (t.lower_ in nouns or _lemma(t) in nouns) and (
             below.dep_ in ("acl", "relcl", "ccomp", "prep", "appos")
@@ -125,11 +130,18 @@ def _hypothetical(chain: list[Token], lex: Lexicon) -> bool:
 
 
 def irrealis(tok: Token, lex: Lexicon) -> bool:
-    """"a raid that attempted to free Somers", "threatened to cut off": the state was tried,
-    sought or threatened, not reached. Plans are claims of their own (the negation rule
-    reads them), so this is asked only for states."""
+    """"a raid that attempted to free Somers", "the operation to free him", "threatened to
+    cut off": the state was tried, sought or threatened, not reached; "after rebels seized
+    control of it": a background episode, not the state at the time of the report. Plans
+    are claims of their own (the negation rule reads them), so this is asked only for
+    states."""
     verbs = lex.set("irrealis_verbs")
-    return any(_lemma(t) in verbs for t in clause_chain(tok)[1:4])
+    chain = clause_chain(tok)
+    if any(_lemma(t) in verbs for t in chain[1:4]):
+        return True
+    marks = lex.set("background_marks")
+    return any(t.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in marks
+                                         for c in t.children) for t in chain[:3])  # fmt: skip
 
 
 def _belief(chain: list[Token], lex: Lexicon) -> bool:
