@@ -238,6 +238,48 @@ def eval_(
         raise typer.Exit(1)
 
 
+@app.command()
+def explain(
+    path: Annotated[str, typer.Argument(help="JSON-lines articles, or - for stdin")],
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object")] = False,
+) -> None:
+    """Show frames, claims and why pairs of claims conflict or not (in process, no Redis)."""
+    from claimwatch.explain import ExplainInputError, as_json_line, parse_articles, render
+    from claimwatch.explain import explain as run_explain
+
+    try:
+        lines = sys.stdin.read().splitlines() if path == "-" else Path(path).read_text(
+            encoding="utf-8").splitlines()
+        result = run_explain(parse_articles(lines))
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"cannot read {path}: {exc.__class__.__name__}: {exc}")
+        raise typer.Exit(2) from None
+    except ExplainInputError as exc:
+        err.print(f"not an article: {exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(as_json_line(result))
+    else:
+        print(render(result))
+
+
+@app.command()
+def readout(
+    path: Annotated[Path, typer.Argument(help="JSON-lines articles, read as one stream")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N articles")] = None,
+) -> None:
+    """Every alert a stream of articles raises, one JSON object a line, for reading."""
+    import json
+
+    from claimwatch.readout import readout as run_readout
+
+    if not path.exists():
+        err.print(f"no such file: {path}")
+        raise typer.Exit(2)
+    for record in run_readout(path, limit):
+        print(json.dumps(record, ensure_ascii=False))
+
+
 # Command groups that live in their own modules register here.
 __import__("claimwatch.bench").bench.register(app)
 from claimwatch.delivery_cli import chaos, deadletters_app, subscriptions_app  # noqa: E402

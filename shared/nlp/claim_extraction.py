@@ -23,6 +23,7 @@ one store would also compare; the place or date is the value, so it cannot be th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
@@ -45,7 +46,7 @@ from shared.nlp.claim_lexicon import Lexicon, load_lexicon
 from shared.nlp.frames import read_frames
 from shared.nlp.relations import frame_claims
 
-__all__ = ["RULES", "ArticleInfo", "ArticleLike", "extract_claims"]
+__all__ = ["RULES", "ArticleInfo", "ArticleLike", "Reading", "extract_claims", "read_claims"]
 
 Rule = Callable[[ArticleContext, Span], Iterable[Claim]]
 
@@ -1256,6 +1257,20 @@ def extract_claims(
     lexicon: Lexicon | None = None,
 ) -> list[Claim]:
     """All claims of one parsed article, in text order, without duplicates."""
+    return read_claims(doc, mentions, article, lexicon).claims
+
+
+@dataclass
+class Reading:
+    """What extraction made of an article: its claims, and the claims it read from clauses
+    the report does not assert, with the reason (for `claimwatch explain`)."""
+
+    claims: list[Claim]
+    dropped: list[tuple[Claim, str]] = field(default_factory=list)
+
+
+def read_claims(doc: Doc, mentions: list[Mention], article: ArticleLike,
+                lexicon: Lexicon | None = None) -> Reading:  # fmt: skip
     ctx = ArticleContext(doc=doc, mentions=mentions, article=article,
                          lex=lexicon or load_lexicon())  # fmt: skip
     claims: dict[str, Claim] = {}
@@ -1281,7 +1296,9 @@ def extract_claims(
         previous = found
     kept = [c for cid, c in claims.items() if cid not in ctx.unasserted]
     kept += [o for c in kept if (o := _where_by_count(ctx, c)) is not None]
-    return sorted(kept, key=lambda c: (c.start, c.relation, c.id))
+    dropped = [(c, ctx.unasserted[cid]) for cid, c in claims.items() if cid in ctx.unasserted]
+    return Reading(claims=sorted(kept, key=lambda c: (c.start, c.relation, c.id)),
+                   dropped=sorted(dropped, key=lambda d: d[0].start))  # fmt: skip
 
 
 def _where_by_count(ctx: ArticleContext, claim: Claim) -> Claim | None:

@@ -67,11 +67,13 @@ def _unconfirmed(chain: list[Token], lex: Lexicon) -> bool:
     return any(_lemma(t) in confirm and _negated(t, lex) for t in chain[1:])
 
 
-def _owned(noun: Token) -> bool:
-    """"Russia's claim", "a UN report": a framing noun with a named owner is an attributed
-    statement, not hearsay."""
-    return any(c.dep_ in ("poss", "compound", "nmod") and (c.pos_ == "PROPN" or c.ent_type_)
-               for c in noun.children)  # fmt: skip
+def _owned(noun: Token, lex: Lexicon) -> bool:
+    """"Russia's claim", "a UN report", "a police report": a framing noun with an owner is
+    an attributed statement, not hearsay ("media reports", "internet rumours" are)."""
+    hearsay = lex.set("framing_speakers")
+    return any(c.dep_ in ("poss", "compound", "nmod") and (
+        c.pos_ == "PROPN" or c.ent_type_ or (c.pos_ == "NOUN" and c.lemma_.lower() not in hearsay)
+    ) for c in noun.children)  # fmt: skip
 
 
 def _framed(chain: list[Token], lex: Lexicon) -> bool:
@@ -81,17 +83,17 @@ def _framed(chain: list[Token], lex: Lexicon) -> bool:
     speech = lex.set("speech_verbs")
     # (the parser sometimes makes the framing noun the subject of the framed verb: "a
     # report that X had died turned out to be false" with "died" as the root)
-    if any(c.dep_ == "nsubj" and c.lower_ in nouns and not _owned(c) and c.i < chain[0].i
+    if any(c.dep_ == "nsubj" and c.lower_ in nouns and not _owned(c, lex) and c.i < chain[0].i
            for c in chain[0].children if c.pos_ == "NOUN"):  # fmt: skip
         return True
     for below, t in pairwise(chain):
         if t.pos_ in ("NOUN", "PROPN") and (t.lower_ in nouns or _lemma(t) in nouns) and (
             below.dep_ in ("acl", "relcl", "ccomp", "prep", "appos")
-        ) and not _owned(t):
+        ) and not _owned(t, lex):
             return True
         if t.pos_ in ("VERB", "AUX") and _lemma(t) in speech:
             subj = [c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")]
-            if any((s.lower_ in speakers or _lemma(s) in speakers) and not _owned(s)
+            if any((s.lower_ in speakers or _lemma(s) in speakers) and not _owned(s, lex)
                    for s in subj):  # fmt: skip
                 return True
             break  # the nearest reporting verb owns the clause
@@ -104,7 +106,7 @@ def _according_to_hearsay(tok: Token, lex: Lexicon) -> bool:
     for t in tok.sent:
         if t.lower_ == "according":
             for o in (o for to in t.children for o in to.children if o.dep_ == "pobj"):
-                if (o.lower_ in nouns or _lemma(o) in nouns) and not _owned(o):
+                if (o.lower_ in nouns or _lemma(o) in nouns) and not _owned(o, lex):
                     return True
     return False
 

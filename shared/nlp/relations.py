@@ -175,9 +175,7 @@ def _subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
     the verb above ("the company said its revenue was"), else the article's company."""
     near = [c for c in trigger.children if c.dep_ in ("poss", "compound", "nmod")]
     near += frame.arg(*roles)
-    verb = trigger.head
-    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
-        verb = verb.head
+    verb = _clause_verb(trigger)
     near += [c for c in verb.children if c.dep_ == "nsubj" and c.i != trigger.i]
     for tok in near:
         org = _org_at(ctx, tok)
@@ -217,13 +215,25 @@ def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> Claim 
     value = _VALUES[value_kind](ctx, frame, list(value_roles))
     if value is None:
         return None
+    if value.unit and ctx.lex.map(pattern["trigger"]["words"]).get(value.unit) == measure:
+        # "3,000 protesters" counts what "30,000 people joined the protest" counts
+        value = value.model_copy(update={"unit": None})
     (subject_kind, subject_roles), = pattern["subject"].items()
     subject = _SUBJECTS[subject_kind](ctx, frame, trigger, list(subject_roles))
     if subject is None or subject.type == EntityType.PERSON:
         return None
     relation = f"{pattern['relation']}:{measure}"
     polarity = Polarity.NEGATED if frame.negated else None
-    return ctx.make_claim(frame.head, subject, relation, polarity=polarity, value=value)
+    # a noun's claim is dated, hedged and attributed by the clause it stands in
+    pred = _clause_verb(frame.head) if frame.kind == NOMINAL else frame.head
+    return ctx.make_claim(pred, subject, relation, polarity=polarity, value=value)
+
+
+def _clause_verb(tok: Token) -> Token:
+    cur = tok
+    while cur.pos_ not in ("VERB", "AUX") and cur.head.i != cur.i:
+        cur = cur.head
+    return cur if cur.pos_ in ("VERB", "AUX") else tok
 
 
 def frame_claims(ctx: ArticleContext, frames: list[Frame]) -> Iterator[tuple[Frame, Claim]]:
