@@ -43,7 +43,7 @@ from shared.nlp.claim_context import (
     np_text,
 )
 from shared.nlp.claim_lexicon import Lexicon, load_lexicon
-from shared.nlp.frames import read_frames
+from shared.nlp.frames import read_frames, subject_of
 from shared.nlp.relations import frame_claims
 
 __all__ = ["RULES", "ArticleInfo", "ArticleLike", "Reading", "extract_claims", "read_claims"]
@@ -64,20 +64,6 @@ def _prep_objects(tok: Token, *preps: str) -> list[Token]:
                     out.append(o)
                     out.extend(_children(o, "conj"))
     return out
-
-
-def _subject(tok: Token) -> Token | None:
-    """nsubj of tok, or of the verb it depends on through xcomp/conj ("continue to hold")."""
-    cur = tok
-    for _ in range(4):
-        subj = _children(cur, "nsubj", "nsubjpass")
-        if subj:
-            return subj[0]
-        if cur.dep_ in ("xcomp", "conj", "advcl") and cur.head.i != cur.i:
-            cur = cur.head
-            continue
-        break
-    return None
 
 
 def _phrases(verb: Token) -> set[str]:
@@ -496,14 +482,14 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
             continue
         trial = [o for o in _prep_objects(tok, "on") + _children(tok, "dobj")
                  if _lemma(o) == "trial"]  # fmt: skip
-        subj = _subject(tok)
+        subj = subject_of(tok)
         ev = _event_of(ctx, "trial", subj) if trial and subj is not None else None
         if ev is not None:
             yield from _dates(ctx, tok, ev)
     hq = ctx.lex.set("hq_verbs")
     for tok in sent:
         if _lemma(tok) in hq and tok.pos_ == "VERB":
-            subj = _subject(tok)
+            subj = subject_of(tok)
             org = ctx.entity_at(subj) if subj is not None else None
             if org is None or org.type not in (EntityType.ORG,):
                 continue
@@ -548,7 +534,7 @@ def _captor(ctx: ArticleContext, verb: Token, pred: Token) -> EntityRef | None:
     if _is_passive(verb):
         agents = _prep_objects(verb, "by")
         return ctx.side_of(agents[0], pred) if agents else None
-    subj = _subject(verb)
+    subj = subject_of(verb)
     return ctx.side_of(subj, pred) if subj is not None else None
 
 
@@ -559,7 +545,7 @@ def _armed_agent(ctx: ArticleContext, verb: Token) -> bool:
     Passives and subjectless verbs ("the town was captured") pass."""
     if _is_passive(verb):
         return True
-    subj = _subject(verb)
+    subj = subject_of(verb)
     if subj is None:
         return True
     if subj.pos_ == "PRON":
@@ -620,7 +606,7 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                         continue
                     yield ctx.make_claim(tok, place, "controlled_by", object=side, state=state)
             elif lemma in lex.set("fall_verbs"):
-                subj = _subject(tok)
+                subj = subject_of(tok)
                 place = ctx.place_at(subj) if subj is not None else None
                 if place is None:
                     continue
@@ -628,7 +614,7 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 side = ctx.side_of(agents[0], tok) if agents else None
                 yield ctx.make_claim(tok, place, "controlled_by", object=side, state="captured")
             elif lemma in withdraw:
-                subj = _subject(tok)
+                subj = subject_of(tok)
                 side = ctx.side_of(subj, tok) if subj is not None else None
                 for o in _prep_objects(tok, "from", "of") + _children(tok, "dobj"):
                     place = ctx.place_at(o)
@@ -636,7 +622,7 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                         yield ctx.make_claim(tok, place, "controlled_by", object=side,
                                              state="held", polarity=Polarity.NEGATED)
             # "Russian forces are in control of X"
-            subj = _subject(tok)
+            subj = subject_of(tok)
             if subj is not None and _lemma(tok) in ("be", "remain", "stay"):
                 for o in _prep_objects(tok, "in"):
                     if _lemma(o) not in lex.set("control_nouns") - {"hand", "hands"}:
@@ -812,7 +798,7 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             elif lemma in ("die", "reopen", "open", "close", "shut") and not _children(
                 tok, "dobj"
             ):
-                subj_tok = _subject(tok)
+                subj_tok = subject_of(tok)
                 if subj_tok is None and tok.dep_ == "acl" and tok.head.dep_ in ("ccomp",
                                                                              "ROOT"):
                     # "The Rafah crossing reopened on Monday, officials said": the main verb
@@ -826,7 +812,7 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             objs = _children(tok, "nsubjpass") if _is_passive(tok) else _children(tok, "dobj")
             subj_tok = next(iter(objs), None)
         if lemma in ("remain", "stay", "be", "continue", "sit"):
-            subj_tok = _subject(tok)
+            subj_tok = subject_of(tok)
             for o in _prep_objects(tok, "in", "behind"):
                 if _lemma(o) in remain:
                     state = remain[_lemma(o)]
@@ -835,7 +821,7 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                     state = adjectives.get(c.lower_) or adjectives[_lemma(c)]
         if state is None or subj_tok is None or ctx.past_episode(tok):
             continue
-        subject = _status_subject(ctx, subj_tok, state, facilities)
+        subject = _statussubject_of(ctx, subj_tok, state, facilities)
         if subject is None:
             continue
         yield ctx.make_claim(tok, subject, "status", state=state)
@@ -874,7 +860,7 @@ def _status_complement(ctx: ArticleContext, tok: Token) -> str | None:
     return None
 
 
-def _status_subject(ctx: ArticleContext, tok: Token, state: str,
+def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
                     facilities: frozenset[str]) -> EntityRef | None:  # fmt: skip
     if state in ("open", "closed"):
         if _lemma(tok) in facilities:
@@ -1012,7 +998,7 @@ def _appointment(ctx: ArticleContext, person: Token) -> tuple[EntityRef, str] | 
     # during which reports of Y as chief executive are no contradiction
     if any(_lemma(t) in ctx.lex.set("handover_words") for t in verb.sent):
         return None
-    subj = None if person.dep_ == "nsubjpass" else _subject(verb)
+    subj = None if person.dep_ == "nsubjpass" else subject_of(verb)
     org: EntityRef | None = None
     if subj is not None:
         m = ctx.mention_at(subj)
@@ -1120,14 +1106,14 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             continue
         # a passive subject is what is acted on ("reports that the airport would be
         # closed"), not who acts
-        agent_tok = None if _is_passive(tok) else _subject(tok)
+        agent_tok = None if _is_passive(tok) else subject_of(tok)
         cur = tok
         for _ in range(4):  # "we have no plans to close", "has no intention of closing"
             if agent_tok is not None or cur.head.i == cur.i:
                 break
             cur = cur.head
             if cur.pos_ in ("VERB", "AUX"):
-                agent_tok = _subject(cur)
+                agent_tok = subject_of(cur)
         if agent_tok is None:
             continue
         objs = _children(tok, "dobj") or _children(tok, "nsubjpass")  # "the plant would be

@@ -93,14 +93,15 @@ def _preps(tok: Token, args: dict[str, list[Token]]) -> None:
             args.setdefault(role, []).extend(objs)
 
 
-def _subject(tok: Token) -> Token | None:
-    """nsubj of tok, or of the verb it hangs on through xcomp/conj ("continue to hold")."""
+def subject_of(tok: Token) -> Token | None:
+    """nsubj of tok, or of the verb it hangs on through xcomp/conj/advcl ("continue to
+    hold"): the one reading of a clause's subject, for the frames and the rules."""
     cur = tok
     for _ in range(4):
         subj = _children(cur, "nsubj", "nsubjpass")
         if subj:
             return subj[0]
-        if cur.dep_ in ("xcomp", "conj") and cur.head.i != cur.i:
+        if cur.dep_ in ("xcomp", "conj", "advcl") and cur.head.i != cur.i:
             cur = cur.head
             continue
         return None
@@ -129,7 +130,7 @@ def _particle(tok: Token) -> str:
 def _verb_frame(tok: Token, lex: Lexicon) -> Frame:
     args: dict[str, list[Token]] = {}
     passive = bool(_children(tok, "nsubjpass", "auxpass"))
-    subj = _subject(tok)
+    subj = subject_of(tok)
     lemma = tok.lemma_.lower()
     copula = lemma in _COPULAS and not _children(tok, "dobj")
     if copula:
