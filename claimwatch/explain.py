@@ -26,8 +26,9 @@ from shared.domain.claims import Claim
 from shared.domain.contradiction import compare
 from shared.events import ArticleIn, ArticleMeta
 from shared.nlp.claim_extraction import read_claims
-from shared.nlp.claim_lexicon import load_lexicon
-from shared.nlp.frames import read_frames
+from shared.nlp.claim_lexicon import Lexicon, load_lexicon
+from shared.nlp.frames import Frame, read_frames
+from shared.nlp.modality import mood
 
 
 class ExplainInputError(ValueError):
@@ -84,9 +85,7 @@ def explain(articles: list[ArticleIn]) -> dict[str, Any]:
         reading = read_claims(doc, mentions, meta)
         claims.extend(reading.claims)
         frames = [{"sentence": s.start_char,
-                   "frames": [f.describe() + (f" [not asserted: {f.unasserted}]"
-                                               if f.unasserted else "")
-                              for f in read_frames(s, lex)]}
+                   "frames": [_frame_text(f, lex) for f in read_frames(s, lex)]}
                   for s in doc.sents]  # fmt: skip
         out_articles.append({
             "id": meta.id, "external_id": art.id, "source": art.source,
@@ -105,6 +104,11 @@ def explain(articles: list[ArticleIn]) -> dict[str, Any]:
                       "outcome": str(verdict.outcome),
                       "reason": verdict.reason or str(verdict.outcome)})  # fmt: skip
     return {"articles": out_articles, "pairs": pairs}
+
+
+def _frame_text(frame: Frame, lex: Lexicon) -> str:
+    why = mood(frame.head, lex)
+    return frame.describe() + (f" [not asserted: {why}]" if why else "")
 
 
 def render(result: dict[str, Any]) -> str:

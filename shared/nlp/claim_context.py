@@ -120,8 +120,6 @@ def namelike(tok: Token) -> bool:
     )  # fmt: skip
 
 
-
-
 def clean_name(text: str) -> str:
     t = re.sub(r"^(the|a|an)\s+", "", text.strip(), flags=re.I)
     return re.sub(r"\s*['’]s$", "", t).strip(" ,")

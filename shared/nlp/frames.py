@@ -1,7 +1,7 @@
 """Clause frames read from the dependency parse, whatever the clause's surface form.
 
 A `Frame` is one predication: its predicate (lemma, with a verb particle: "take over"),
-its arguments by role, its polarity and the reason it is not asserted (see modality.py).
+its arguments by role, its polarity (whether the report asserts it is modality.py's question).
 Surface forms read into the same roles:
 
 - active and passive verbs: "the RSF seized Bara" / "Bara was seized by the RSF"
@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from shared.nlp import modality
 from shared.nlp.claim_lexicon import Lexicon
 
 VERB = "verb"
@@ -46,7 +45,6 @@ class Frame:
     lemma: str  # "seize", "take over", "revenue"
     args: dict[str, list[Token]] = field(default_factory=dict)
     negated: bool = False
-    unasserted: str | None = None  # why the report does not assert it (modality.mood)
 
     def arg(self, *roles: str) -> list[Token]:
         """The argument heads of the first of `roles` that the frame has."""
@@ -173,7 +171,9 @@ def _apposition_frames(tok: Token, lex: Lexicon) -> Iterator[Frame]:
 
 
 def read_frames(doc: Doc | Span, lex: Lexicon) -> list[Frame]:
-    """Every frame of a document or sentence, in text order, with its modality."""
+    """Every frame of a document or sentence, in text order. Whether a frame is asserted is
+    asked of modality.mood only for the frames that make claims (ArticleContext.make_claim),
+    not for every frame of every article."""
     frames: list[Frame] = []
     for tok in doc:
         if tok.pos_ in ("VERB", "AUX") and tok.dep_ not in ("aux", "auxpass"):
@@ -183,6 +183,4 @@ def read_frames(doc: Doc | Span, lex: Lexicon) -> list[Frame]:
             if nominal is not None:
                 frames.append(nominal)
             frames.extend(_apposition_frames(tok, lex))
-    for f in frames:
-        f.unasserted = modality.mood(f.head, lex)
     return frames

@@ -1,9 +1,12 @@
 """The relation registry (shared/data/claims/relations.yaml) and the frame patterns it
 declares, turned into claims.
 
-`registry()` is the one place that says, per relation family, which alert kind it raises,
-which judge compares it, its window and whether it takes one value at a time; the domain
-policy reads its windows from here. `frame_claims(ctx, frames)` applies the registry's
+`registry()` reads what the file declares per relation family: the alert kind it raises,
+the judge that compares it, its window and whether it takes one value at a time. The domain
+policy reads the windows from the same file (shared.domain.contradiction.relation_windows,
+since the domain does not import spaCy code); the judges still choose their alert kind in
+shared/domain/contradiction.py, so `kind` and `judge` are declarations the tests check, not
+yet what dispatches. `frame_claims(ctx, frames)` applies the registry's
 frame patterns to the clause frames of an article (shared/nlp/frames.py). A pattern says:
 
     trigger: {words: <lexicon map>, in: [roles where the trigger word may stand]}

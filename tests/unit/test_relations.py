@@ -23,6 +23,13 @@ def test_every_pattern_names_a_relation_and_word_lists_that_exist() -> None:
         assert lex.map(pattern["trigger"]["words"]), pattern["name"]
 
 
+def test_each_relation_names_the_judge_that_compares_it() -> None:
+    from shared.domain.contradiction import _JUDGES
+
+    for name, spec in registry().relations.items():
+        assert _JUDGES[name].__name__ == f"_{spec.judge}", name
+
+
 def test_the_policy_windows_are_the_registry_windows() -> None:
     reg = registry()
     windows = relation_windows()
