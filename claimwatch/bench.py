@@ -305,11 +305,11 @@ def ingest_all(url: str, records: Sequence[dict[str, Any]], settings: Any) -> li
 
 def prepared(records: Sequence[dict[str, Any]], settings: Any) -> list[Any]:
     """Validated `Article`s (rejected lines dropped), for paced publishing."""
-    from services.ingestor.handlers import RejectedInput, parse_article
+    from shared.ingest import Rejected, parse_article
 
     articles = []
     for line in _lines(records):
-        with contextlib.suppress(RejectedInput):
+        with contextlib.suppress(Rejected):
             articles.append(parse_article(line, settings))
     return articles
 
@@ -719,13 +719,13 @@ def run_limit(
     opts: Options, records: Sequence[dict[str, Any]], bar: Progress
 ) -> tuple[float, dict[str, Any]]:
     from claimwatch import bench_limit
-    from services.ingestor.handlers import RejectedInput, parse_article
+    from shared.ingest import Rejected, parse_article
     from shared.settings import get_settings
 
     settings = get_settings()
     texts = []
     for line in _lines(records):
-        with contextlib.suppress(RejectedInput):
+        with contextlib.suppress(Rejected):
             texts.append(parse_article(line, settings).text)
     n_cores = cores()
     procs = [n_cores] if opts.quick else sorted({1, n_cores})

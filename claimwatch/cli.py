@@ -7,6 +7,7 @@ otherwise start an embedded Redis of their own and stop it when they finish.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import socket
 import sys
 from collections.abc import Iterable, Iterator
@@ -28,7 +29,7 @@ from claimwatch.follow import (
     render,
     wait_processed,
 )
-from claimwatch.stack import Stack
+from claimwatch.stack import SERVICE_MODULES, Stack
 from shared.domain.alerts import Alert
 from shared.settings import Settings, get_settings
 from shared.streams import Streams
@@ -196,6 +197,18 @@ def health(
         err.print(f"unhealthy: no live {service} heartbeat")
         raise typer.Exit(1)
     console.print(f"healthy: {alive.decode()}")
+
+
+@app.command()
+def service(
+    name: Annotated[str, typer.Argument(help="One of: " + ", ".join(SERVICE_MODULES))],
+) -> None:
+    """Run one service in the foreground (what each compose container does)."""
+    if name not in SERVICE_MODULES:
+        err.print(f"unknown service {name!r}; one of: {', '.join(SERVICE_MODULES)}")
+        raise typer.Exit(2)
+    module = importlib.import_module(f"{SERVICE_MODULES[name]}.main")
+    raise typer.Exit(module.main() or 0)
 
 
 @app.command("el-eval")

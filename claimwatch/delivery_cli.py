@@ -227,7 +227,7 @@ async def replay_letters(
     url: str, settings: Settings, selected: list[tuple[str, DeadLetter]], keep: bool
 ) -> int:
     """Put each selected message back where it failed; returns how many were replayed."""
-    from services.ingestor.handlers import publish_articles
+    from shared.ingest import publish_articles
 
     streams = Streams(settings.stream_prefix)
     broker = RedisBroker(url)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from faststream.redis import RedisBroker
 
-from services.ingestor.handlers import IngestReport, publish_articles
+from shared.ingest import IngestReport, publish_articles
 from shared.settings import Settings
 
 

@@ -23,13 +23,20 @@ from shared.streams import (
     Streams,
 )
 
-# The long-running services, in pipeline order; each is `python -m services.<name>`.
+# The long-running pipeline services, in pipeline order; each is `python -m services.<name>`.
 SERVICES = ("entity_worker", "claim_worker", "alert_worker", "notifier")
 SERVICE_NAMES = {
     "entity_worker": "entity-worker",
     "claim_worker": "claim-worker",
     "alert_worker": "alert-worker",
     "notifier": "notifier",
+}
+# Every service `claimwatch service NAME` starts (and `claimwatch health NAME` knows), by the
+# name people and compose use, to the module whose `main()` runs it. The ingestor serves the
+# HTTP ingest endpoint (`POST /articles`).
+SERVICE_MODULES = {
+    **{name: f"services.{module}" for module, name in SERVICE_NAMES.items()},
+    "ingestor": "services.ingestor",
 }
 
 

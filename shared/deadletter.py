@@ -5,7 +5,7 @@ inside FastStream's acknowledgement middleware, so whatever it decides happens b
 ack:
 
 * a message that can never succeed (not JSON, not UTF-8, unknown `schema_version`, missing
-  fields, validation errors, or a handler raising `PermanentError`) goes to the dead-letter
+  fields, validation errors, or a handler raising `shared.errors.Rejected`) goes to the dead-letter
   stream at once with a specific reason, and is acked;
 * any other failure leaves the message pending (FastStream's NACK does nothing on Redis
   streams); the service's claimer picks it up again after `claim_idle_ms`; once it has been
@@ -28,6 +28,7 @@ from faststream.redis.parser.binary import BinaryMessageFormatV1
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from shared.errors import Rejected, validation_reason, validation_text
 from shared.events import DeadLetter
 from shared.settings import Settings
 from shared.streams import Streams
@@ -36,47 +37,22 @@ log = structlog.get_logger("deadletter")
 PAYLOAD_LIMIT = 100_000
 
 
-class PermanentError(Exception):
-    """Raise from a handler for a message that can never succeed: dead-lettered at once."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
 
 def classify(exc: BaseException) -> tuple[str, str] | None:
     """(reason, error) for an error that retrying cannot fix; None for a transient one."""
-    if isinstance(exc, PermanentError):
+    if isinstance(exc, Rejected):
         return exc.reason, str(exc)
     if isinstance(exc, UnicodeDecodeError):
         return "invalid_utf8", f"message is not valid UTF-8: {exc}"
     if isinstance(exc, json.JSONDecodeError):
         return "invalid_json", f"message is not JSON: {exc}"
     if isinstance(exc, ValidationError):
-        return _validation_reason(exc), _validation_text(exc)
+        return validation_reason(exc), validation_text(exc)
     # fast_depends wraps pydantic errors in its own ValidationError on some paths
     if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):
         return "invalid_schema", str(exc)[:2_000]
     return None
 
-
-def _validation_text(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in exc.errors()
-    )[:2_000]
-
-
-def _validation_reason(exc: ValidationError) -> str:
-    errors = exc.errors()
-    if any("schema_version" in [str(p) for p in e["loc"]] for e in errors):
-        return "unsupported_version"
-    if any(e["type"] in {"model_type", "model_attributes_type"} and not e["loc"] for e in errors):
-        return "invalid_json"
-    if errors and all(e["type"] == "missing" for e in errors):
-        return "missing_fields"
-    if any(e["type"] == "json_invalid" for e in errors):
-        return "invalid_json"
-    return "invalid_schema"
 
 
 def _text(value: Any) -> str:

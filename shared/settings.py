@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     require_english: bool = True
     # Ingestor: a raw input line larger than this is rejected before parsing (`too_large`).
     max_input_bytes: int = 2_000_000
-    # Ingestor HTTP endpoint (`python -m services.ingestor serve`).
+    # Ingestor HTTP endpoint (`claimwatch service ingestor`).
     ingest_host: str = "127.0.0.1"
     ingest_port: int = 8088
 

@@ -1,235 +1,113 @@
-"""Ingestor: validate incoming articles and publish them to the articles stream.
+"""The ingestor's HTTP endpoint: `POST /articles` with one JSON article, a JSON array of
+articles, or JSON lines; answers, per input, the article id or the specific reason it was
+rejected (rejections also go to the dead-letter stream, as in file mode).
 
-A line that is not a valid article never stops the feed: it goes to the dead-letter stream
-with a specific reason, and the next line is read.
+Run: `claimwatch service ingestor` (uvicorn).
+Status: 200 when everything was accepted, 207 when some inputs were rejected, 422 when all
+were, 413 when the body is over the limit. `GET /health` answers 200 while Redis answers.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import warnings
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import AsyncIterator
 from typing import Any
 
-import structlog
+from faststream.asgi import AsgiFastStream, AsgiResponse, Request, get, post
 from faststream.redis import RedisBroker
-from pydantic import ValidationError
 
-from services.ingestor.models import Article, ArticleIn, DeadLetter
-from shared.settings import Settings
-from shared.streams import Streams
+from shared.ingest import publish_articles
+from shared.logs import configure_logging
+from shared.settings import Settings, get_settings
 
-log = structlog.get_logger("ingestor")
-_PAYLOAD_PREVIEW = 100_000  # enough to replay any article within the text limit
-
-
-# Reasons an input is rejected with (on the dead-letter stream and in HTTP responses).
-REASONS = {
-    "invalid_utf8": "the bytes are not valid UTF-8",
-    "invalid_json": "the line is not JSON",
-    "invalid_schema": "a field has the wrong type or value",
-    "missing_fields": "required fields are missing",
-    "unsupported_version": "schema_version is not 1",
-    "empty_text": "the text is empty (or only markup)",
-    "too_large": "the input or its text is over the limit",
-    "binary": "the input or its text is binary data",
-    "not_english": "the language detector says the text is not English",
-}
-# A text with at least this many letters is checked for its language; shorter ones are not
-# (detectors guess on a few words), and a detection must be this sure to reject.
-_LANG_MIN_LETTERS = 40
-_LANG_MIN_CONFIDENCE = 0.9
-_HTML_TAG = re.compile(
-    r"<\s*/?\s*(html|head|body|p|div|span|br|a|h[1-6]|article|section|script|style|ul|ol|li|"
-    r"table|tr|td|em|strong|b|i|img|meta|title|!doctype)\b[^>]*>",
-    re.IGNORECASE,
-)
+# Bodies larger than this are refused with 413 before they are read completely.
+MAX_BODY_FACTOR = 50  # times max_input_bytes: a batch of that many maximal articles
 
 
-class RejectedInput(ValueError):
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-@dataclass
-class IngestReport:
-    published: list[str] = field(default_factory=list)
-    rejected: list[DeadLetter] = field(default_factory=list)
-    # per input line, in order: {"line", "id"} or {"line", "reason", "error"} (+ "warnings")
-    results: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _looks_binary(text: str) -> bool:
-    sample = text[:4_000]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t")
-    replacement = sample.count("\ufffd")
-    return "\x00" in sample or controls > 8 or replacement > max(8, len(sample) // 50)
-
-
-def looks_like_html(text: str) -> bool:
-    return len(_HTML_TAG.findall(text[:20_000])) >= 2
-
-
-def html_to_text(markup: str) -> str:
-    """Visible text of an HTML document or fragment (scripts, styles, comments dropped)."""
-    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-    from bs4.element import Comment
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(markup, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    blocks = soup.get_text("\n")
-    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in blocks.splitlines())
-    return "\n".join(line for line in lines if line)
-
-
-@lru_cache(maxsize=1)
-def _language_identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
-def detect_language(text: str) -> tuple[str, float] | None:
-    """(ISO 639-1 code, probability) for texts long enough to tell; else None."""
-    sample = text[:3_000]
-    if sum(ch.isalpha() for ch in sample) < _LANG_MIN_LETTERS:
-        return None
-    lang, prob = _language_identifier().classify(sample)
-    return str(lang), float(prob)
-
-
-def parse_article(raw: bytes | str, settings: Settings) -> Article:
-    """One JSON object -> Article, or RejectedInput saying exactly what is wrong."""
-    return parse_article_with_warnings(raw, settings)[0]
-
-
-def parse_article_with_warnings(raw: bytes | str, settings: Settings) -> tuple[Article, list[str]]:
-    """Like `parse_article`, plus what was changed on the way (e.g. HTML stripped)."""
-    notes: list[str] = []
-    size = len(raw)
-    if size > settings.max_input_bytes:
-        raise RejectedInput(
-            "too_large",
-            f"input has {size:,} bytes; the limit is {settings.max_input_bytes:,} "
-            "(CLAIMWATCH_MAX_INPUT_BYTES)",
-        )
-    if isinstance(raw, bytes):
-        if b"\x00" in raw[:4_000]:
-            raise RejectedInput("binary", "input contains NUL bytes: binary data, not JSON")
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise RejectedInput("invalid_utf8", f"input is not valid UTF-8: {exc}") from exc
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise RejectedInput("invalid_json", f"input is not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise RejectedInput("invalid_schema", "an article must be a JSON object")
-    version = data.get("schema_version", 1)
-    if version != 1 or isinstance(version, bool):
-        raise RejectedInput("unsupported_version", f"schema_version {version!r} is not 1")
-    text = data.get("text")
-    if isinstance(text, str) and len(text) > settings.max_text_chars * 4:
-        raise RejectedInput(
-            "too_large",
-            f"text has {len(text):,} characters; the limit is "
-            f"{settings.max_text_chars:,} (CLAIMWATCH_MAX_TEXT_CHARS)",
-        )
-    if isinstance(text, str) and _looks_binary(text):
-        raise RejectedInput("binary", "text contains binary data")
-    if isinstance(text, str) and looks_like_html(text):
-        data = {**data, "text": html_to_text(text)}
-        notes.append("html_stripped: the text was HTML; its visible text was kept")
-        if isinstance(data.get("title"), str) and "<" in data["title"]:
-            data["title"] = html_to_text(data["title"])
-    try:
-        article_in = ArticleIn.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'article'}: {e['msg']}" for e in errors
-        )
-        if any(e["loc"] == ("text",) and e["type"] == "string_too_short" for e in errors):
-            raise RejectedInput("empty_text", problems) from exc
-        if all(e["type"] == "missing" for e in errors):
-            raise RejectedInput("missing_fields", problems) from exc
-        raise RejectedInput("invalid_schema", problems) from exc
-    if len(article_in.text) > settings.max_text_chars:
-        raise RejectedInput(
-            "too_large",
-            f"text has {len(article_in.text):,} characters; the limit is "
-            f"{settings.max_text_chars:,} (CLAIMWATCH_MAX_TEXT_CHARS)",
-        )
-    if settings.require_english:
-        detected = detect_language(article_in.text)
-        if detected and detected[0] != "en" and detected[1] >= _LANG_MIN_CONFIDENCE:
-            raise RejectedInput(
-                "not_english",
-                f"the text looks like language {detected[0]!r} (p={detected[1]:.2f}); only "
-                "English is processed (CLAIMWATCH_REQUIRE_ENGLISH=false lets it through)",
-            )
-    return article_in.to_article(), notes
-
-
-def dead_letter(raw: bytes | str, exc: RejectedInput, streams: Streams) -> DeadLetter:
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    return DeadLetter(
-        service="ingestor",
-        stream=streams.articles,
-        error=str(exc),
-        reason=exc.reason,
-        payload=text[:_PAYLOAD_PREVIEW],
+def _json(data: Any, status: int) -> AsgiResponse:
+    return AsgiResponse(
+        json.dumps(data).encode(), status_code=status, headers={"content-type": "application/json"}
     )
 
 
-async def publish_articles(
-    broker: RedisBroker,
-    lines: Iterable[bytes | str] | AsyncIterator[bytes | str],
-    settings: Settings,
-) -> IngestReport:
-    streams = Streams(settings.stream_prefix)
-    report = IngestReport()
-
-    line_no = 0
-
-    async def handle(raw: bytes | str) -> None:
-        nonlocal line_no
-        line_no += 1
-        if not raw.strip():
-            return
+def split_body(body: bytes) -> list[bytes]:
+    """One JSON object, a JSON array of objects, or JSON lines -> one raw input per article."""
+    stripped = body.strip()
+    if stripped.startswith(b"["):
         try:
-            article, notes = parse_article_with_warnings(raw, settings)
-        except RejectedInput as exc:
-            letter = dead_letter(raw, exc, streams)
-            await broker.publish(letter, stream=streams.deadletter, maxlen=settings.stream_maxlen)
-            log.warning("article rejected", line=line_no, reason=exc.reason, error=str(exc)[:300])
-            report.rejected.append(letter)
-            report.results.append(
-                {"line": line_no, "reason": exc.reason, "error": str(exc)[:1_000]}
-            )
-            return
-        # No MAXLEN: the entity worker trims what it has acknowledged (never pending entries).
-        await broker.publish(article, stream=streams.articles)
-        report.published.append(article.id)
-        result: dict[str, Any] = {"line": line_no, "id": article.id}
-        if notes:
-            result["warnings"] = notes
-        report.results.append(result)
+            items = json.loads(stripped)
+        except (ValueError, UnicodeDecodeError):
+            return [stripped]  # rejected as invalid JSON, with the parser's message
+        if isinstance(items, list):
+            return [json.dumps(item).encode() for item in items]
+    lines = [line for line in stripped.splitlines() if line.strip()]
+    if len(lines) > 1:
+        try:
+            json.loads(stripped)
+        except (ValueError, UnicodeDecodeError):
+            return lines  # JSON lines
+    return [stripped]
 
-    if isinstance(lines, AsyncIterator):
-        async for raw in lines:
-            await handle(raw)
-    else:
-        for raw in lines:
-            await handle(raw)
-    return report
+
+def create_app(settings: Settings | None = None) -> AsgiFastStream:
+    settings = settings or get_settings()
+    configure_logging(settings, "ingestor")
+    broker = RedisBroker(settings.effective_redis_url)
+    limit = settings.max_input_bytes * MAX_BODY_FACTOR
+
+    async def _read(request: Any) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @post
+    async def articles(request: Request) -> AsgiResponse:
+        body = await _read(request)
+        if body is None:
+            return _json({"error": "too_large", "detail": f"the body is over {limit:,} bytes"}, 413)
+        inputs = split_body(body)
+
+        async def lines() -> AsyncIterator[bytes]:
+            for item in inputs:
+                yield item
+
+        report = await publish_articles(broker, lines(), settings)
+        results = report.results or [
+            {"line": 1, "reason": "empty_text", "error": "the body is empty"}
+        ]
+        accepted = sum(1 for r in results if "id" in r)
+        status = 200 if accepted == len(results) else (207 if accepted else 422)
+        return _json(
+            {"accepted": accepted, "rejected": len(results) - accepted, "results": results},
+            status,
+        )
+
+    @get
+    async def health(request: Request) -> AsgiResponse:
+        try:
+            await broker.ping(timeout=2.0)
+        except Exception as exc:
+            return _json({"status": "unavailable", "error": type(exc).__name__}, 503)
+        return _json({"status": "ok"}, 200)
+
+    return AsgiFastStream(
+        broker, asgi_routes=[("/articles", articles), ("/health", health)], asyncapi_path=None
+    )
+
+
+def serve(host: str | None = None, port: int | None = None) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    _ = settings.effective_redis_url  # fail early with a clear message
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.ingest_host,
+        port=port or settings.ingest_port,
+        log_level="warning",
+    )

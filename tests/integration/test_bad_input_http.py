@@ -32,7 +32,7 @@ def ingestor(redis_url: str, prefix: str) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "REDIS_URL": redis_url, "CLAIMWATCH_STREAM_PREFIX": prefix}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "services.ingestor", "serve", "--port", str(port)],
+        [sys.executable, "-m", "services.ingestor", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -69,7 +69,7 @@ def test_bench_is_a_cli_command() -> None:
 
 
 def test_generated_corpus_is_deterministic_news_sized_and_ingestible() -> None:
-    from services.ingestor.handlers import parse_article
+    from shared.ingest import parse_article
     from shared.settings import Settings
 
     a, b = bench_corpus.generate(30), bench_corpus.generate(30)

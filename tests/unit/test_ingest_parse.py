@@ -9,14 +9,13 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from services.ingestor.handlers import (
-    REASONS,
-    RejectedInput,
+from services.ingestor.handlers import split_body
+from shared.errors import REASONS, Rejected
+from shared.ingest import (
     html_to_text,
     parse_article,
     parse_article_with_warnings,
 )
-from services.ingestor.http import split_body
 from shared.settings import Settings
 
 SETTINGS = Settings(redis_url="redis://unused:6379/0")
@@ -31,7 +30,7 @@ GOOD = {
 
 
 def reason_of(raw: bytes | str) -> str:
-    with pytest.raises(RejectedInput) as info:
+    with pytest.raises(Rejected) as info:
         parse_article(raw, SETTINGS)
     return info.value.reason
 
@@ -135,7 +134,7 @@ article_like = st.fixed_dictionaries(
 def test_random_input_is_parsed_or_rejected_with_a_known_reason(raw: str | bytes) -> None:
     try:
         article = parse_article(raw, SETTINGS)
-    except RejectedInput as exc:
+    except Rejected as exc:
         assert exc.reason in REASONS, exc.reason
         assert str(exc)
     else:

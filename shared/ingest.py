@@ -1,0 +1,212 @@
+"""Validate incoming articles and publish them to the articles stream: one path for the
+ingestor service, its HTTP endpoint, the CLI and every tool.
+
+A line that is not a valid article never stops the feed: it goes to the dead-letter stream
+with a specific reason, and the next line is read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import structlog
+from faststream.redis import RedisBroker
+from pydantic import ValidationError
+
+from shared.errors import Rejected, rejection
+from shared.events import Article, ArticleIn, DeadLetter
+from shared.settings import Settings
+from shared.streams import Streams
+
+log = structlog.get_logger("ingestor")
+_PAYLOAD_PREVIEW = 100_000  # enough to replay any article within the text limit
+
+
+# A text with at least this many letters is checked for its language; shorter ones are not
+# (detectors guess on a few words), and a detection must be this sure to reject.
+_LANG_MIN_LETTERS = 40
+_LANG_MIN_CONFIDENCE = 0.9
+_HTML_TAG = re.compile(
+    r"<\s*/?\s*(html|head|body|p|div|span|br|a|h[1-6]|article|section|script|style|ul|ol|li|"
+    r"table|tr|td|em|strong|b|i|img|meta|title|!doctype)\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
+
+@dataclass
+class IngestReport:
+    published: list[str] = field(default_factory=list)
+    rejected: list[DeadLetter] = field(default_factory=list)
+    # per input line, in order: {"line", "id"} or {"line", "reason", "error"} (+ "warnings")
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4_000]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t")
+    replacement = sample.count("\ufffd")
+    return "\x00" in sample or controls > 8 or replacement > max(8, len(sample) // 50)
+
+
+def looks_like_html(text: str) -> bool:
+    return len(_HTML_TAG.findall(text[:20_000])) >= 2
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML document or fragment (scripts, styles, comments dropped)."""
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+    from bs4.element import Comment
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    blocks = soup.get_text("\n")
+    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in blocks.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+@lru_cache(maxsize=1)
+def _language_identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str) -> tuple[str, float] | None:
+    """(ISO 639-1 code, probability) for texts long enough to tell; else None."""
+    sample = text[:3_000]
+    if sum(ch.isalpha() for ch in sample) < _LANG_MIN_LETTERS:
+        return None
+    lang, prob = _language_identifier().classify(sample)
+    return str(lang), float(prob)
+
+
+def parse_article(raw: bytes | str, settings: Settings) -> Article:
+    """One JSON object -> Article, or Rejected saying exactly what is wrong."""
+    return parse_article_with_warnings(raw, settings)[0]
+
+
+def parse_article_with_warnings(raw: bytes | str, settings: Settings) -> tuple[Article, list[str]]:
+    """Like `parse_article`, plus what was changed on the way (e.g. HTML stripped)."""
+    notes: list[str] = []
+    size = len(raw)
+    if size > settings.max_input_bytes:
+        raise Rejected(
+            "too_large",
+            f"input has {size:,} bytes; the limit is {settings.max_input_bytes:,} "
+            "(CLAIMWATCH_MAX_INPUT_BYTES)",
+        )
+    if isinstance(raw, bytes):
+        if b"\x00" in raw[:4_000]:
+            raise Rejected("binary", "input contains NUL bytes: binary data, not JSON")
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Rejected("invalid_utf8", f"input is not valid UTF-8: {exc}") from exc
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise Rejected("invalid_json", f"input is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise Rejected("invalid_schema", "an article must be a JSON object")
+    version = data.get("schema_version", 1)
+    if version != 1 or isinstance(version, bool):
+        raise Rejected("unsupported_version", f"schema_version {version!r} is not 1")
+    text = data.get("text")
+    if isinstance(text, str) and len(text) > settings.max_text_chars * 4:
+        raise Rejected(
+            "too_large",
+            f"text has {len(text):,} characters; the limit is "
+            f"{settings.max_text_chars:,} (CLAIMWATCH_MAX_TEXT_CHARS)",
+        )
+    if isinstance(text, str) and _looks_binary(text):
+        raise Rejected("binary", "text contains binary data")
+    if isinstance(text, str) and looks_like_html(text):
+        data = {**data, "text": html_to_text(text)}
+        notes.append("html_stripped: the text was HTML; its visible text was kept")
+        if isinstance(data.get("title"), str) and "<" in data["title"]:
+            data["title"] = html_to_text(data["title"])
+    try:
+        article_in = ArticleIn.model_validate(data)
+    except ValidationError as exc:
+        raise rejection(exc) from exc
+    if len(article_in.text) > settings.max_text_chars:
+        raise Rejected(
+            "too_large",
+            f"text has {len(article_in.text):,} characters; the limit is "
+            f"{settings.max_text_chars:,} (CLAIMWATCH_MAX_TEXT_CHARS)",
+        )
+    if settings.require_english:
+        detected = detect_language(article_in.text)
+        if detected and detected[0] != "en" and detected[1] >= _LANG_MIN_CONFIDENCE:
+            raise Rejected(
+                "not_english",
+                f"the text looks like language {detected[0]!r} (p={detected[1]:.2f}); only "
+                "English is processed (CLAIMWATCH_REQUIRE_ENGLISH=false lets it through)",
+            )
+    return article_in.to_article(), notes
+
+
+def dead_letter(raw: bytes | str, exc: Rejected, streams: Streams) -> DeadLetter:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return DeadLetter(
+        service="ingestor",
+        stream=streams.articles,
+        error=str(exc),
+        reason=exc.reason,
+        payload=text[:_PAYLOAD_PREVIEW],
+    )
+
+
+async def publish_articles(
+    broker: RedisBroker,
+    lines: Iterable[bytes | str] | AsyncIterator[bytes | str],
+    settings: Settings,
+) -> IngestReport:
+    streams = Streams(settings.stream_prefix)
+    report = IngestReport()
+
+    line_no = 0
+
+    async def handle(raw: bytes | str) -> None:
+        nonlocal line_no
+        line_no += 1
+        if not raw.strip():
+            return
+        try:
+            article, notes = parse_article_with_warnings(raw, settings)
+        except Rejected as exc:
+            letter = dead_letter(raw, exc, streams)
+            await broker.publish(letter, stream=streams.deadletter, maxlen=settings.stream_maxlen)
+            log.warning("article rejected", line=line_no, reason=exc.reason, error=str(exc)[:300])
+            report.rejected.append(letter)
+            report.results.append(
+                {"line": line_no, "reason": exc.reason, "error": str(exc)[:1_000]}
+            )
+            return
+        # No MAXLEN: the entity worker trims what it has acknowledged (never pending entries).
+        await broker.publish(article, stream=streams.articles)
+        report.published.append(article.id)
+        result: dict[str, Any] = {"line": line_no, "id": article.id}
+        if notes:
+            result["warnings"] = notes
+        report.results.append(result)
+
+    if isinstance(lines, AsyncIterator):
+        async for raw in lines:
+            await handle(raw)
+    else:
+        for raw in lines:
+            await handle(raw)
+    return report
