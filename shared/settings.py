@@ -72,7 +72,10 @@ class Settings(BaseSettings):
     ingest_host: str = "127.0.0.1"
     ingest_port: int = 8088
 
-    health_host: str = "127.0.0.1"
+    # Prometheus `/metrics` of each service; port 0 picks a free port, which the service's
+    # heartbeat records so `claimwatch status` shows it (compose sets one fixed port).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_local(self) -> Settings:
