@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -51,6 +51,8 @@ from rich.progress import (
 from rich.table import Table
 
 from claimwatch import bench_corpus
+from claimwatch.console import redis_for
+from claimwatch.feeding import publish_lines
 from shared.settings import Settings
 from shared.streams import entry_body
 
@@ -297,10 +299,8 @@ def _lines(records: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def ingest_all(url: str, records: Sequence[dict[str, Any]], settings: Any) -> list[str]:
-    """Through the CLI's ingest path (the ingestor's validation): returns published ids."""
-    from claimwatch.cli import ingest_lines
-
-    return ingest_lines(url, _lines(records), settings)
+    """Through the ingest path every command uses (shared/ingest.py): the published ids."""
+    return publish_lines(url, _lines(records), settings).published
 
 
 def prepared(records: Sequence[dict[str, Any]], settings: Any) -> list[Any]:
@@ -625,7 +625,6 @@ def run_stack_phases(
 ) -> tuple[StackRun, list[dict[str, Any]]]:
     import redis
 
-    from claimwatch.cli import redis_for
     from shared.settings import Settings, get_settings
     from shared.streams import Streams
 
@@ -991,73 +990,3 @@ def run_bench(opts: Options) -> dict[str, Any]:
         result["limit_sweep"] = limit_cfg["sweep"]
     result["checks"] = {str(k): v for k, v in checks.items()}
     return result
-
-
-def bench(
-    corpus: Annotated[
-        Path | None,
-        typer.Option(help="JSON-lines articles (default: a generated news-like corpus)"),
-    ] = None,
-    articles: Annotated[
-        int | None,
-        typer.Option(help="Articles to process (default: the whole file, or 400 generated)"),
-    ] = None,
-    replicas: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Entity workers (`2`) or per service (`entity_worker=2,claim_worker=1`); "
-            "default: one entity worker per core, one of everything else"
-        ),
-    ] = None,
-    batch_size: Annotated[
-        int, typer.Option(help="Articles the entity worker parses per nlp.pipe call")
-    ] = DEFAULT_BATCH,
-    soak_minutes: Annotated[
-        float, typer.Option(help="Also run this long at half load, reporting RSS growth")
-    ] = 0.0,
-    latency_seconds: Annotated[
-        float, typer.Option(help="Length of the paced (half-load) latency run")
-    ] = 120.0,
-    scale: Annotated[
-        str | None,
-        typer.Option(help="Also measure throughput with these entity-worker counts, e.g. 1,2,3"),
-    ] = None,
-    quick: Annotated[
-        bool,
-        typer.Option(help="A fast smoke run: 20 articles, one limit config, small stores"),
-    ] = False,
-    no_limit: Annotated[bool, typer.Option("--no-limit", help="Skip the spaCy limit")] = False,
-    no_check: Annotated[
-        bool, typer.Option("--no-check", help="Skip the check-cost/memory phase")
-    ] = False,
-    timeout: Annotated[
-        float, typer.Option(help="Seconds without progress before a phase gives up")
-    ] = 180.0,
-) -> None:
-    """Throughput, latency, contradiction-check cost and memory of the real pipeline; the
-    last line printed is one JSON object (see docs/performance.md)."""
-    opts = Options(
-        corpus=corpus,
-        articles=articles,
-        replicas=parse_replicas(replicas or [], cores()),
-        batch_size=batch_size,
-        soak_minutes=soak_minutes,
-        latency_seconds=(min(latency_seconds, 5.0) if quick else latency_seconds),
-        quick=quick,
-        scale=[int(x) for x in scale.split(",") if x.strip()] if scale else [],
-        check_sizes=(1_000, 10_000) if quick else (1_000, 1_000_000),
-        skip_limit=no_limit,
-        skip_check=no_check,
-        timeout_s=timeout,
-    )
-    if corpus is not None and not corpus.exists():
-        err.print(f"[red]no such corpus: {corpus}[/red]")
-        raise typer.Exit(2)
-    result = run_bench(opts)
-    print(json.dumps(result), flush=True)
-    if result["missing"]:
-        raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("bench")(bench)

@@ -38,15 +38,15 @@ class LimitResult:
         return self.articles / self.seconds if self.seconds > 0 else 0.0
 
 
-def _shards(texts: Sequence[str], k: int) -> list[list[str]]:
+def shards(texts: Sequence[str], k: int) -> list[list[str]]:
     """Split texts into k shards of about equal total length (longest first, greedy)."""
-    shards: list[list[str]] = [[] for _ in range(k)]
+    parts: list[list[str]] = [[] for _ in range(k)]
     sizes = [0] * k
     for text in sorted(texts, key=len, reverse=True):
         i = sizes.index(min(sizes))
-        shards[i].append(text)
+        parts[i].append(text)
         sizes[i] += len(text)
-    return shards
+    return parts
 
 
 def _worker(
@@ -84,7 +84,7 @@ def measure(
     ctx = mp.get_context("spawn")  # a clean interpreter per process: no inherited threads
     barrier = ctx.Barrier(processes)
     results: Queue[Any] = ctx.Queue()
-    shards = _shards(texts, processes)
+    parts = shards(texts, processes)
     warm_texts = list(texts[:warm])
     procs = [
         ctx.Process(
@@ -92,7 +92,7 @@ def measure(
             args=(model, cache_dir, warm_texts, [(b, s) for b in batch_sizes], barrier, results),
             daemon=True,
         )
-        for s in shards
+        for s in parts
     ]
     for proc in procs:
         proc.start()

@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.table import Table
 from standardwebhooks import Webhook
 
+from claimwatch.console import sample_feed
 from claimwatch.embedded import EmbeddedRedis, free_port
 from claimwatch.feeding import publish_lines
 from claimwatch.stack import Stack
@@ -223,7 +224,7 @@ def synthetic_articles(n: int, tag: str, seed: int = 7) -> list[bytes]:
     return lines
 
 
-def _entries(client: redis.Redis, stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
+def stream_entries(client: redis.Redis, stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
     out: list[tuple[str, dict[bytes, bytes]]] = []
     cursor = "-"
     while True:
@@ -275,12 +276,12 @@ class Progress:
 
 def progress(client: redis.Redis, streams: Streams) -> Progress:
     state = Progress()
-    for _id, fields in _entries(client, streams.processed):
+    for _id, fields in stream_entries(client, streams.processed):
         body = entry_body(fields)
         if isinstance(body, dict) and "article_id" in body:
             state.processed.add(body["article_id"])
             state.processed_entries += 1
-    for entry_id, fields in _entries(client, streams.deadletter):
+    for entry_id, fields in stream_entries(client, streams.deadletter):
         body = entry_body(fields)
         if isinstance(body, dict):
             state.dead[entry_id] = body
@@ -336,7 +337,7 @@ def integrity(client: redis.Redis, streams: Streams) -> dict[str, int]:
     """Duplicates the pipeline could have produced by processing a message twice."""
     first: dict[str, set[str]] = {}
     union: dict[str, set[str]] = {}
-    for _id, fields in _entries(client, streams.claims):
+    for _id, fields in stream_entries(client, streams.claims):
         body = entry_body(fields)
         if not isinstance(body, dict):
             continue
@@ -346,7 +347,7 @@ def integrity(client: redis.Redis, streams: Streams) -> dict[str, int]:
         union.setdefault(article, set()).update(ids)
     duplicate_claims = sum(len(union[a] - first[a]) for a in union)
     stored = sum(1 for _ in client.scan_iter(match=streams.key("claim", "*"), count=1_000))
-    alert_ids = [f[b"id"].decode() for _id, f in _entries(client, streams.alerts) if b"id" in f]
+    alert_ids = [f[b"id"].decode() for _id, f in stream_entries(client, streams.alerts) if b"id" in f]
     return {
         "claims": len(set().union(*union.values())) if union else 0,
         "stored_claims": stored,
@@ -411,7 +412,6 @@ class Chaos:
         prefix = f"chaos-kill-{uuid.uuid4().hex[:6]}"
         streams = Streams(prefix)
         started = time.monotonic()
-        from claimwatch.cli import sample_feed
 
         lines = [*synthetic_articles(n - 4, prefix), *sample_feed().read_bytes().splitlines()]
         killed: list[str] = []
@@ -516,7 +516,6 @@ class Chaos:
             sub = Subscription(id="chaos", url=receiver.url, secret=SecretStr(secret))
             client.hset(subscriptions_key(streams), sub.id, sub.stored_json())
             with self.stack(prefix) as (_stack, sup):
-                from claimwatch.cli import sample_feed
 
                 ingest(self.url, self.settings(prefix), sample_feed().read_bytes().splitlines())
                 asyncio.run(publish_synthetic_alerts(self.url, streams, alerts))
@@ -630,7 +629,7 @@ class Chaos:
 def _entries_safe(url: str, stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
     client = redis.Redis.from_url(url)
     try:
-        return _entries(client, stream)
+        return stream_entries(client, stream)
     finally:
         client.close()
 

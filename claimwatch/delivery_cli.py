@@ -1,30 +1,26 @@
-"""`claimwatch subscriptions ...`, `claimwatch deadletters ...` and `claimwatch chaos`.
-
-Registered in claimwatch/cli.py. The first two need REDIS_URL (a running stack); `chaos`
-starts its own embedded Redis and services.
-"""
+"""`claimwatch subscriptions ...` and `claimwatch deadletters ...` (need REDIS_URL): where
+alerts go, and what could not be processed (claimwatch/deadletters.py replays it)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import redis
 import typer
-from faststream.redis import RedisBroker
 from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis as AsyncRedis
-from rich.console import Console
 from rich.table import Table
 
+from claimwatch.console import UserError, connect, console, err, load_settings, redis_url
+from claimwatch.deadletters import read_dead_letters, replay, select, wait_settled
+from claimwatch.follow import last_id
 from shared.domain.alerts import Severity
-from shared.events import DeadLetter
-from shared.settings import Settings, get_settings
-from shared.streams import Streams, entry_body
+from shared.errors import validation_text
+from shared.settings import Settings
+from shared.streams import Streams
 from shared.webhooks import (
     ForbiddenTarget,
     Subscription,
@@ -32,9 +28,6 @@ from shared.webhooks import (
     generate_secret,
     validate_secret,
 )
-
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 subscriptions_app = typer.Typer(
     help="Webhook subscriptions (stored in Redis; needs REDIS_URL).", no_args_is_help=True
@@ -44,9 +37,16 @@ deadletters_app = typer.Typer(
 )
 
 
+def register(app: typer.Typer) -> None:
+    app.add_typer(subscriptions_app, name="subscriptions")
+    app.add_typer(deadletters_app, name="deadletters")
+
+
 def _store_call(settings: Settings, method: str, *args: Any) -> Any:
+    connect(redis_url(settings)).close()
+
     async def go() -> Any:
-        client = AsyncRedis.from_url(settings.effective_redis_url)
+        client = AsyncRedis.from_url(redis_url(settings))
         try:
             store = SubscriptionStore(client, Streams(settings.stream_prefix), settings)
             return await getattr(store, method)(*args)
@@ -64,7 +64,8 @@ def subscriptions_add(
         str | None,
         typer.Option(
             envvar="CLAIMWATCH_SUBSCRIPTION_SECRET",
-            help="whsec_... secret (default: generate one and write it to --secret-file)",
+            help="whsec_... secret (default: generate one, shown once or written to "
+            "--secret-file)",
             show_default=False,
         ),
     ] = None,
@@ -77,8 +78,9 @@ def subscriptions_add(
     ),
     entity: Annotated[list[str] | None, typer.Option(help="Only alerts about these ids")] = None,
 ) -> None:
-    """Add or replace a subscription. The secret is never printed in full."""
-    settings = get_settings()
+    """Add or replace a subscription. A secret you pass is never printed; a generated one is
+    shown once (or written to --secret-file) and never again."""
+    settings = load_settings()
     generated = secret is None
     value = secret or generate_secret()
     try:
@@ -91,21 +93,34 @@ def subscriptions_add(
             min_severity=min_severity,
             entity_ids=entity or [],
         )
-    except (ValueError, ValidationError) as exc:
-        err.print(f"[red]invalid subscription[/red]: {exc}")
-        raise typer.Exit(2) from exc
-    if generated:
-        path = secret_file or Path(f"{sub_id}.whsec")
-        path.touch(mode=0o600, exist_ok=True)
-        os.chmod(path, 0o600)
-        path.write_text(value + "\n")
-        err.print(f"generated a secret; it is in {path} (give it to the receiver)")
+    except ValidationError as exc:
+        raise UserError(f"invalid subscription: {validation_text(exc)}") from None
+    except ValueError as exc:
+        raise UserError(f"invalid subscription: {exc}") from None
     try:
         _store_call(settings, "add", sub)
     except ForbiddenTarget as exc:
-        err.print(f"[red]refused[/red]: {exc}")
-        raise typer.Exit(2) from exc
+        raise UserError(f"refused: {exc}") from None
     typer.echo(json.dumps(sub.public()))
+    if generated:
+        _hand_over(value, secret_file)
+
+
+def _hand_over(secret: str, path: Path | None) -> None:
+    """A generated secret goes to the user once: into the file they named, else to stdout
+    (never into the working directory, which may not be theirs or writable)."""
+    if path is None:
+        err.print("generated secret (shown once; give it to the receiver):")
+        typer.echo(secret)
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secret + "\n")
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise UserError(f"cannot write the secret to {path}: {exc.strerror or exc}") from None
+    err.print(f"generated secret written to {path} (mode 0600)")
 
 
 @subscriptions_app.command("list")
@@ -113,7 +128,7 @@ def subscriptions_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
 ) -> None:
     """Every subscription (secrets masked), with the ones disabled by a 410."""
-    settings = get_settings()
+    settings = load_settings()
     subs: list[Subscription] = _store_call(settings, "all")
     disabled: dict[str, str] = _store_call(settings, "disabled")
     if as_json:
@@ -137,7 +152,7 @@ def subscriptions_list(
 @subscriptions_app.command("remove")
 def subscriptions_remove(sub_id: Annotated[str, typer.Argument(help="Subscription id")]) -> None:
     """Delete a stored subscription (the env default is removed by unsetting its env vars)."""
-    if not _store_call(get_settings(), "remove", sub_id):
+    if not _store_call(load_settings(), "remove", sub_id):
         err.print(f"no stored subscription {sub_id!r}")
         raise typer.Exit(1)
     console.print(f"removed {sub_id}")
@@ -146,42 +161,13 @@ def subscriptions_remove(sub_id: Annotated[str, typer.Argument(help="Subscriptio
 @subscriptions_app.command("enable")
 def subscriptions_enable(sub_id: Annotated[str, typer.Argument(help="Subscription id")]) -> None:
     """Re-enable a subscription that a 410 Gone disabled."""
-    if not _store_call(get_settings(), "enable", sub_id):
+    if not _store_call(load_settings(), "enable", sub_id):
         err.print(f"{sub_id!r} was not disabled")
         raise typer.Exit(1)
     console.print(f"enabled {sub_id}")
 
 
 # --- dead letters -----------------------------------------------------------------------
-
-
-def read_dead_letters(client: redis.Redis, streams: Streams) -> list[tuple[str, DeadLetter]]:
-    """Every dead letter still on the stream, oldest first, with its entry id."""
-    out: list[tuple[str, DeadLetter]] = []
-    entries: Any = client.xrange(streams.deadletter)
-    for entry_id, fields in entries:
-        body = entry_body(fields)
-        try:
-            letter = DeadLetter.model_validate(body)
-        except ValidationError:
-            continue
-        out.append((entry_id.decode(), letter))
-    return out
-
-
-def _select(
-    letters: list[tuple[str, DeadLetter]],
-    ids: list[str] | None,
-    reason: str | None,
-    service: str | None,
-) -> list[tuple[str, DeadLetter]]:
-    return [
-        (entry_id, letter)
-        for entry_id, letter in letters
-        if (not ids or entry_id in ids)
-        and (reason is None or letter.reason == reason or letter.reason.startswith(reason + ":"))
-        and (service is None or letter.service == service)
-    ]
 
 
 @deadletters_app.command("list")
@@ -191,19 +177,23 @@ def deadletters_list(
     limit: Annotated[int, typer.Option(help="Show at most this many (newest)")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
 ) -> None:
-    """Dead letters with their reason, error and origin; counts per reason at the end."""
-    settings = get_settings()
-    client = redis.Redis.from_url(settings.effective_redis_url)
-    letters = _select(
-        read_dead_letters(client, Streams(settings.stream_prefix)), None, reason, service
-    )
+    """Dead letters with their entry id (what `replay` takes), reason, error and origin;
+    counts per reason at the end."""
+    settings = load_settings()
+    client = connect(redis_url(settings))
+    letters = select(read_dead_letters(client, Streams(settings.stream_prefix)), None, reason,
+                     service)
     client.close()
     shown = letters[-limit:] if limit > 0 else letters
     if as_json:
         for entry_id, letter in shown:
             typer.echo(json.dumps({"entry_id": entry_id, **letter.model_dump(mode="json")}))
         return
-    table = Table("entry", "failed at", "service", "reason", "tries", "stream", "error")
+    table = Table()
+    # The entry id is what `replay` needs whole: a column that never wraps or shrinks.
+    table.add_column("entry", no_wrap=True, min_width=max((len(e) for e, _ in shown), default=5))
+    for header in ("failed at", "service", "reason", "tries", "stream", "error"):
+        table.add_column(header)
     for entry_id, letter in shown:
         table.add_row(
             entry_id,
@@ -223,40 +213,6 @@ def deadletters_list(
     )
 
 
-async def replay_letters(
-    url: str, settings: Settings, selected: list[tuple[str, DeadLetter]], keep: bool
-) -> int:
-    """Put each selected message back where it failed; returns how many were replayed."""
-    from shared.ingest import publish_articles
-
-    streams = Streams(settings.stream_prefix)
-    broker = RedisBroker(url)
-    await broker.connect()
-    client = AsyncRedis.from_url(url)
-    replayed = 0
-    try:
-        for entry_id, letter in selected:
-            if letter.service == "ingestor":
-                await publish_articles(broker, [letter.payload], settings)
-            elif letter.stream.startswith(streams.key("webhook") + ":"):
-                fields = json.loads(letter.payload)
-                await client.xadd(letter.stream, fields)
-            else:
-                body: Any
-                try:
-                    body = json.loads(letter.payload)
-                except ValueError:
-                    body = letter.payload.encode()
-                await broker.publish(body, stream=letter.stream, maxlen=settings.stream_maxlen)
-            if not keep:
-                await client.xdel(streams.deadletter, entry_id)
-            replayed += 1
-    finally:
-        await client.aclose()
-        await broker.stop()
-    return replayed
-
-
 @deadletters_app.command("replay")
 def deadletters_replay(
     entry_ids: Annotated[list[str] | None, typer.Argument(help="Entry ids (see list)")] = None,
@@ -264,51 +220,34 @@ def deadletters_replay(
     service: Annotated[str | None, typer.Option(help="Every dead letter of this service")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every dead letter")] = False,
     keep: Annotated[bool, typer.Option(help="Keep the entries on the dead-letter stream")] = False,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for replayed messages to be processed")
+    ] = 30.0,
 ) -> None:
     """Publish dead letters again to the stream they failed on (webhook deliveries to their
-    subscription's queue; ingestor rejections through the ingestor's checks), then delete
-    them from the dead-letter stream. A message that fails again comes back as a new one."""
+    subscription's queue; ingestor rejections through the ingestor's checks), delete them
+    from the dead-letter stream, and report which failed again (exit 1 if any did)."""
     if not (entry_ids or reason or service or all_):
-        err.print("say which: entry ids, --reason, --service or --all")
-        raise typer.Exit(2)
-    settings = get_settings()
-    url = settings.effective_redis_url
-    client = redis.Redis.from_url(url)
-    selected = _select(
-        read_dead_letters(client, Streams(settings.stream_prefix)), entry_ids, reason, service
-    )
+        raise UserError("say which: entry ids, --reason, --service or --all")
+    settings = load_settings()
+    url = redis_url(settings)
+    client = connect(url)
+    streams = Streams(settings.stream_prefix)
+    selected = select(read_dead_letters(client, streams), entry_ids, reason, service)
+    unknown = sorted(set(entry_ids or []) - {entry_id for entry_id, _ in selected})
+    if unknown:
+        raise UserError(f"no such dead letter: {', '.join(unknown)} (see `deadletters list`)")
+    since = last_id(client, streams.deadletter)
+    result = asyncio.run(replay(url, settings, selected, keep))
+    wait_settled(client, streams, result, since, wait)
     client.close()
-    count = asyncio.run(replay_letters(url, settings, selected, keep))
-    console.print(f"replayed {count} dead letters")
-
-
-# --- chaos ------------------------------------------------------------------------------
-
-
-def chaos(
-    articles: Annotated[int, typer.Option(help="Articles in the worker-kill scenario")] = 500,
-    scenario: Annotated[
-        list[str] | None,
-        typer.Option(help="kill, redis, webhook, bad-input (default: all)"),
-    ] = None,
-    log_dir: Annotated[Path | None, typer.Option(help="Keep service logs here")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds each scenario may take")] = 600.0,
-) -> None:
-    """Crash, restart and bad-input scenarios on an embedded Redis and real service
-    processes; prints a table and, on the last line, one JSON object with the figures."""
-    from claimwatch.chaos import run_chaos
-
-    started = datetime.now()
-    summary = run_chaos(
-        articles=articles,
-        scenarios=scenario or ["kill", "redis", "webhook", "bad-input"],
-        log_dir=log_dir,
-        timeout_s=timeout,
-        console=err,
+    for old, why, error in result.failed:
+        err.print(f"{old}: [red]failed again[/red] ({why}): {error[:200]}")
+    for old in result.unsettled:
+        err.print(f"{old}: not processed within {wait:.0f}s (still queued)")
+    console.print(
+        f"replayed {len(selected)}: processed {result.settled}, failed again "
+        f"{len(result.failed)}, still queued {len(result.unsettled)}"
     )
-    summary["seconds"] = round((datetime.now() - started).total_seconds(), 1)
-    print(json.dumps(summary))
-    if summary.get("lost") or summary.get("duplicate_claims") or summary.get("duplicate_alerts"):
-        raise typer.Exit(1)
-    if summary.get("bad_inputs") != summary.get("bad_inputs_dead_lettered"):
+    if result.failed or result.unsettled:
         raise typer.Exit(1)

@@ -17,6 +17,7 @@ import redis
 from rich.console import Console
 from rich.markup import escape
 
+from claimwatch.feeding import publish_lines
 from claimwatch.follow import positions, read_alerts, wait_processed
 from claimwatch.scoring import load_scenarios, score
 from claimwatch.stack import Stack
@@ -58,8 +59,6 @@ def _delete_prefix(client: redis.Redis, prefix: str) -> None:
 
 
 def run_eval(path: Path, redis_url: str, timeout_s: float = 600.0) -> dict[str, Any]:
-    from claimwatch.cli import ingest_lines  # the CLI's ingest path, shared by every command
-
     scenarios = load_scenarios(path)
     prefix = f"claimwatch-eval-{uuid.uuid4().hex[:8]}"
     streams = Streams(prefix)
@@ -76,7 +75,7 @@ def run_eval(path: Path, redis_url: str, timeout_s: float = 600.0) -> dict[str, 
             store = f"s{index}"
             lines, ids = _scenario_feed(scenario, store)
             id_maps[store] = ids
-            all_ids += ingest_lines(redis_url, lines, settings)
+            all_ids += publish_lines(redis_url, lines, settings).published
         missing = wait_processed(client, streams, all_ids, cursors, timeout_s)
         by_store: dict[str, list[Alert]] = {}
         for _entry, alert in read_alerts(client, streams):

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 import redis
+from rich.console import Console
 
 from shared.runtime import ensure_groups, heartbeat_key
+from shared.settings import Settings
 from shared.streams import (
     ALERT_GROUP,
     CLAIM_GROUP,
@@ -38,6 +42,34 @@ SERVICE_MODULES = {
     **{name: f"services.{module}" for module, name in SERVICE_NAMES.items()},
     "ingestor": "services.ingestor",
 }
+
+
+def logs_root(settings: Settings) -> Path:
+    return settings.log_dir or settings.cache_dir / "logs"
+
+
+def new_log_dir(settings: Settings) -> Path:
+    """A folder for this run's service logs (`run-YYYYmmdd-HHMMSS`), and `latest` pointing
+    at it, which `claimwatch logs` reads."""
+    root = logs_root(settings)
+    path = root / datetime.now().strftime("run-%Y%m%d-%H%M%S-%f")
+    path.mkdir(parents=True, exist_ok=True)
+    latest = root / "latest"
+    latest.unlink(missing_ok=True)
+    latest.symlink_to(path.name)
+    return path
+
+
+def prepare_first_run(settings: Settings, console: Console) -> None:
+    """Build the place index before the services start, with a word to the user: on a first
+    run it takes about 15 s, which would otherwise look like a hang."""
+    from shared.nlp.gazetteer import Gazetteer
+
+    if Gazetteer.cache_path(settings.cache_dir).exists():
+        return
+    with console.status("first run: building the place index (about 15 s, once)"):
+        Gazetteer.load(settings.cache_dir)
+    console.print("[dim]place index built[/dim]")
 
 
 def service_groups(streams: Streams) -> list[tuple[str, str]]:
@@ -64,7 +96,10 @@ class Stack:
         env = dict(os.environ)
         env.update(self.env)
         env["REDIS_URL"] = self.redis_url
-        env["CLAIMWATCH_CONSUMER_NAME"] = f"{name}-{os.getpid()}-{index}"
+        # Host first, as a service's default name is: replicas of one host sort together.
+        env["CLAIMWATCH_CONSUMER_NAME"] = f"{socket.gethostname()}-{name}-{os.getpid()}-{index}"
+        if self.log_dir is not None:
+            env.setdefault("CLAIMWATCH_LOG_FORMAT", "json")
         return env
 
     def start(self) -> Stack:
@@ -79,7 +114,7 @@ class Stack:
         out: int | object = subprocess.DEVNULL
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = (self.log_dir / f"{name}-{index}.log").open("ab")
+            out = (self.log_dir / f"{SERVICE_NAMES[name]}-{index}.log").open("ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
             env=self.service_env(name, index),

@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from faststream.redis import RedisBroker
 from pydantic import ValidationError
+from redis.asyncio import Redis
 
 from shared.errors import Rejected, rejection
 from shared.events import Article, ArticleIn, DeadLetter
@@ -44,6 +45,7 @@ _HTML_TAG = re.compile(
 class IngestReport:
     published: list[str] = field(default_factory=list)
     rejected: list[DeadLetter] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # ids already ingested before
     # per input line, in order: {"line", "id"} or {"line", "reason", "error"} (+ "warnings")
     results: list[dict[str, Any]] = field(default_factory=list)
 
@@ -158,6 +160,11 @@ def parse_article_with_warnings(raw: bytes | str, settings: Settings) -> tuple[A
     return article_in.to_article(), notes
 
 
+def ingested_key(streams: Streams, store: str, article_id: str) -> str:
+    """Set once an article is published, so feeding it again is a counted duplicate."""
+    return streams.key("ingested", store, article_id)
+
+
 def dead_letter(raw: bytes | str, exc: Rejected, streams: Streams) -> DeadLetter:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     return DeadLetter(
@@ -174,8 +181,11 @@ async def publish_articles(
     lines: Iterable[bytes | str] | AsyncIterator[bytes | str],
     settings: Settings,
 ) -> IngestReport:
+    """Validate each line; publish new articles, count ones already ingested (same id in the
+    same store) as duplicates, and dead-letter rejected lines with their reason."""
     streams = Streams(settings.stream_prefix)
     report = IngestReport()
+    client: Redis = await broker.connect()
 
     line_no = 0
 
@@ -195,8 +205,16 @@ async def publish_articles(
                 {"line": line_no, "reason": exc.reason, "error": str(exc)[:1_000]}
             )
             return
+        marker = ingested_key(streams, article.store, article.id)
+        if await client.exists(marker):
+            report.duplicates.append(article.id)
+            report.results.append({"line": line_no, "id": article.id, "duplicate": True})
+            return
         # No MAXLEN: the entity worker trims what it has acknowledged (never pending entries).
         await broker.publish(article, stream=streams.articles)
+        # Marked after publishing: a crash in between publishes it again on the next try,
+        # which the pipeline absorbs (processing twice changes nothing); never the reverse.
+        await client.set(marker, "1", ex=settings.webhook_dedupe_ttl_s)
         report.published.append(article.id)
         result: dict[str, Any] = {"line": line_no, "id": article.id}
         if notes:

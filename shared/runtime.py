@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+import os
+import socket
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from importlib import metadata
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
@@ -143,13 +147,14 @@ def build_app(
     async def _groups() -> None:
         ensure_groups(settings.effective_redis_url, group_list)
 
-    heartbeat = Heartbeat(settings, service, trim=list(trim))
+    heartbeat = Heartbeat(settings, service, trim=list(trim), groups=group_list)
     app = FastStream(
         broker,
         logger=log,
         on_startup=[_groups],
         after_startup=[heartbeat.start],
         on_shutdown=[heartbeat.stop],
+        after_shutdown=[heartbeat.leave],
         specification=AsyncAPI(
             title=f"claimwatch {service}",
             version=_version(),
@@ -170,27 +175,104 @@ def heartbeat_key(streams: Streams, service: str, consumer: str) -> str:
     return streams.key("alive", service, consumer)
 
 
+def heartbeat_pattern(streams: Streams, service: str = "*") -> str:
+    return streams.key("alive", service, "*")
+
+
+# A consumer that owns nothing and has been idle this long, with no live heartbeat, is a
+# leftover of a replica that stopped without leaving (killed): the heartbeat removes it.
+STALE_CONSUMER_MS = 10 * 60 * 1000
+
+
+async def leave_groups(
+    client: aioredis.Redis, consumer: str, groups: Iterable[tuple[str, str]]
+) -> None:
+    """XGROUP DELCONSUMER for this replica where it owns no pending entry. A consumer with
+    pending entries stays: deleting it would drop them from the pending list, and nobody
+    would ever claim them again."""
+    for stream, group in groups:
+        with contextlib.suppress(aioredis.RedisError):
+            rows = await client.xpending_range(stream, group, "-", "+", 1, consumername=consumer)
+            if not rows:
+                await client.xgroup_delconsumer(stream, group, consumer)
+
+
+async def prune_consumers(
+    client: aioredis.Redis, streams: Streams, groups: Iterable[tuple[str, str]]
+) -> list[str]:
+    """Remove consumers that own nothing, sat idle for STALE_CONSUMER_MS and have no live
+    heartbeat; returns their names."""
+    live = {
+        key.decode().rsplit(":", 1)[-1]
+        async for key in client.scan_iter(match=heartbeat_pattern(streams), count=500)
+    }
+    removed: list[str] = []
+    for stream, group in groups:
+        for info in await client.xinfo_consumers(stream, group):
+            name = _text(info["name"])
+            if info["pending"] == 0 and info["idle"] > STALE_CONSUMER_MS and name not in live:
+                await client.xgroup_delconsumer(stream, group, name)
+                removed.append(name)
+    return removed
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class Heartbeat:
-    """A key with a short TTL that a running service keeps refreshing: readiness for the
-    launcher and liveness for healthchecks (a consumer group does not list a consumer until
-    it has been delivered a message). On the same beat it trims the streams it consumes."""
+    """A hash with a short TTL that a running service keeps refreshing: readiness for the
+    launcher, liveness for healthchecks and what `claimwatch status` shows (a consumer group
+    does not list a consumer until it has been delivered a message). On the same beat it
+    trims the streams it consumes and, now and then, prunes dead consumers; on a clean stop
+    it leaves its consumer groups."""
+
+    PRUNE_EVERY = 12  # beats (one minute)
 
     def __init__(
-        self, settings: Settings, service: str, trim: list[tuple[str, int]] | None = None
+        self,
+        settings: Settings,
+        service: str,
+        trim: list[tuple[str, int]] | None = None,
+        groups: list[tuple[str, str]] | None = None,
+        details: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self._trim = trim or []  # (stream, maxlen) this service consumes and keeps bounded
+        self._groups = groups or []
+        self._details = details
         self._url = settings.effective_redis_url
-        self._key = heartbeat_key(Streams(settings.stream_prefix), service, settings.consumer_name)
+        self._streams = Streams(settings.stream_prefix)
+        self._consumer = settings.consumer_name
+        self._key = heartbeat_key(self._streams, service, settings.consumer_name)
+        self._fields = {
+            "service": service,
+            "consumer": settings.consumer_name,
+            "host": socket.gethostname(),
+            "pid": str(os.getpid()),
+            "started_at": _now(),
+        }
         self._task: asyncio.Task[None] | None = None
+
+    def fields(self) -> dict[str, str]:
+        extra = self._details() if self._details is not None else {}
+        return {**self._fields, **extra, "beat_at": _now()}
 
     async def _beat(self) -> None:
         client = aioredis.Redis.from_url(self._url)
+        beats = 0
         try:
             while True:
                 with contextlib.suppress(aioredis.RedisError):
-                    await client.set(self._key, "1", ex=HEARTBEAT_TTL_S)
+                    mapping: dict[Any, Any] = self.fields()
+                    async with client.pipeline(transaction=True) as pipe:
+                        pipe.hset(self._key, mapping=mapping)
+                        pipe.expire(self._key, HEARTBEAT_TTL_S)
+                        await pipe.execute()
                     for stream, maxlen in self._trim:
                         await trim_acknowledged(client, stream, maxlen)
+                    if beats % self.PRUNE_EVERY == 0:
+                        await prune_consumers(client, self._streams, self._groups)
+                beats += 1
                 await asyncio.sleep(HEARTBEAT_TTL_S / 3)
         finally:
             with contextlib.suppress(aioredis.RedisError):
@@ -202,3 +284,15 @@ class Heartbeat:
 
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
+
+    async def leave(self) -> None:
+        """After the broker stopped: leave the consumer groups (see `leave_groups`)."""
+        client = aioredis.Redis.from_url(self._url)
+        try:
+            await leave_groups(client, self._consumer, self._groups)
+        finally:
+            await client.aclose()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

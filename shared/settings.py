@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOCAL_WEBHOOK_SECRET = "whsec_bG9jYWwtZGV2ZWxvcG1lbnQtc2VjcmV0LWNoYW5nZS1tZQ=="
 
 
+class SettingMissing(RuntimeError):
+    """A setting a command or service cannot run without (said in one line, not a trace)."""
+
+
 def _default_consumer() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
@@ -76,6 +80,8 @@ class Settings(BaseSettings):
     # heartbeat records so `claimwatch status` shows it (compose sets one fixed port).
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=0, ge=0, le=65535)
+    # Where `claimwatch run`/`demo` keep each service's log (default: CACHE_DIR/logs).
+    log_dir: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_local(self) -> Settings:
@@ -91,7 +97,7 @@ class Settings(BaseSettings):
     @property
     def effective_redis_url(self) -> str:
         if not self.redis_url:
-            raise RuntimeError(
+            raise SettingMissing(
                 "REDIS_URL is not set; start the stack with `claimwatch run`, which provides "
                 "an embedded Redis, or set REDIS_URL=redis://host:6379/0"
             )

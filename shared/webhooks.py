@@ -260,6 +260,10 @@ def subscriptions_key(streams: Streams) -> str:
     return streams.key("subscriptions")
 
 
+def last_outcome_key(streams: Streams) -> str:
+    return streams.key("subscriptions", "last")
+
+
 def disabled_key(streams: Streams) -> str:
     return streams.key("subscriptions", "disabled")
 
@@ -295,8 +299,27 @@ class SubscriptionStore:
         await self._redis.hset(subscriptions_key(self._streams), sub.id, sub.stored_json())
         await self._redis.hdel(disabled_key(self._streams), sub.id)
 
+    async def record_outcome(
+        self, sub_id: str, alert_id: str, outcome: Outcome, attempts: int
+    ) -> None:
+        """The last delivery's result per subscription, for `claimwatch status`."""
+        record = {
+            "outcome": outcome.kind,
+            "reason": outcome.reason,
+            "status": outcome.status,
+            "attempts": attempts,
+            "alert_id": alert_id,
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        await self._redis.hset(last_outcome_key(self._streams), sub_id, json.dumps(record))
+
+    async def last_outcomes(self) -> dict[str, dict[str, Any]]:
+        raw: dict[Any, Any] = await self._redis.hgetall(last_outcome_key(self._streams))
+        return {k.decode(): json.loads(v) for k, v in raw.items()}
+
     async def remove(self, sub_id: str) -> bool:
         await self._redis.hdel(disabled_key(self._streams), sub_id)
+        await self._redis.hdel(last_outcome_key(self._streams), sub_id)
         return bool(await self._redis.hdel(subscriptions_key(self._streams), sub_id))
 
     async def all(self) -> list[Subscription]:

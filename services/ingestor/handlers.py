@@ -18,6 +18,7 @@ from faststream.redis import RedisBroker
 
 from shared.ingest import publish_articles
 from shared.logs import configure_logging
+from shared.runtime import Heartbeat
 from shared.settings import Settings, get_settings
 
 # Bodies larger than this are refused with 413 before they are read completely.
@@ -81,9 +82,15 @@ def create_app(settings: Settings | None = None) -> AsgiFastStream:
             {"line": 1, "reason": "empty_text", "error": "the body is empty"}
         ]
         accepted = sum(1 for r in results if "id" in r)
+        duplicates = sum(1 for r in results if r.get("duplicate"))
         status = 200 if accepted == len(results) else (207 if accepted else 422)
         return _json(
-            {"accepted": accepted, "rejected": len(results) - accepted, "results": results},
+            {
+                "accepted": accepted,
+                "duplicates": duplicates,
+                "rejected": len(results) - accepted,
+                "results": results,
+            },
             status,
         )
 
@@ -95,8 +102,13 @@ def create_app(settings: Settings | None = None) -> AsgiFastStream:
             return _json({"status": "unavailable", "error": type(exc).__name__}, 503)
         return _json({"status": "ok"}, 200)
 
+    heartbeat = Heartbeat(settings, "ingestor")  # `claimwatch status` and `health` see it
     return AsgiFastStream(
-        broker, asgi_routes=[("/articles", articles), ("/health", health)], asyncapi_path=None
+        broker,
+        asgi_routes=[("/articles", articles), ("/health", health)],
+        asyncapi_path=None,
+        after_startup=[heartbeat.start],
+        on_shutdown=[heartbeat.stop],
     )
 
 

@@ -177,6 +177,7 @@ class SubscriptionWorker:
             await self._redis.xack(self.stream, NOTIFIER_GROUP, entry_id)
             return
         outcome, attempts = await self._attempts(entry_id, alert_id, body)
+        await self._store.record_outcome(self.sub.id, alert_id, outcome, attempts)
         if outcome.kind == "delivered":
             await self._redis.set(marker, entry_id, nx=True, ex=self._settings.webhook_dedupe_ttl_s)
             log.info(

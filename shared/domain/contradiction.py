@@ -438,3 +438,10 @@ _JUDGES: dict[str, Callable[[Claim, Claim, Policy], Verdict]] = {
     "office": _office,
     "event": _event,
 }
+
+
+def judge_of(relation: str) -> str | None:
+    """The name of the judge that compares two claims of `relation` (the registry's
+    `judge`), or None for a relation no judge compares."""
+    judge = _JUDGES.get(relation)
+    return judge.__name__.lstrip("_") if judge is not None else None

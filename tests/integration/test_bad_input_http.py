@@ -13,7 +13,7 @@ import httpx
 import pytest
 import redis
 
-from claimwatch.chaos import _entries
+from claimwatch.chaos import stream_entries
 from claimwatch.embedded import free_port
 from shared.streams import Streams, entry_body
 
@@ -86,7 +86,7 @@ def test_post_articles_answers_ids_and_specific_errors(
         "empty_text",
     ]
     streams = Streams(prefix)
-    letters = [entry_body(f) for _i, f in _entries(client, streams.deadletter)]
+    letters = [entry_body(f) for _i, f in stream_entries(client, streams.deadletter)]
     assert sorted(x["reason"] for x in letters) == sorted(
         ["invalid_json", "unsupported_version", "not_english", "empty_text"]
     )

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from claimwatch import bench, bench_corpus
-from claimwatch.bench_limit import _shards
+from claimwatch.bench_limit import shards
 from claimwatch.cli import app
 
 REQUIRED = (
@@ -103,6 +103,6 @@ def test_replicas_option_and_percentiles() -> None:
 
 def test_limit_shards_balance_text_length() -> None:
     texts = ["x" * n for n in (100, 90, 50, 40, 10, 5)]
-    shards = _shards(texts, 2)
-    sizes = sorted(sum(map(len, s)) for s in shards)
+    parts = shards(texts, 2)
+    sizes = sorted(sum(map(len, s)) for s in parts)
     assert sum(sizes) == 295 and sizes[1] - sizes[0] <= 10

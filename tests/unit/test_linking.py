@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
+from claimwatch.el_eval import DEFAULT_SET, evaluate
 from shared.domain.entities import EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id
-from shared.nlp.el_eval import DEFAULT_SET, evaluate
 from shared.nlp.pipeline import build_nlp, link_doc
 
 REPO = Path(__file__).resolve().parents[2]

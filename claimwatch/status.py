@@ -1,0 +1,132 @@
+"""What a running stack is doing, read from Redis alone: the services' heartbeats, every
+consumer group's lag and pending count, the dead letters, and each subscription's last
+delivery. `claimwatch status` prints it; `claimwatch health` asks one question of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import redis
+from redis.asyncio import Redis as AsyncRedis
+
+from claimwatch.stack import service_groups
+from shared.runtime import heartbeat_pattern
+from shared.settings import Settings
+from shared.streams import NOTIFIER_GROUP, Streams
+from shared.webhooks import SubscriptionStore, delivery_stream
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def instances(client: redis.Redis, streams: Streams, service: str = "*") -> list[dict[str, Any]]:
+    """Every service instance with a live heartbeat (the key expires with the process)."""
+    found: list[dict[str, Any]] = []
+    for key in client.scan_iter(match=heartbeat_pattern(streams, service), count=500):
+        fields: Any = client.hgetall(key)
+        if not fields:
+            continue
+        row: dict[str, Any] = {_text(k): _text(v) for k, v in fields.items()}
+        row["alive"] = True
+        row["handled"] = int(row.get("handled", 0) or 0)
+        found.append(row)
+    return sorted(found, key=lambda r: (r.get("service", ""), r.get("consumer", "")))
+
+
+def healthy_here(client: redis.Redis, streams: Streams, service: str) -> dict[str, Any] | None:
+    """A live instance of `service` on this host (the container, under compose), if any."""
+    host = socket.gethostname()
+    return next((r for r in instances(client, streams, service) if r.get("host") == host), None)
+
+
+def _groups(client: redis.Redis, streams: Streams, sub_ids: list[str]) -> list[dict[str, Any]]:
+    pairs = service_groups(streams) + [
+        (delivery_stream(streams, sub_id), NOTIFIER_GROUP) for sub_id in sub_ids
+    ]
+    rows: list[dict[str, Any]] = []
+    for stream, group in pairs:
+        try:
+            infos: Any = client.xinfo_groups(stream)
+        except redis.ResponseError:  # the stream does not exist yet
+            continue
+        for info in infos:
+            if _text(info["name"]) != group:
+                continue
+            rows.append(
+                {
+                    "stream": stream,
+                    "group": group,
+                    "length": int(client.xlen(stream)),
+                    "consumers": int(info["consumers"]),
+                    "pending": int(info["pending"]),
+                    "lag": None if info.get("lag") is None else int(info["lag"]),
+                    "last_delivered_id": _text(info["last-delivered-id"]),
+                }
+            )
+    return rows
+
+
+def _gone_consumers(
+    client: redis.Redis, groups: list[dict[str, Any]], live: set[str]
+) -> list[dict[str, Any]]:
+    """Consumers still in a group without a heartbeat: stopped replicas (alive: false)."""
+    rows: list[dict[str, Any]] = []
+    for group in groups:
+        consumers: Any = client.xinfo_consumers(group["stream"], group["group"])
+        for info in consumers:
+            name = _text(info["name"])
+            if name in live:
+                continue
+            rows.append(
+                {
+                    "service": group["group"],
+                    "consumer": name,
+                    "alive": False,
+                    "stream": group["stream"],
+                    "pending": int(info["pending"]),
+                    "idle_s": round(int(info["idle"]) / 1000, 1),
+                }
+            )
+    return rows
+
+
+def _subscriptions(url: str, settings: Settings) -> list[dict[str, Any]]:
+    async def go() -> list[dict[str, Any]]:
+        client = AsyncRedis.from_url(url)
+        try:
+            store = SubscriptionStore(client, Streams(settings.stream_prefix), settings)
+            subs, disabled, last = (
+                await store.all(),
+                await store.disabled(),
+                await store.last_outcomes(),
+            )
+        finally:
+            await client.aclose()
+        return [
+            {
+                **sub.public(),
+                "state": f"disabled: {disabled[sub.id]}" if sub.id in disabled else "active",
+                "last_delivery": last.get(sub.id),
+            }
+            for sub in subs
+        ]
+
+    return asyncio.run(go())
+
+
+def collect(client: redis.Redis, url: str, settings: Settings) -> dict[str, Any]:
+    streams = Streams(settings.stream_prefix)
+    subs = _subscriptions(url, settings)
+    groups = _groups(client, streams, [s["id"] for s in subs])
+    live = instances(client, streams)
+    gone = _gone_consumers(client, groups, {r.get("consumer", "") for r in live})
+    return {
+        "services": live + gone,
+        "groups": groups,
+        "dead_letters": int(client.xlen(streams.deadletter)),
+        "subscriptions": subs,
+    }
