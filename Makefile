@@ -37,6 +37,7 @@ test-unit: setup
 lint: setup
 	$(RUN) ruff check .
 	$(RUN) mypy
+	$(RUN) lint-imports
 
 eval: setup  ## score contradiction scenarios: make eval SCENARIOS=FILE
 	@test -n "$(SCENARIOS)" || { echo "set SCENARIOS=FILE (../shared/eval/dev.jsonl is absent)"; exit 2; }
