@@ -23,9 +23,31 @@ def _default_consumer() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+# Where mounted secret files are read from (Docker/compose secrets, Kubernetes secret volumes).
+DEFAULT_SECRETS_DIR = Path("/run/secrets")
+
+
+def secrets_dir() -> Path | None:
+    """CLAIMWATCH_SECRETS_DIR if set, else /run/secrets when that directory exists, else none.
+
+    In it, a file named after a setting's environment name in any case, e.g.
+    `claimwatch_webhook_secret`, holds that setting's value (surrounding whitespace stripped).
+    The environment and `.env` take precedence over a secret file.
+    """
+    configured = os.environ.get("CLAIMWATCH_SECRETS_DIR")
+    if configured:
+        return Path(configured)
+    return DEFAULT_SECRETS_DIR if DEFAULT_SECRETS_DIR.is_dir() else None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="CLAIMWATCH_", env_file=".env", extra="ignore", populate_by_name=True
+        env_prefix="CLAIMWATCH_",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
+        case_sensitive=False,
+        secrets_dir=secrets_dir(),
     )
 
     environment: Literal["local", "production"] = "local"

@@ -14,9 +14,12 @@ from services.ingestor.handlers import serve
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Serve; `argv` are the options (`python -m services.ingestor` passes its own). Without
+    them, as under `claimwatch service ingestor`, the settings decide: the process's own
+    arguments (`service ingestor`) are not the ingestor's."""
     parser = argparse.ArgumentParser(prog="python -m services.ingestor")
     parser.add_argument("--host", default=None, help="default: CLAIMWATCH_INGEST_HOST")
     parser.add_argument("--port", type=int, default=None, help="default: CLAIMWATCH_INGEST_PORT")
-    options = parser.parse_args(argv)
+    options = parser.parse_args([] if argv is None else argv)
     serve(options.host, options.port)
     return 0
