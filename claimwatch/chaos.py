@@ -347,7 +347,9 @@ def integrity(client: redis.Redis, streams: Streams) -> dict[str, int]:
         union.setdefault(article, set()).update(ids)
     duplicate_claims = sum(len(union[a] - first[a]) for a in union)
     stored = sum(1 for _ in client.scan_iter(match=streams.key("claim", "*"), count=1_000))
-    alert_ids = [f[b"id"].decode() for _id, f in stream_entries(client, streams.alerts) if b"id" in f]
+    alert_ids = [
+        f[b"id"].decode() for _id, f in stream_entries(client, streams.alerts) if b"id" in f
+    ]
     return {
         "claims": len(set().union(*union.values())) if union else 0,
         "stored_claims": stored,

@@ -34,14 +34,14 @@ SERVICE_NAMES = {
     "claim_worker": "claim-worker",
     "alert_worker": "alert-worker",
     "notifier": "notifier",
+    "ingestor": "ingestor",
 }
+# What `claimwatch run` starts: the pipeline and the HTTP ingest endpoint.
+WITH_INGESTOR = (*SERVICES, "ingestor")
 # Every service `claimwatch service NAME` starts (and `claimwatch health NAME` knows), by the
 # name people and compose use, to the module whose `main()` runs it. The ingestor serves the
 # HTTP ingest endpoint (`POST /articles`).
-SERVICE_MODULES = {
-    **{name: f"services.{module}" for module, name in SERVICE_NAMES.items()},
-    "ingestor": "services.ingestor",
-}
+SERVICE_MODULES = {name: f"services.{module}" for module, name in SERVICE_NAMES.items()}
 
 
 def logs_root(settings: Settings) -> Path:

@@ -29,7 +29,14 @@ from claimwatch.console import (
 )
 from claimwatch.feeding import publish_lines
 from claimwatch.follow import follow_alerts, last_id, positions, read_alerts, render, wait_processed
-from claimwatch.stack import SERVICE_MODULES, Stack, new_log_dir, prepare_first_run
+from claimwatch.stack import (
+    SERVICE_MODULES,
+    SERVICES,
+    WITH_INGESTOR,
+    Stack,
+    new_log_dir,
+    prepare_first_run,
+)
 from shared.domain.alerts import Alert
 from shared.ingest import IngestReport
 from shared.settings import Settings
@@ -115,12 +122,17 @@ def _show(alert: Alert, as_json: bool) -> None:
         render(alert, console)
 
 
-def _start_stack(url: str, settings: Settings, log_dir: Path | None) -> Stack:
+def _start_stack(
+    url: str, settings: Settings, log_dir: Path, services: tuple[str, ...] = SERVICES
+) -> Stack:
     prepare_first_run(settings, err)
-    stack = Stack(url, log_dir=log_dir).start()
+    stack = Stack(url, log_dir=log_dir, services=services).start()
     try:
         stack.wait_ready()
-    except Exception:
+    except (RuntimeError, TimeoutError) as exc:
+        stack.stop()
+        raise UserError(f"the stack did not start: {exc}; the logs are in {log_dir}") from None
+    except BaseException:
         stack.stop()
         raise
     return stack
@@ -166,10 +178,12 @@ def run(
     log_dir = new_log_dir(settings)
     streams = Streams(settings.stream_prefix)
     with redis_for(settings) as url:
-        stack = _start_stack(url, settings, log_dir)
+        stack = _start_stack(url, settings, log_dir, WITH_INGESTOR)
         err.print(
-            f"[dim]stack running on Redis {url}; logs in {log_dir} (`claimwatch logs NAME`); "
-            "`claimwatch status` shows it; Ctrl-C stops it[/dim]"
+            f"[dim]stack running on Redis {url} (REDIS_URL for other commands); HTTP ingest "
+            f"on http://{settings.ingest_host}:{settings.ingest_port}/articles; logs in "
+            f"{log_dir} (`claimwatch logs NAME`); `claimwatch status` shows it; "
+            "Ctrl-C stops it[/dim]"
         )
         try:
             if lines:
