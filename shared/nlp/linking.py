@@ -2,11 +2,10 @@
 
 Places are linked against the gazetteer (see gazetteer.py for the id scheme). People and
 organisations get system ids (``person:<slug>``, ``org:<slug>``) from the alias files under
-``shared/data/entities/`` and from within-article coreference (a surname joins the full name
-mentioned in the same article; an acronym or a leading part joins a longer organisation
-name). A place name that cannot be linked becomes ``name:<slug>`` (type place, no rank).
+``shared/data/entities/`` and from within-article coreference (people_orgs.py). A place
+name that cannot be linked becomes ``name:<slug>`` (type place, no rank).
 
-Place scoring = prior (population, rank, how the name matched) + context:
+Place scoring (place_scoring.py) = prior (population, rank, how the name matched) + context:
 - an explicit qualifier: "Paris, Texas", "Russia's Bryansk region", "X, in Y's Z Oblast";
 - other places in the same sentence ("Paris, the capital of France");
 - the places of the article as a whole (shared country / admin1 with confident mentions);
@@ -23,19 +22,34 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-from rapidfuzz import fuzz
 from spacy.tokens import Doc, Span
 
 from shared.domain.entities import Candidate, EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id, name_key
 from shared.nlp.gazetteer import ADMIN_SUFFIXES, Gazetteer, Match, norm, strip_admin_suffix
+from shared.nlp.people_orgs import (
+    ENTITY_DATA_DIR,
+    AliasTable,
+    default_aliases,
+    link_people_orgs,
+)
+from shared.nlp.place_scoring import (
+    PlaceMention,
+    Scored,
+    abbrev_in_article,
+    attach_qualifiers,
+    prior_score,
+    score_places,
+)
 
-ENTITY_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "entities"
+# AliasTable and default_aliases: the entity pipeline imports them from here
+__all__ = [
+    "COMPASS", "LINK_LABELS", "LOCATIVE_PREPS", "PLACE_LABELS", "PLACE_NOUNS", "AliasTable",
+    "EntityLinker", "admin_suffix_word", "default_aliases", "default_demonyms",
+    "is_camel_abbrev",
+]  # fmt: skip
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 LINK_LABELS = frozenset({"GPE", "LOC", "FAC", "PERSON", "ORG"})
@@ -49,13 +63,7 @@ LOCATIVE_PREPS = frozenset({"in", "from", "near", "at", "outside", "around", "in
 PLACE_NOUNS = frozenset({"city", "town", "village", "province", "region", "state", "county",
                          "district", "capital", "port", "oblast", "settlement", "municipality",
                          "island", "republic", "country", "area", "hamlet", "suburb"})
-TITLES = frozenset({"mr", "mrs", "ms", "dr", "president", "prime", "minister", "governor",
-                    "general", "gen", "sen", "senator", "rep", "king", "queen", "prince",
-                    "sir", "lord", "pope", "mayor", "chancellor", "judge", "colonel", "lt",
-                    "captain", "commander", "chief", "leader", "head"})
 _CAMEL_RE = re.compile(r"[a-z][A-Z]")
-
-
 
 
 def is_camel_abbrev(text: str) -> bool:
@@ -70,36 +78,6 @@ def is_camel_abbrev(text: str) -> bool:
     return "".join(chunks) == text and len(chunks) >= 2 and all(len(c) >= 2 for c in chunks)
 
 
-# --- people and organisations ----------------------------------------------------------------
-@dataclass
-class AliasTable:
-    """Known people and organisations: normalised alias -> EntityRef."""
-
-    people: dict[str, EntityRef] = field(default_factory=dict)
-    orgs: dict[str, EntityRef] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, data_dir: Path = ENTITY_DATA_DIR) -> AliasTable:
-        t = cls()
-        for fname, key, typ, target in (("people.json", "people", EntityType.PERSON, t.people),
-                                        ("organizations.json", "organizations",
-                                         EntityType.ORG, t.orgs)):
-            path = data_dir / fname
-            if not path.exists():
-                continue
-            for e in json.loads(path.read_text(encoding="utf-8")).get(key, []):
-                ref = EntityRef(id=e["id"], name=e["name"], type=typ)
-                for n in [e["name"], *e.get("aliases", [])]:
-                    k = norm(n)
-                    if k:
-                        target.setdefault(k, ref)
-        return t
-
-
-@lru_cache(maxsize=2)
-def default_aliases(data_dir: str | None = None) -> AliasTable:
-    return AliasTable.load(Path(data_dir) if data_dir else ENTITY_DATA_DIR)
-
 
 @lru_cache(maxsize=1)
 def default_demonyms() -> dict[str, str]:
@@ -110,82 +88,6 @@ def default_demonyms() -> dict[str, str]:
     data = json.loads(path.read_text(encoding="utf-8")).get("demonyms", {})
     return {norm(k): v for k, v in data.items()}
 
-
-def strip_titles(text: str) -> str:
-    words = text.split()
-    while len(words) > 1 and norm(words[0]) in TITLES:
-        words = words[1:]
-    return " ".join(words)
-
-
-# --- place candidates --------------------------------------------------------------------------
-@dataclass
-class Scored:
-    match: Match
-    prior: float
-    context: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return self.prior + self.context
-
-    @property
-    def ref(self) -> EntityRef:
-        return self.match.entity
-
-
-@dataclass
-class PlaceMention:
-    span: Span
-    key: str
-    has_suffix: bool
-    abbrev: bool
-    cands: list[Scored]
-    compass: str | None = None  # "eastern" in "eastern Ukraine"
-    qualifier: PlaceMention | None = None
-    first: Scored | None = None  # best before context
-
-
-_RANK_BONUS = {
-    PlaceRank.COUNTRY: 2.5, PlaceRank.ADMIN1: 1.0, PlaceRank.ADMIN2: 0.6,
-    PlaceRank.CITY: 0.0, PlaceRank.VAGUE: 1.0, PlaceRank.CONTINENT: 2.5,
-}
-_KIND_BONUS = {"name": 0.6, "alias": 0.3, "curated": 1.5, "base": 0.5, "base_name": -0.5,
-               "other": -1.5}
-
-
-def _prior(m: Match, has_suffix: bool, curated: bool, capital: bool = False) -> float:
-    p = 0.8 * math.log10(m.population + 10)
-    if capital:
-        p += 2.0
-    if m.entity.rank is not None:
-        p += _RANK_BONUS.get(m.entity.rank, 0.0)
-        if has_suffix and m.entity.rank in (PlaceRank.ADMIN1, PlaceRank.ADMIN2):
-            p += 2.0
-    if curated:
-        p += 3.0
-    if m.kind in _KIND_BONUS:
-        p += _KIND_BONUS[m.kind]
-    elif m.kind == "fuzzy":
-        p -= (100.0 - m.score) / 5.0
-    elif m.kind == "abbrev":
-        p -= (100.0 - m.score) / 25.0
-    return p
-
-
-def _is_container(ref: EntityRef) -> bool:
-    return ref.rank in (PlaceRank.COUNTRY, PlaceRank.ADMIN1, PlaceRank.ADMIN2,
-                        PlaceRank.VAGUE, PlaceRank.CONTINENT)
-
-
-def _within(ref: EntityRef, container: EntityRef) -> bool:
-    if ref.id == container.id:
-        return False
-    if container.id in ref.ancestors:
-        return True
-    if container.rank == PlaceRank.COUNTRY and ref.country == container.country:
-        return True
-    return container.id in ref.overlaps
 
 
 class EntityLinker:
@@ -257,13 +159,13 @@ class EntityLinker:
             if e.label_ in PLACE_LABELS:
                 pm = self._place_mention(e)
                 places[e.start] = pm
-        self._abbrev_in_article(places)
-        self._attach_qualifiers(doc, places)
+        abbrev_in_article(places)
+        attach_qualifiers(doc, places)
         demonym_countries = Counter(
             cc for e in doc.ents if e.label_ == "NORP"
             for cc in [self.demonyms.get(norm(e.text))] if cc)
-        self._score_places(doc, places, demonym_countries)
-        people, orgs = self._people_orgs(ents)
+        score_places(doc, places, demonym_countries)
+        people, orgs = link_people_orgs(self.aliases, ents)
 
         mentions: list[Mention] = []
         for e in ents:
@@ -283,135 +185,13 @@ class EntityLinker:
 
     def _place_mention(self, e: Span) -> PlaceMention:
         matches, key, has_suffix, abbrev, compass = self.place_matches(e.text)
-        cands = [Scored(m, _prior(m, has_suffix, self.gaz.is_curated(m.entity.id),
-                                  self.gaz.is_capital(m.entity.id)))
+        cands = [Scored(m, prior_score(m, has_suffix, self.gaz.is_curated(m.entity.id),
+                                       self.gaz.is_capital(m.entity.id)))
                  for m in matches]
         cands.sort(key=lambda s: -s.score)
         pm = PlaceMention(e, key, has_suffix, abbrev, cands, compass)
         pm.first = cands[0] if cands else None
         return pm
-
-    def _abbrev_in_article(self, places: dict[int, PlaceMention]) -> None:
-        """'SevSk' may also stand for a place the article names in full ('Sevastopol')."""
-        for pm in places.values():
-            if not pm.abbrev:
-                continue
-            head = re.findall(r"[A-Z][a-z]*|[a-z]+", pm.span.text)
-            if not head:
-                continue
-            prefix = head[0].lower()
-            have = {c.ref.id for c in pm.cands}
-            for o in places.values():
-                if o.abbrev or not o.first or o.first.ref.id in have:
-                    continue
-                if norm(o.first.ref.name).startswith(prefix) or o.key.startswith(prefix):
-                    fm = o.first.match
-                    m = Match(fm.entity, fm.population, "abbrev",
-                              float(fuzz.ratio(pm.key, norm(fm.entity.name))))
-                    pm.cands.append(Scored(m, _prior(m, False, False)))
-                    have.add(fm.entity.id)
-            pm.cands.sort(key=lambda s: -s.score)
-
-    def _attach_qualifiers(self, doc: Doc, places: dict[int, PlaceMention]) -> None:
-        by_end = {pm.span.end: pm for pm in places.values()}
-        for pm in places.values():
-            s = pm.span
-            # "Russia's Bryansk region": a place, then 's, right before
-            if s.start >= 2 and doc[s.start - 1].lower_ in ("'s", "’s"):
-                q = by_end.get(s.start - 1)
-                if q is not None and self._container_like(q):
-                    pm.qualifier = q
-                    continue
-            # "Paris, Texas" / "Severodonetsk, in ... Luhansk Oblast" / "X in the Y region"
-            i = s.end
-            gap = 0
-            while i < len(doc) and gap < 3 and doc[i].lower_ in (",", "in", "the"):
-                i += 1
-                gap += 1
-            if gap == 0 or i >= len(doc):
-                continue
-            q2 = places.get(i)
-            # skip a possessive container chain: "in eastern Ukraine's Luhansk Oblast"
-            if q2 is not None and q2.span.end + 1 < len(doc) and \
-                    doc[q2.span.end].lower_ in ("'s", "’s"):
-                q3 = places.get(q2.span.end + 1)
-                if q3 is not None:
-                    q2 = q3
-            if q2 is not None and self._container_like(q2) and not pm.has_suffix:
-                pm.qualifier = q2
-
-    @staticmethod
-    def _container_like(pm: PlaceMention) -> bool:
-        return bool(pm.cands) and any(_is_container(c.ref) for c in pm.cands[:3])
-
-    def _score_places(self, doc: Doc, places: dict[int, PlaceMention],
-                      demonym_countries: Counter[str] | None = None) -> None:
-        # confident first-pass links: single candidate, or a clear margin
-        confident: list[EntityRef] = []
-        for pm in places.values():
-            if pm.abbrev or not pm.cands:
-                continue
-            top = pm.cands[0]
-            if len(pm.cands) == 1 or top.score - pm.cands[1].score >= 1.0:
-                confident.append(top.ref)
-        # "Ukrainian forces", "the Swiss foreign ministry": one place mention per country
-        countries = Counter(r.country for r in confident if r.country)
-        extra = 0
-        for cc in demonym_countries or ():
-            countries[cc] += 1  # one per country, however often it is repeated
-            extra += 1
-        n = max(len(confident) + extra, 1)
-        admin1s = Counter(a for r in confident for a in r.ancestors[:-1])
-        admin1s.update(r.id for r in confident if r.rank == PlaceRank.ADMIN1)
-        ids_in_article = Counter(r.id for r in confident)
-        has_sents = bool(places) and next(iter(places.values())).span.doc.has_annotation(
-            "SENT_START")
-        sent_of = {id(pm): (pm.span.sent.start if has_sents else 0) for pm in places.values()}
-        for pm in places.values():
-            sent_refs = [o.cands[0].ref for o in places.values()
-                         if o is not pm and o.cands and sent_of[id(o)] == sent_of[id(pm)]
-                         and not o.abbrev]
-            for c in pm.cands:
-                ctx = 0.0
-                ref = c.ref
-                if pm.qualifier is not None:
-                    qrefs = [q.ref for q in pm.qualifier.cands[:3]]
-                    if any(_within(ref, q) for q in qrefs):
-                        ctx += 4.0
-                for o in sent_refs:
-                    if o.id == ref.id:
-                        if pm.abbrev:  # "Severodonetsk, referred to as SevSk": named beside it
-                            ctx += 1.5
-                        continue
-                    if _within(ref, o):
-                        ctx += 1.5
-                    elif ref.country and o.country == ref.country:
-                        ctx += 0.8
-                own = 1 if ref.id in ids_in_article else 0
-                if ref.country:
-                    share = (countries[ref.country] - own) / n
-                    ctx += 1.2 * min(share * 2, 1.0)
-                area = [a for a in ref.ancestors[:-1]]
-                if any(admin1s[a] for a in area):
-                    ctx += 0.8
-                others = ids_in_article[ref.id] - (
-                    1 if pm.first and pm.first.ref.id == ref.id and not pm.abbrev else 0)
-                if others > 0:  # named elsewhere in the article, the more often the likelier
-                    ctx += 0.6 + 0.3 * min(others, 4)
-                c.context = ctx
-            pm.cands.sort(key=lambda s: -s.score)
-        # a qualified mention ("Paris, Texas") decides the same name elsewhere in the article
-        decided: dict[str, Scored] = {}
-        for pm in places.values():
-            if pm.qualifier is not None and pm.cands and pm.cands[0].context >= 4.0:
-                decided.setdefault(pm.key, pm.cands[0])
-        for pm in places.values():
-            d = decided.get(pm.key)
-            if d is not None and pm.cands and pm.cands[0].ref.id != d.ref.id:
-                for c in pm.cands:
-                    if c.ref.id == d.ref.id:
-                        c.context += 4.0
-                pm.cands.sort(key=lambda s: -s.score)
 
     def _decide_place(self, pm: PlaceMention, e: Span) -> Mention:
         m = Mention(text=e.text, start=e.start_char, end=e.end_char, label=e.label_)
@@ -490,65 +270,6 @@ class EntityLinker:
             type=EntityType.PLACE, rank=PlaceRank.VAGUE,
             ancestors=(base.id, *base.ancestors), country=base.country,
         )
-
-    # --- people and organisations ------------------------------------------------------------
-    def _people_orgs(self, ents: Iterable[Span]) -> tuple[dict[int, EntityRef],
-                                                           dict[int, EntityRef]]:
-        ents = list(ents)
-        people: dict[int, EntityRef] = {}
-        orgs: dict[int, EntityRef] = {}
-        full_names: list[tuple[list[str], EntityRef]] = []
-        for e in ents:
-            if e.label_ != "PERSON":
-                continue
-            name = strip_titles(e.text)
-            ref = self.aliases.people.get(norm(name))
-            toks = norm(name).split()
-            if ref is None and len(toks) >= 2:
-                ref = EntityRef(id=entity_id("person", name), name=name, type=EntityType.PERSON)
-            if ref is not None and len(toks) >= 2:
-                full_names.append((toks, ref))
-        for e in ents:
-            if e.label_ != "PERSON":
-                continue
-            name = strip_titles(e.text)
-            k = norm(name)
-            ref = self.aliases.people.get(k)
-            if ref is None:
-                toks = k.split()
-                for ftoks, fref in full_names:
-                    if toks == ftoks or (len(toks) == 1 and toks[0] in (ftoks[-1], ftoks[0])):
-                        ref = fref
-                        break
-            if ref is None:
-                ref = EntityRef(id=entity_id("person", name), name=name, type=EntityType.PERSON)
-            people[e.start] = ref
-        long_orgs: list[tuple[str, EntityRef]] = []
-        for e in ents:
-            if e.label_ == "ORG":
-                k = norm(e.text)
-                ref = self.aliases.orgs.get(k) or EntityRef(
-                    id=entity_id("org", e.text), name=re.sub(r"^(?i:the)\s+", "", e.text),
-                    type=EntityType.ORG)
-                if len(k.split()) >= 2:
-                    long_orgs.append((k, ref))
-        for e in ents:
-            if e.label_ != "ORG":
-                continue
-            k = norm(e.text)
-            ref = self.aliases.orgs.get(k)
-            if ref is None:
-                for lk, lref in long_orgs:
-                    words = lk.split()
-                    initials = "".join(w[0] for w in words if w not in ("of", "and", "for"))
-                    if k != lk and (k == initials or lk.startswith(k + " ")):
-                        ref = lref
-                        break
-            if ref is None:
-                ref = EntityRef(id=entity_id("org", e.text),
-                                name=re.sub(r"^(?i:the)\s+", "", e.text), type=EntityType.ORG)
-            orgs[e.start] = ref
-        return people, orgs
 
 
 def admin_suffix_word(word: str) -> bool:

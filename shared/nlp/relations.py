@@ -32,8 +32,9 @@ from shared.domain.claims import Claim, Polarity, Quantity
 from shared.domain.entities import EntityRef, EntityType
 from shared.domain.quantities import parse_money, parse_quantity
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
-from shared.nlp.claim_context import ArticleContext, fallback_org
+from shared.nlp.claim_context import ArticleContext
 from shared.nlp.frames import NOMINAL, Frame
+from shared.nlp.names import fallback_org
 
 REGISTRY_PATH = Path(__file__).resolve().parent.parent / "data" / "claims" / "relations.yaml"
 

@@ -1,0 +1,64 @@
+"""Who says a clause: the reporting verb above a predicate ("..., the agency said"), its
+speaker ("according to X"), and the verbs that deny what they report ("denied", "ruled out").
+
+A layer of the article context: polarity, modality and the sides of a conflict ("his
+fighters": the speaker's side) all ask it, so it sits below them.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+from shared.nlp.coreference import Coreference
+from shared.nlp.names import clean_name
+
+
+class Attribution(Coreference):
+    """The coreference layer plus who says (or denies) a clause."""
+
+    def ancestors_in_clause(self, tok: Token) -> list[Token]:
+        out = []
+        cur = tok
+        while cur.head.i != cur.i:
+            cur = cur.head
+            out.append(cur)
+        return out
+
+    def is_denial(self, tok: Token) -> bool:
+        """"denied", "rejected", "ruled out" (phrasal: lemma + particle in the lexicon)."""
+        lemma = tok.lemma_.lower()
+        if lemma in self.lex.set("denial_verbs"):
+            return True
+        particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
+        return any(f"{lemma} {p}" in self.lex.set("denial_phrasal") for p in particles)
+
+    def speech_head(self, tok: Token) -> Token | None:
+        speech = self.lex.set("speech_verbs")
+        for anc in self.ancestors_in_clause(tok):
+            if anc.lemma_.lower() in speech and anc.pos_ in ("VERB", "AUX"):
+                return anc
+        root = tok.sent.root
+        if root.lemma_.lower() in speech and root.i != tok.i:
+            return root
+        for t in tok.sent:  # "..., the agency said" attached as parataxis
+            if t.dep_ == "parataxis" and t.lemma_.lower() in speech:
+                return t
+        return None
+
+    def speaker(self, tok: Token) -> Span | None:
+        head = self.speech_head(tok)
+        if head is not None:
+            for c in head.children:
+                if c.dep_ in ("nsubj", "nsubjpass") and not (c.i <= tok.i <= c.right_edge.i):
+                    return self.doc[c.left_edge.i : c.right_edge.i + 1]
+        for t in tok.sent:
+            if t.lower_ == "according" and t.dep_ == "prep":
+                for to in t.children:
+                    for pobj in to.children:
+                        if pobj.dep_ == "pobj":
+                            return self.doc[pobj.left_edge.i : pobj.right_edge.i + 1]
+        return None
+
+    def attribution(self, pred: Token) -> str | None:
+        spk = self.speaker(pred)
+        return clean_name(spk.text) if spk is not None else None

@@ -1,0 +1,136 @@
+"""Coreference: who "he" is, which place "the city" or "it" is, and the place a noun
+phrase names ("the city of X", "the Luhansk region"), resolving those descriptions to the
+most mentioned earlier antecedent.
+
+A layer of the article context on top of salience (it prefers the article's topic places);
+separate because the antecedent choice is its own set of heuristics.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from spacy.tokens import Token
+
+from shared.domain.entities import EntityRef, EntityType, PlaceRank
+from shared.nlp.names import (
+    PLACE_LABELS,
+    country_names,
+    fallback_ref,
+    is_label_guess,
+    namelike,
+    unique_place,
+)
+from shared.nlp.salience import ArticleSalience
+
+
+@dataclass
+class Coreference(ArticleSalience):
+    """The salience layer plus the antecedents of pronouns and definite descriptions."""
+
+    # places that claims were made about (sentence start, place): the topic of later "it"
+    claimed_places: list[tuple[int, EntityRef]] = field(default_factory=list)
+
+    def place_at(self, tok: Token, allow_coref: bool = True) -> EntityRef | None:
+        """A place named by the NP headed by tok: "Geneva", "the Luhansk region",
+        "the city of X", "the whole territory of X", or "the city" by coreference."""
+        lemma = tok.lemma_.lower()
+        # "the Luhansk region of eastern Ukraine" names Luhansk; "the city of X" names X
+        m0 = self.mention_at(tok)
+        named = m0 is not None and any(
+            t.pos_ == "PROPN" for t in tok.doc[tok.left_edge.i : tok.i + 1]
+            if self.mention_at(t) is m0
+        )
+        # (a lower-case "department" the tagger took for a proper noun is still the noun)
+        if (not named and (tok.pos_ == "NOUN" or (tok.pos_ == "PROPN" and tok.is_lower))
+                and lemma in self.lex.set("place_nouns") | {"territory"}):  # fmt: skip
+            for child in tok.children:
+                if child.dep_ == "prep" and child.lower_ == "of":
+                    for pobj in child.children:
+                        if pobj.dep_ == "pobj":
+                            inner = self.place_at(pobj, allow_coref=False)
+                            if inner is not None:
+                                return inner
+        ref = self.entity_at(tok)
+        if ref is not None:
+            m = self.mention_at(tok) or next(
+                (self.mention_at(c) for c in tok.children if self.mention_at(c)), None
+            )
+            if ref.type == EntityType.PLACE:
+                if ref.id.startswith("name:"):  # a place name the linker left unlinked
+                    return unique_place(ref.name) or ref
+                return ref
+            if m is not None and m.entity is not None and not is_label_guess(m.entity):
+                return None  # the linker knows it as something else
+            if namelike(tok) or (m is not None and m.label in PLACE_LABELS):
+                # a label-only guess ("person:lyman" here, "org:lyman" there) is keyed on
+                # the gazetteer's only place of that name if there is one (another article
+                # may have it linked), else on the name so that articles agree whatever the
+                # NER said
+                one_word = " " not in ref.name.strip()  # "Marinka", not "Veltra Foods"
+                return (unique_place(ref.name) if one_word else None) or fallback_ref(
+                    ref.name, "GPE", EntityType.PLACE)
+            return None
+        if allow_coref and tok.lower_ in ("it", "its"):
+            return self.salient_place(tok, settlement=True)
+        if allow_coref and lemma in self.lex.set("settlement_nouns"):
+            det = [c for c in tok.children if c.dep_ == "det" and c.lower_ in ("the", "this")]
+            if det:
+                return self.salient_place(tok, settlement=True)
+        return None
+
+    def salient_person(self, before: Token) -> EntityRef | None:
+        """"he" / "she": the person the article has named most often (then most recently)
+        before `before`."""
+        counts: Counter[str] = Counter()
+        last: dict[str, tuple[int, EntityRef]] = {}
+        seen: set[int] = set()
+        for t in before.doc[: before.i]:
+            m = self.mention_at(t)
+            if m is None or id(m) in seen or m.label != "PERSON":
+                continue
+            seen.add(id(m))
+            ref = self.ref_of_mention(m)
+            if ref.type == EntityType.PERSON:
+                counts[ref.id] += 1
+                last[ref.id] = (t.i, ref)
+        if not counts:
+            return None
+        best = max(counts, key=lambda k: (counts[k], last[k][0]))
+        return last[best][1]
+
+    def salient_place(self, before: Token, settlement: bool) -> EntityRef | None:
+        """Most mentioned (then most recent) local place before `before`."""
+        counts: Counter[str] = Counter()
+        last: dict[str, tuple[int, EntityRef]] = {}
+        spk_tokens: set[int] = set()
+        for t in before.doc[: before.i]:
+            if t.dep_ in ("nsubj",) and t.head.lemma_.lower() in self.lex.set("speech_verbs"):
+                spk_tokens.update(w.i for w in t.subtree)
+        # places that earlier sentences made claims about count twice: they are the topic
+        items = self._place_mentions() + [p for p in self.claimed_places for _ in (0, 1)]
+        for i, ref in sorted(items, key=lambda x: x[0]):
+            if i >= before.i:
+                break
+            m = self.tok_mention.get(i)
+            if m is not None and m.ambiguous:
+                continue  # an ambiguous alias is no antecedent
+            if i in spk_tokens:
+                continue  # "the defence ministry in Moscow said"
+            if settlement and not self._is_settlement(ref):
+                continue
+            counts[ref.id] += 1
+            last[ref.id] = (i, ref)
+        if not counts:
+            return None
+        best = max(counts, key=lambda k: (counts[k], not k.startswith("name:"), last[k][0]))
+        return last[best][1]
+
+    def _is_settlement(self, r: EntityRef) -> bool:
+        if r.rank is not None:
+            return r.rank == PlaceRank.CITY
+        name = r.name.lower()
+        return name not in country_names() and not any(
+            w in name.split() for w in self.lex.set("region_nouns")
+        )

@@ -1,0 +1,40 @@
+"""Small readers of a dependency parse that the claim rules share: a token's children by
+relation, the objects of its prepositions, its lemma, whether its verb is passive.
+
+Their own module so that the event readers (events.py) and every rule module use one
+definition, with no rule module importing another.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+
+def children(tok: Token, *deps: str) -> list[Token]:
+    """The children of `tok` attached by one of `deps`."""
+    return [c for c in tok.children if c.dep_ in deps]
+
+
+def prep_objects(tok: Token, *preps: str) -> list[Token]:
+    """The objects of `tok`'s prepositions among `preps` (and their conjuncts): "in Y and Z"."""
+    out = []
+    for p in tok.children:
+        if p.dep_ in ("prep", "agent", "dative") and p.lower_ in preps:
+            for o in p.children:
+                if o.dep_ == "pobj":
+                    out.append(o)
+                    out.extend(children(o, "conj"))
+    return out
+
+
+def verb_phrases(verb: Token) -> set[str]:
+    """The verb with each particle or object word: "take place", "go ahead"."""
+    return {f"{lemma_of(verb)} {lemma_of(c)}" for c in children(verb, "dobj", "prt", "advmod")}
+
+
+def is_passive(tok: Token) -> bool:
+    return bool(children(tok, "nsubjpass", "auxpass"))
+
+
+def lemma_of(tok: Token) -> str:
+    return tok.lemma_.lower()

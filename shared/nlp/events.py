@@ -1,0 +1,205 @@
+"""Which event a phrase or clause tells of, as an entity: "the presidential run-off" ->
+event:run-off, "the quake" in Valdera -> event:earthquake@<Valdera>, "the trial of X",
+"a boat capsized" -> event:capsizing@<place>; and the event a casualty count is about.
+
+Shared by the rules for held/scheduled events, counts and occurrences (rules/), so it is
+its own module. Disasters and incidents are anchored on a place, so that two quakes in two
+provinces stay apart while "the peace summit" and "the summit" compare.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from shared.domain.entities import EntityRef, EntityType, PlaceRank
+from shared.domain.ids import entity_id
+from shared.nlp.claim_context import ArticleContext
+from shared.nlp.deps import children, lemma_of, prep_objects
+from shared.nlp.names import clean_name
+
+
+def _hyphen_word(tok: Token) -> str | None:
+    """"run-off" when the tokenizer split it into run / - / off (head: "off")."""
+    doc = tok.doc
+    if tok.i >= 2 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].head.i == tok.i:
+        return f"{doc[tok.i - 2].lower_}-{tok.lower_}"
+    return None
+
+
+def _event_token(ctx: ArticleContext, tok: Token) -> Token | None:
+    """The token naming an event: tok itself, or "talks" in "the next round of talks"."""
+    events = ctx.lex.map("event_nouns")
+    if lemma_of(tok) in ("round", "edition", "session", "part", "opening", "start",
+                       "beginning", "resumption") and tok.pos_ == "NOUN":  # fmt: skip
+        for o in prep_objects(tok, "of"):
+            inner = _event_token(ctx, o)
+            if inner is not None:
+                return inner
+    if tok.pos_ not in ("NOUN", "PROPN") or tok.ent_type_ in ("DATE", "TIME"):
+        return None  # (the month of March is no march)
+    if lemma_of(tok) in events or tok.lower_ in events or _hyphen_word(tok) in events:
+        return tok
+    return None
+
+
+def event_head(ctx: ArticleContext, tok: Token) -> str | None:
+    """The canonical event noun (quake -> earthquake) of the event tok names, if any."""
+    ev = _event_token(ctx, tok)
+    if ev is None:
+        return None
+    events = ctx.lex.map("event_nouns")
+    word = _hyphen_word(ev)
+    if word is not None and word in events:
+        return events[word]
+    return events.get(lemma_of(ev)) or events[ev.lower_]
+
+
+def _event_name(ctx: ArticleContext, tok: Token) -> str:
+    """"presidential run-off", "nordic climate forum": the event noun and the modifiers that
+    tell one event from another, lower case. Generic words ("next", "upcoming") are dropped
+    so that the contradiction rules can compare modifiers (shared.domain.contradiction)."""
+    generic = ctx.lex.set("event_generic_modifiers")
+    hyphen = _hyphen_word(tok)
+    words = [t for t in tok.subtree if t.i < tok.i and t.dep_ in ("compound", "amod", "nmod")
+             and not t.like_num and t.ent_type_ not in ("DATE", "TIME")
+             and t.lower_ not in generic and t.is_alpha]  # fmt: skip
+    if hyphen is not None:
+        words = [t for t in words if t.i != tok.i - 2]
+    names = [w.lower_ for w in words] + [hyphen or tok.lower_]
+    return clean_name(" ".join(names))
+
+
+def event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    head = event_head(ctx, tok)
+    ev_tok = _event_token(ctx, tok)
+    if head is None or ev_tok is None:
+        return None
+    local = ctx.lex.set("local_event_modifiers")
+    # the words right before the noun: the parser often breaks "the mayoral by-election"
+    before = ctx.doc[max(ev_tok.sent.start, ev_tok.i - 3) : ev_tok.i]
+    if head in ctx.lex.set("place_anchored_events") or any(t.lower_ in local for t in before):
+        anchor: EntityRef | None = None
+        for o in prep_objects(tok, "in", "near", "off", "across", "on"):
+            anchor = ctx.place_at(o, allow_coref=False)
+            if anchor:
+                break
+        if anchor is None:
+            for c in tok.children:
+                if c.dep_ in ("compound", "nmod", "poss") and ctx.is_place_token(c):
+                    anchor = ctx.place_at(c, allow_coref=False)
+                    break
+        if anchor is None and tok.dep_ == "nsubj":
+            # "floods hit Bahia", "the quake struck the province of Valdera"
+            for o in children(tok.head, "dobj") + prep_objects(tok.head, "in", "near"):
+                anchor = ctx.place_at(o, allow_coref=False)
+                if anchor:
+                    break
+        if anchor is None and tok.dep_ in ("nsubj", "nsubjpass"):
+            # "a cyclone tore through Mozambique's Sofala province"
+            anchor = _clause_anchor(ctx, tok.head)
+        if anchor is not None and anchor.rank in (PlaceRank.ADMIN1, PlaceRank.ADMIN2):
+            # "a strike on a base in El Obeid, in North Kordofan state": the town in it
+            town = next((p for t in tok.sent if ctx.is_place_token(t)
+                         for p in [ctx.place_at(t, allow_coref=False)]
+                         if p is not None and p.rank == PlaceRank.CITY
+                         and anchor.id in p.ancestors), None)  # fmt: skip
+            anchor = town or anchor
+        # a national vote ("local elections" in Chad) is anchored on the country
+        return _anchored_event(ctx, head, anchor or ctx.main_place or ctx.main_area)
+    name = _event_name(ctx, ev_tok)
+    if head in ctx.lex.set("generic_event_nouns") and " " not in name:
+        # a bare "the meeting" / "the trial": too many of them to key on the noun, unless
+        # it says whose ("the trial of Ruslan Adzhiev")
+        for o in prep_objects(ev_tok, "of", "against"):
+            if ev := event_of(ctx, head, o):
+                return ev
+        return None
+    return EntityRef(id=f"event:{head}", name=name, type=EntityType.EVENT)
+
+
+def event_of(ctx: ArticleContext, head: str, tok: Token) -> EntityRef | None:
+    """A person's or organisation's own event: "the trial of X", "X will go on trial"."""
+    who = ctx.entity_at(tok)
+    if who is None or who.type not in (EntityType.PERSON, EntityType.ORG):
+        return None
+    # a person by surname: one report says "Efrain Castaneda Ruelas", another "Castaneda
+    # Ruelas"; the NER may call the same name ORG in one report and PERSON in the other
+    multiword = " " in who.name.strip()
+    key = entity_id("person", who.name.split()[-1]) if who.type == EntityType.PERSON or (
+        multiword and ctx.proper_org(tok) is None) else who.id
+    return EntityRef(id=f"event:{head}@{key}", name=f"{head} of {who.name}",
+                     type=EntityType.EVENT)  # fmt: skip
+
+
+def _clause_anchor(ctx: ArticleContext, clause: Token) -> EntityRef | None:
+    """The place of an event told by a clause: a local place in it, else the article's main
+    local place; a country ("a landslide buried a village in Nepal") only when nothing more
+    precise is named."""
+    in_clause = [p for p in (ctx.place_at(t, allow_coref=False) for t in clause.subtree
+                             if ctx.is_place_token(t)) if p is not None]  # fmt: skip
+    # a gazetteer place before an unknown name ("on Lake Kivu near Goma": Goma), a town
+    # before its region ("in El Obeid, in North Kordofan state": El Obeid)
+    local = sorted((p for p in in_clause if ctx.is_local_place(p)),
+                   key=lambda p: (not p.id.startswith("geo:"), p.rank != PlaceRank.CITY))
+    return next(iter(local), None) or ctx.main_place or next(iter(in_clause), None)
+
+
+def _anchored_event(ctx: ArticleContext, head: str,
+                    anchor: EntityRef | None) -> EntityRef | None:  # fmt: skip
+    if anchor is None:
+        return None
+    ref = EntityRef(id=f"event:{head}@{anchor.id}", name=f"{anchor.name} {head}",
+                    type=EntityType.EVENT)  # fmt: skip
+    ctx.anchors[ref.id] = anchor
+    return ref
+
+
+def _verb_event_ref(ctx: ArticleContext, verb: Token) -> EntityRef | None:
+    """An event told by a verb: "a boat capsized", "a missile struck a market"."""
+    if verb.pos_ != "VERB":
+        return None
+    lemma = lemma_of(verb)
+    head = ctx.lex.map("event_verbs").get(lemma)
+    if head is None and lemma in ctx.lex.set("weapon_verbs"):
+        weapons = ctx.lex.set("weapon_nouns")
+        if any(lemma_of(s) in weapons for s in children(verb, "nsubj")):
+            head = ctx.lex.map("event_nouns")["attack"]
+    return _anchored_event(ctx, head, _clause_anchor(ctx, verb)) if head else None
+
+
+def find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
+    """The event a count is about: the predicate's subject, an "in/from/after <event>"
+    phrase, a governing clause's subject ("an earthquake struck ..., killing 120")."""
+    cur = pred
+    for _ in range(3):
+        if cur is not pred and (ev := _verb_event_ref(ctx, cur)):
+            return ev  # "a bomb struck a market, killing seven"
+        for c in cur.children:
+            if c.dep_ in ("nsubj", "nsubjpass", "poss"):
+                ev = event_ref(ctx, c)
+                if ev:
+                    return ev
+        for o in prep_objects(cur, "in", "from", "after", "during", "by", "of", "since"):
+            ev = event_ref(ctx, o)
+            if ev:
+                return ev
+        for clause in children(cur, "advcl"):  # "45 died after floods hit Bahia"
+            for c in children(clause, "nsubj", "nsubjpass"):
+                ev = event_ref(ctx, c)
+                if ev:
+                    return ev
+            if ev := _verb_event_ref(ctx, clause):  # "40 died when a boat capsized"
+                return ev
+        if cur.dep_ in ("advcl", "conj", "xcomp", "acl", "relcl", "ccomp") and cur.head != cur:
+            if cur.dep_ in ("acl", "relcl"):
+                ev = event_ref(ctx, cur.head)
+                if ev:
+                    return ev
+            cur = cur.head
+        else:
+            break
+    for t in pred.sent:
+        ev = event_ref(ctx, t) or _verb_event_ref(ctx, t)
+        if ev and ev.id.startswith("event:") and "@" in ev.id:
+            return ev
+    return None

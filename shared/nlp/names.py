@@ -1,0 +1,133 @@
+"""Names in a parse, with no article state: whether a token looks like a proper name, the
+cleaned text of a name, the fallback ids of names the linker did not link, and the
+gazetteer's one clear owner of a place name.
+
+Separate from the article context so that every layer of it (mentions, coreference, sides)
+and the relation readers can use these without importing one another.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from spacy.tokens import Token
+
+from shared.domain.entities import EntityRef, EntityType
+from shared.domain.ids import entity_id
+
+_LABEL_TYPES = {
+    "GPE": EntityType.PLACE,
+    "LOC": EntityType.PLACE,
+    "FAC": EntityType.PLACE,
+    "PERSON": EntityType.PERSON,
+    "ORG": EntityType.ORG,
+    "NORP": EntityType.ORG,
+    "EVENT": EntityType.EVENT,
+}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_COUNTRY_NAMES: frozenset[str] | None = None
+
+
+def country_names() -> frozenset[str]:
+    """Lower-case country names (pycountry, and the short forms news uses): a place named so
+    is no local place and no settlement. Loaded on first use: pycountry is slow to read."""
+    global _COUNTRY_NAMES
+    if _COUNTRY_NAMES is None:
+        try:
+            import pycountry
+
+            names = set()
+            for c in pycountry.countries:
+                names.add(c.name.lower())
+                for attr in ("common_name", "official_name"):
+                    if hasattr(c, attr):
+                        names.add(str(getattr(c, attr)).lower())
+            _COUNTRY_NAMES = frozenset(names | {"russia", "iran", "syria", "the us", "us", "uk"})
+        except ImportError:  # pragma: no cover
+            _COUNTRY_NAMES = frozenset()
+    return _COUNTRY_NAMES
+
+
+def is_label_guess(ref: EntityRef) -> bool:
+    """A link made from the NER label alone ("person:avdiivka"), not from a knowledge
+    base: in a place slot ("captured X", "in X") the slot wins."""
+    return ref.id.split(":", 1)[0] in ("person", "org", "name") and ref.type != EntityType.PLACE
+
+
+@lru_cache(maxsize=4096)
+def unique_place(name: str) -> EntityRef | None:
+    """The gazetteer's place for `name` when one place clearly owns the name: the only match
+    ("Marinka" -> Mar'yinka) or a town of 10,000+ with ten times the population of any
+    namesake ("Avdiivka", not its two hamlets). Used where the linker left a name unlinked
+    in a place slot, so that the article agrees with others where it was linked. Names with
+    comparable namesakes stay unresolved: choosing among them is the linker's job."""
+    try:
+        from shared.nlp.gazetteer import default_gazetteer
+
+        gaz = default_gazetteer()
+        places = [r for r in gaz.lookup(name) if r.type == EntityType.PLACE]
+        if len(places) <= 1:
+            return places[0] if places else None
+        pops = sorted(((gaz.population(r.id), r) for r in places), key=lambda x: -x[0])
+    except Exception:  # the gazetteer is optional here: no cache, no data, other API
+        return None
+    (top, best), (second, _) = pops[0], pops[1]
+    return best if top >= 10_000 and top >= 10 * max(second, 1) else None
+
+
+def namelike(tok: Token) -> bool:
+    """A proper name, or a capitalised unknown word the tagger took for an adverb or noun
+    ("Toretsk/ADV lies in ...")."""
+    if tok.pos_ == "PROPN":
+        return True
+    return (
+        tok.is_title and not tok.is_stop and tok.pos_ in ("ADV", "X", "NOUN", "ADJ")
+        and tok.ent_type_ not in ("DATE", "TIME", "NORP")
+        and (not tok.is_sent_start or tok.pos_ in ("ADV", "X"))
+    )  # fmt: skip
+
+
+def clean_name(text: str) -> str:
+    t = re.sub(r"^(the|a|an)\s+", "", text.strip(), flags=re.I)
+    return re.sub(r"\s*['’]s$", "", t).strip(" ,")
+
+
+def fallback_org(text: str) -> EntityRef:
+    name = clean_name(text)
+    return EntityRef(id=entity_id("org", name), name=name, type=EntityType.ORG)
+
+
+def fallback_ref(text: str, label: str, type_: EntityType | None = None) -> EntityRef:
+    name = clean_name(text)
+    return EntityRef(
+        id=entity_id("name", name),
+        name=name,
+        type=type_ or _LABEL_TYPES.get(label, EntityType.OTHER),
+    )
+
+
+def name_start(tok: Token) -> Token:
+    """The first word of the proper name `tok` ends: follows proper-noun compounds to the
+    left ("Solano Telecom", "Norvik Energy")."""
+    left = tok
+    while True:
+        comp = [c for c in left.children if c.dep_ == "compound" and c.pos_ == "PROPN"
+                and c.i < left.i]  # fmt: skip
+        if not comp:
+            return left
+        left = comp[0]
+
+
+def np_text(tok: Token, drop_det: bool = True) -> str:
+    """The words of the NP before and including its head: "snap parliamentary election"."""
+    toks = [t for t in tok.subtree if t.i <= tok.i and t.dep_ not in ("punct",)]
+    start = tok.i
+    for t in reversed(toks):
+        if t.i == start - 1:
+            start = t.i
+    words = [t for t in tok.doc[start : tok.i + 1]]
+    if drop_det:
+        words = [t for t in words if t.dep_ not in ("det", "poss", "case", "nummod", "quantmod")
+                 and t.pos_ not in ("DET", "PRON", "NUM")]  # fmt: skip
+    return " ".join(t.text for t in words)

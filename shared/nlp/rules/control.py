@@ -1,0 +1,182 @@
+"""controlled_by: who holds a place, from capture and hold verbs ("Wagner fighters took
+Soledar"), "fell to", withdrawals, "under Ukrainian control" and nouns ("its capture by").
+
+The object is a side of the conflict (sides.py), or None for an unnamed captor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from spacy.tokens import Span, Token
+
+from shared.domain.claims import Claim, Polarity
+from shared.domain.entities import EntityRef
+from shared.nlp.claim_context import ArticleContext
+from shared.nlp.deps import children, is_passive, lemma_of, prep_objects
+from shared.nlp.frames import subject_of
+
+
+def _control_target(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    """The place in "control of (the whole territory of) X", "the city of X", "X"."""
+    if lemma_of(tok) in ctx.lex.set("control_nouns"):
+        for o in prep_objects(tok, "of", "over"):
+            p = _control_target(ctx, o)
+            if p is not None:
+                return p
+        return None
+    return ctx.place_at(tok)
+
+
+def _captor(ctx: ArticleContext, verb: Token, pred: Token) -> EntityRef | None:
+    if is_passive(verb):
+        agents = prep_objects(verb, "by")
+        return ctx.side_of(agents[0], pred) if agents else None
+    subj = subject_of(verb)
+    return ctx.side_of(subj, pred) if subj is not None else None
+
+
+def _armed_agent(ctx: ArticleContext, verb: Token) -> bool:
+    """An active capture/hold verb only speaks of control when its subject is a side or an
+    armed force ("Wagner fighters took Soledar", "the rebels seized Goma"); "Father O'Neal
+    entered heaven" or "the company took control of the brand" are not about territory.
+    Passives and subjectless verbs ("the town was captured") pass."""
+    if is_passive(verb):
+        return True
+    subj = subject_of(verb)
+    if subj is None:
+        return True
+    if subj.pos_ == "PRON":
+        # "they captured the town" (the speaker's side); "the KNLA said it had captured"
+        return subj.lower_ in ("they", "we") or (
+            subj.lower_ == "it" and ctx.side_of(subj, verb) is not None
+        )
+    forces = ctx.lex.set("force_nouns")
+    return ctx.side_of(subj, verb) is not None or any(
+        t.lower_ in forces or lemma_of(t) in forces for t in subj.subtree)
+
+
+def _named_person(ctx: ArticleContext, tok: Token) -> bool:
+    """"Gill Rosenberg was captured by IS": people are captured too. A full name the NER
+    calls a person and the gazetteer does not know is a person, not a town."""
+    m = ctx.mention_at(tok)
+    if m is None or m.label != "PERSON" or (m.entity is not None
+                                            and m.entity.id.startswith("geo:")):
+        return False
+    if " " in m.text.strip():
+        return True
+    # "Rosenberg was captured" in an article about Gill Rosenberg: the surname of a person
+    return any(o.label == "PERSON" and " " in o.text.strip()
+               and o.text.split()[-1] == m.text.strip() for o in ctx.mentions)  # fmt: skip
+
+
+def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    lex = ctx.lex
+    capture, hold, withdraw = (lex.set("capture_verbs"), lex.set("hold_verbs"),
+                               lex.set("withdraw_verbs"))  # fmt: skip
+    for tok in sent:
+        lemma = lemma_of(tok)
+        if tok.pos_ in ("VERB", "AUX"):
+            if lemma in capture or lemma in hold:
+                state = "captured" if lemma in capture else "held"
+                targets = children(tok, "nsubjpass") if is_passive(tok) else children(
+                    tok, "dobj")  # fmt: skip
+                # the parser sometimes hangs the object name as an adverb: "captured Bakhmut"
+                targets += [c for c in children(tok, "advmod", "npadvmod")
+                            if c.pos_ in ("PROPN", "ADV") and ctx.is_place_token(c)]
+                if not targets and not is_passive(tok) and tok.i + 1 < len(ctx.doc):
+                    # the small parser sometimes loses the object ("continue to hold Chasiv
+                    # Yar, a spokesman said" parsed with the town as the subject of "said")
+                    nxt = ctx.doc[tok.i + 1]
+                    if ctx.is_place_token(nxt) and nxt.sent == tok.sent:
+                        targets = [nxt]
+                if lemma in ("take", "gain", "win", "seize") and not is_passive(tok):
+                    targets = [t for t in targets if lemma_of(t) in lex.set("control_nouns")
+                               or ctx.place_at(t) is not None]  # fmt: skip
+                if not _armed_agent(ctx, tok) or ctx.past_episode(tok):
+                    continue
+                for t in targets:
+                    place = _control_target(ctx, t)
+                    if place is None or (state == "captured" and _named_person(ctx, t)):
+                        continue
+                    side = _captor(ctx, tok, tok)
+                    if side is None and state == "held":
+                        continue
+                    yield ctx.make_claim(tok, place, "controlled_by", object=side, state=state)
+            elif lemma in lex.set("fall_verbs"):
+                subj = subject_of(tok)
+                place = ctx.place_at(subj) if subj is not None else None
+                if place is None:
+                    continue
+                agents = prep_objects(tok, "to")
+                side = ctx.side_of(agents[0], tok) if agents else None
+                yield ctx.make_claim(tok, place, "controlled_by", object=side, state="captured")
+            elif lemma in withdraw:
+                subj = subject_of(tok)
+                side = ctx.side_of(subj, tok) if subj is not None else None
+                for o in prep_objects(tok, "from", "of") + children(tok, "dobj"):
+                    place = ctx.place_at(o)
+                    if place is not None and side is not None:
+                        yield ctx.make_claim(tok, place, "controlled_by", object=side,
+                                             state="held", polarity=Polarity.NEGATED)
+            # "Russian forces are in control of X"
+            subj = subject_of(tok)
+            if subj is not None and lemma_of(tok) in ("be", "remain", "stay"):
+                for o in prep_objects(tok, "in"):
+                    if lemma_of(o) not in lex.set("control_nouns") - {"hand", "hands"}:
+                        continue
+                    for p in prep_objects(o, "of"):
+                        place = ctx.place_at(p)
+                        side = ctx.side_of(subj, tok)
+                        if place is not None and side is not None:
+                            yield ctx.make_claim(tok, place, "controlled_by", object=side,
+                                                 state="held")
+            # "remains under Ukrainian control", "lies in the hands of Russian forces"
+            if subj is not None and lemma_of(tok) in ("remain", "be", "stay", "lie", "rest",
+                                                    "come", "fall", "pass"):  # fmt: skip
+                for o in prep_objects(tok, "under", "in", "into"):
+                    if lemma_of(o) not in lex.set("control_nouns"):
+                        continue
+                    owned = lemma_of(o) == "control" and prep_objects(o, "of")
+                    if owned and o.head.lower_ != "under":
+                        continue  # "X is in control of Y": X controls, handled above
+                    place = ctx.place_at(subj)
+                    if place is None or (lemma_of(o) in ("hand", "hands")
+                                         and _named_person(ctx, subj)):  # fmt: skip
+                        continue  # "Hartl is still in the hands of his abductors": status
+                    owner = prep_objects(o, "of")
+                    side = ctx.side_of(owner[0], tok) if owner else ctx.side_of(
+                        ctx.doc[o.left_edge.i : o.i], tok)  # fmt: skip
+                    if side is not None:
+                        yield ctx.make_claim(tok, place, "controlled_by", object=side,
+                                             state="held")
+        elif tok.pos_ == "NOUN" and lemma in lex.set("capture_nouns") | lex.set(
+            "withdraw_nouns"
+        ):
+            yield from _control_noun(ctx, tok)
+
+
+def _control_noun(ctx: ArticleContext, tok: Token) -> Iterable[Claim]:
+    """"its capture by Russian forces", "the fall of X", "the withdrawal of Y from X"."""
+    lemma = lemma_of(tok)
+    withdrawal = lemma in ctx.lex.set("withdraw_nouns")
+    if withdrawal:
+        agents = prep_objects(tok, "of", "by")
+        side = ctx.side_of(agents[0], tok) if agents else None
+        for o in prep_objects(tok, "from"):
+            place = ctx.place_at(o)
+            if place is not None and side is not None:
+                yield ctx.make_claim(tok, place, "controlled_by", object=side, state="held",
+                                     noun_trigger=True, polarity=Polarity.NEGATED)
+        return
+    if lemma == "loss":
+        return  # "the loss of X" says who lost it, rarely who holds it
+    owners = children(tok, "poss") + prep_objects(tok, "of")
+    places = [ctx.place_at(o) for o in owners if not _named_person(ctx, o)]
+    agents = prep_objects(tok, "by", "to")
+    side = ctx.side_of(agents[0], tok) if agents else None
+    for place in places:
+        if place is not None:
+            pol = ctx.polarity(tok, noun_trigger=True)
+            yield ctx.make_claim(tok, place, "controlled_by", object=side, state="captured",
+                                 noun_trigger=True, polarity=pol)

@@ -1,0 +1,178 @@
+"""office:<title>: who holds an office of an organisation or country ("X, the chief
+executive of Y", "Y's CEO X", "X is CEO of Y", "Y named X its new chief executive").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from spacy.tokens import Span, Token
+
+from shared.domain.claims import Claim
+from shared.domain.entities import EntityRef, EntityType
+from shared.nlp.claim_context import ArticleContext
+from shared.nlp.deps import children, lemma_of, prep_objects
+from shared.nlp.frames import subject_of
+
+
+def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    """"Y chief executive X", "X, the chief executive of Y", "X, Y's CEO", "X is CEO of Y"."""
+    seen: set[int] = set()
+    # "its chief executive X", "profit rose, chief executive X said": the one organisation
+    # the sentence names
+    orgs = {o.id: (t.i, o) for t in sent for m2 in [ctx.mention_at(t)]
+            if m2 is not None and m2.label == "ORG"
+            for o in [ctx.org_of_mention(m2)] if o is not None}  # fmt: skip
+    only = next(iter(orgs.values())) if len(orgs) == 1 else None
+    for tok in sent:
+        m = ctx.mention_at(tok)
+        if m is None or id(m) in seen:
+            continue
+        person = ctx.ref_of_mention(m)
+        if person.type != EntityType.PERSON:
+            continue
+        # the head token of the person's name
+        toks = [t for t in sent if ctx.mention_at(t) is m]
+        head = next((t for t in toks if t.head not in toks), toks[-1])
+        seen.add(id(m))
+        phrases: list[list[Token]] = []
+        left = [t for t in ctx.doc[head.left_edge.i : toks[0].i]]
+        if left:
+            phrases.append(left)
+            for prep in children(head, "prep"):  # "Foreign Minister X of Verenia"
+                if prep.lower_ == "of":
+                    phrases.append(left + list(prep.subtree))
+        for a in children(head, "appos"):
+            phrases.append(list(a.subtree))
+        if head.dep_ == "appos":
+            # "the mayor of Kraljevo, Milena Stojkovic": the parser may hang the name on
+            # "Kraljevo"; the title is the noun above the "of" phrase
+            top = head.head
+            while top.dep_ == "pobj" and top.head.dep_ == "prep" and top.head.head.i != top.i:
+                top = top.head.head
+            phrases.append([t for t in top.subtree if t.i < head.i])
+        holds = ctx.lex.set("office_holding_verbs")
+        if head.dep_ == "nsubj" and lemma_of(head.head) in holds:  # "X is/became CEO of Y"
+            phrases += _office_complements(head.head)
+        for rel in children(head, "relcl"):  # "X, who became chief executive of Y in 2023"
+            if lemma_of(rel) in holds:
+                phrases += _office_complements(rel)
+        # the guess holds for an organisation named before the person ("profit rose, chief
+        # executive X said"), not one in a later clause ("CEO Jeff Bewkes said ... who do
+        # not subscribe to HBO": Bewkes heads HBO's parent)
+        own = only[1] if only is not None and only[0] < head.i else None
+        found = next(filter(None, (_office_in(ctx, words, sentence_org=own)
+                                   for words in phrases)), None)  # fmt: skip
+        if found is None:
+            found = _appointment(ctx, head)
+        if found is not None:
+            org, title = found
+            yield ctx.make_claim(head, org, f"office:{title}", object=person)
+
+
+def _office_complements(verb: Token) -> list[list[Token]]:
+    """The title phrases of "is/became CEO of Y", "serves as chief executive of Y"."""
+    comps = children(verb, "attr", "oprd") + prep_objects(verb, "as")
+    return [list(c.subtree) for c in comps]
+
+
+def _appointment(ctx: ArticleContext, person: Token) -> tuple[EntityRef, str] | None:
+    """"Y named/appointed X (as) its new chief executive", "X was named CEO of Y": the
+    appointed person holds the office from then on ("new" is no obstacle here, unlike in
+    "the new CEO" of an unnamed company). The organisation is in the title phrase or is the
+    verb's subject."""
+    verb = person.head
+    if lemma_of(verb) not in ctx.lex.set("appointment_verbs") or person.dep_ not in (
+        "dobj", "nsubjpass", "oprd"
+    ):
+        return None
+    if children(verb, "neg"):
+        return None
+    # "named X chief executive, replacing Y, who retires in June": a handover in progress,
+    # during which reports of Y as chief executive are no contradiction
+    if any(lemma_of(t) in ctx.lex.set("handover_words") for t in verb.sent):
+        return None
+    subj = None if person.dep_ == "nsubjpass" else subject_of(verb)
+    org: EntityRef | None = None
+    if subj is not None:
+        m = ctx.mention_at(subj)
+        org = ctx.proper_org(subj) or (ctx.org_of_mention(m) if m is not None and
+                                       m.label == "ORG" else None)  # fmt: skip
+    for words in _office_complements(verb):
+        found = _office_in(ctx, words, default_org=org, allow_new=True)
+        if found is not None:
+            return found
+    return None
+
+
+def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef | None = None,
+               allow_new: bool = False, sentence_org: EntityRef | None = None,
+               ) -> tuple[EntityRef, str] | None:  # fmt: skip
+    """(organisation, title) of a title phrase. `default_org` is the appointing organisation
+    ("Acme named X its president"); `sentence_org` the one organisation the sentence names,
+    a guess for a bare company title ("chief executive X said"), never for a country's."""
+    offices = ctx.lex.map("offices")
+    org: EntityRef | None = None
+    org_ids: set[int] = set()
+    place: tuple[EntityRef, set[int]] | None = None  # for the offices of a country or city
+    for t in words:
+        m = ctx.mention_at(t)
+        if m is not None and place is None and m.label == "GPE":
+            ref = ctx.place_at(t, allow_coref=False)
+            if ref is not None:
+                place = (ref, {w.i for w in words if ctx.mention_at(w) is m})
+        if m is not None and org is None and m.label not in ("GPE", "LOC", "NORP", "DATE",
+                                                             "PERSON"):  # fmt: skip
+            org = ctx.org_of_mention(m)
+            if org is not None:
+                org_ids = {w.i for w in words if ctx.mention_at(w) is m}
+    if org is None and any(t.lower_ in ("company", "firm", "group", "bank", "carrier")
+                           and any(c.dep_ == "case" for c in t.children) for t in words):
+        org = ctx.salient_org()  # "the company's CEO, X"
+    by_place = org is None and place is not None
+    if by_place and place is not None:
+        org, org_ids = place
+    elif org is None and default_org is not None and any(t.lower_ in ("its", "their") or
+                                                         t.dep_ != "prep" for t in words):
+        org = default_org  # "Acme named X as its chief executive"
+    elif org is None:
+        org = sentence_org
+    if org is None:
+        return None
+    rest = [t.lower_ for t in words if t.i not in org_ids and t.pos_ not in ("DET", "PUNCT")
+            and t.dep_ != "case"]  # fmt: skip
+    text = " " + " ".join(rest) + " "
+    former = ctx.lex.set("former_words") - ({"new", "incoming"} if allow_new else set())
+    if any(w in former or w.split("-")[0] + "-" in former for w in rest):
+        return None
+    for key in sorted(offices, key=len, reverse=True):
+        if f" {key} " in text:
+            title = offices[key]
+            if title in ctx.lex.set("shared_titles") or _sub_office(ctx, words, key, org_ids):
+                return None
+            if by_place and title not in ctx.lex.set("place_offices"):
+                # "a Kenyan trade official": no office of Kenya's; "the London-based
+                # lender's chief executive": the lender's, when known
+                if (default_org or sentence_org) is None:
+                    return None
+                org = default_org or sentence_org
+            if org is sentence_org and title in ctx.lex.set("place_offices"):
+                return None  # "President Obama" in a sentence about ISIS
+            if org is None:
+                return None
+            return org, title
+    return None
+
+
+def _sub_office(ctx: ArticleContext, words: list[Token], key: str, org_ids: set[int]) -> bool:
+    """"head of marketing", "chief executive of its UK unit": the title is qualified by
+    something other than the organisation, so it is one of many such offices."""
+    last = key.split()[-1]
+    company = {"company", "firm", "group", "bank", "carrier", "business", "corporation"}
+    for t in words:
+        if t.lower_ != last:
+            continue
+        for o in prep_objects(t, "of", "for", "at"):
+            if o.i not in org_ids and lemma_of(o) not in company and ctx.mention_at(o) is None:
+                return True
+    return False

@@ -1,0 +1,111 @@
+"""quantity:<measure>: the counts of an event ("killing at least 120 people", "the toll
+rose to 250", "left six people dead", "forced 3,000 people from their homes").
+
+Counts are read with amounts.py and tied to the event they are about (events.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from spacy.tokens import Span, Token
+
+from shared.domain.claims import Claim
+from shared.domain.entities import EntityRef
+from shared.domain.quantities import parse_quantity
+from shared.nlp.amounts import NUM_ENTS, quantity_of_noun
+from shared.nlp.claim_context import ArticleContext
+from shared.nlp.deps import children, is_passive, lemma_of, prep_objects
+from shared.nlp.events import find_event_near
+from shared.nlp.rules import Skip
+
+
+def rule_quantity(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    lex = ctx.lex
+    verbs = lex.map("quantity_verbs")
+    nouns = lex.map("quantity_nouns")
+    tolls = lex.set("toll_nouns")
+    for tok in sent:
+        lemma = lemma_of(tok)
+        if tok.pos_ == "VERB" and lemma == "leave":
+            # "the fires have left six people dead"
+            states = [c for c in children(tok, "oprd", "acomp", "xcomp", "ccomp", "amod")
+                      if lemma_of(c) in nouns or c.lower_ in nouns]  # fmt: skip
+            for st in states:
+                measure = nouns.get(st.lower_) or nouns[lemma_of(st)]
+                for noun in children(tok, "dobj") + children(st, "nsubj"):
+                    q = quantity_of_noun(ctx, noun)
+                    if q is not None:
+                        yield from _quantity_claim(ctx, tok, measure, q)
+        elif tok.pos_ == "VERB" and lemma in verbs | {"force": "", "drive": ""}:
+            measure = verbs.get(lemma, "")
+            counted = children(tok, "dobj") if not is_passive(tok) else []
+            counted += children(tok, "nsubjpass")
+            if lemma in ("die", "perish", "flee"):
+                counted += children(tok, "nsubj")
+            if lemma in lex.set("life_verbs"):  # "the quake has claimed 120 lives"
+                lives = [c for c in counted if lemma_of(c) == "life"]
+                # "31 people lost their lives": the count is the subject's
+                counted = lives if any(quantity_of_noun(ctx, c) for c in lives) else (
+                    children(tok, "nsubj") if lives else [])
+                measure = "killed"
+            if lemma in ("force", "drive"):
+                home_words = ("home", "house", "village", "town", "area", "region")
+                homes = [o for o in prep_objects(tok, "from", "out")
+                         if lemma_of(o) in home_words]  # fmt: skip
+                # "forced 3,000 people to leave their homes"
+                homes += [o for x in children(tok, "xcomp", "ccomp")
+                          if lemma_of(x) in ("leave", "flee", "evacuate", "abandon")
+                          for o in children(x, "dobj") if lemma_of(o) in home_words]
+                if not homes:
+                    continue
+                measure = "evacuated"
+            if measure == "displaced":
+                measure = "evacuated"
+            for noun in counted:
+                q = quantity_of_noun(ctx, noun)
+                if q is None:
+                    continue
+                yield from _quantity_claim(ctx, tok, measure, q)
+        elif tok.pos_ == "NOUN" and lemma in tolls:
+            measure = None
+            for c in tok.children:
+                if c.dep_ in ("compound", "amod") and lemma_of(c) in nouns:
+                    measure = nouns[lemma_of(c)]
+            if measure is None:
+                continue
+            verb = tok.head
+            values = prep_objects(verb, "to", "at", "past", "above") + [
+                c for c in children(verb, "dobj", "attr") if c.like_num
+                or c.ent_type_ in NUM_ENTS]  # fmt: skip
+            for v in values:
+                q = quantity_of_noun(ctx, v)
+                if q is None:
+                    continue
+                ev = find_event_near(ctx, tok) or find_event_near(ctx, verb)
+                if ev is not None:
+                    yield _build_quantity(ctx, verb, ev, measure, q)
+        elif tok.pos_ in ("NOUN", "ADJ") and lemma in nouns and tok.dep_ not in ("compound",):
+            q = quantity_of_noun(ctx, tok)
+            if q is None:
+                continue
+            yield from _quantity_claim(ctx, tok, nouns[lemma], q)
+
+
+def _quantity_claim(ctx: ArticleContext, pred: Token, measure: str,
+                    q: tuple[Token, str, str | None]) -> Iterable[Claim]:  # fmt: skip
+    ev = find_event_near(ctx, pred)
+    if ev is None:
+        return
+    yield _build_quantity(ctx, pred, ev, measure, q)
+
+
+def _build_quantity(ctx: ArticleContext, pred: Token, ev: EntityRef, measure: str,
+                    q: tuple[Token, str, str | None]) -> Claim:  # fmt: skip
+    _, text, unit = q
+    quantity = parse_quantity(text, unit=unit)
+    if quantity is None:
+        quantity = parse_quantity(text.split()[-1], unit=unit)
+    if quantity is None:
+        raise Skip
+    return ctx.make_claim(pred, ev, f"quantity:{measure}", value=quantity)

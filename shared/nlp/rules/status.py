@@ -1,0 +1,159 @@
+"""status and event:occur: the state of a person or facility ("was released", "remains in
+custody", "found dead", "the airport reopened") and whether an incident happened ("no
+explosion had taken place").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from spacy.tokens import Span, Token
+
+from shared.domain.claims import Claim, Polarity
+from shared.domain.entities import EntityRef, EntityType
+from shared.domain.ids import entity_id
+from shared.nlp.claim_context import ArticleContext
+from shared.nlp.deps import children, is_passive, lemma_of, prep_objects, verb_phrases
+from shared.nlp.events import event_head, event_ref
+from shared.nlp.frames import subject_of
+from shared.nlp.names import clean_name
+
+
+def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    lex = ctx.lex
+    verbs = lex.map("status_verbs")
+    remain = lex.map("status_remain_preps")
+    adjectives = lex.map("status_adjectives")
+    facilities = lex.set("status_closure_subjects")
+    for tok in sent:
+        lemma = lemma_of(tok)
+        if tok.pos_ not in ("VERB", "AUX"):
+            continue
+        state: str | None = None
+        subj_tok: Token | None = None
+        if lemma in verbs:
+            state = verbs[lemma]
+            if is_passive(tok):
+                subj_tok = next(iter(children(tok, "nsubjpass")), None)
+            elif lemma in ("die", "reopen", "open", "close", "shut") and not children(
+                tok, "dobj"
+            ):
+                subj_tok = subject_of(tok)
+                if subj_tok is None and tok.dep_ == "acl" and tok.head.dep_ in ("ccomp",
+                                                                             "ROOT"):
+                    # "The Rafah crossing reopened on Monday, officials said": the main verb
+                    # parsed as a clause on a noun that stands where a verb should be
+                    subj_tok = tok.head
+            elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison"):
+                subj_tok = next(iter(children(tok, "dobj")), None)
+        oprd = _status_complement(ctx, tok)
+        if oprd is not None:  # "was set free", "was found dead", "kidnappers set him free"
+            state = oprd
+            objs = children(tok, "nsubjpass") if is_passive(tok) else children(tok, "dobj")
+            subj_tok = next(iter(objs), None)
+        if lemma in ("remain", "stay", "be", "continue", "sit"):
+            subj_tok = subject_of(tok)
+            for o in prep_objects(tok, "in", "behind"):
+                if lemma_of(o) in remain:
+                    state = remain[lemma_of(o)]
+            for c in children(tok, "acomp", "attr", "oprd"):
+                if c.lower_ in adjectives or lemma_of(c) in adjectives:
+                    state = adjectives.get(c.lower_) or adjectives[lemma_of(c)]
+        if state is None or subj_tok is None or ctx.past_episode(tok):
+            continue
+        subject = _statussubject_of(ctx, subj_tok, state, facilities)
+        if subject is None:
+            continue
+        yield ctx.make_claim(tok, subject, "status", state=state)
+
+
+def rule_occurrence(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
+    """That an incident happened, or did not: "an explosion occurred at the plant" vs "no
+    explosion had taken place at its plant"."""
+    happen = ctx.lex.set("happen_verbs")
+    for tok in sent:
+        head = event_head(ctx, tok)
+        if head is None or head not in ctx.lex.set("place_anchored_events"):
+            continue
+        verb = tok.head
+        if tok.dep_ not in ("nsubj", "nsubjpass"):
+            continue
+        if lemma_of(verb) not in happen and "take place" not in verb_phrases(verb):
+            continue
+        ev = event_ref(ctx, tok)
+        if ev is None:
+            continue
+        none = any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children)
+        yield ctx.make_claim(verb, ev, "event:occur",
+                             polarity=Polarity.NEGATED if none else None)  # fmt: skip
+
+
+def _status_complement(ctx: ArticleContext, tok: Token) -> str | None:
+    """The state an object complement gives: "set free" -> released, "found dead" -> dead,
+    for the verbs in status_oprd_verbs only ("set" alone says nothing about status)."""
+    if lemma_of(tok) not in ctx.lex.set("status_oprd_verbs"):
+        return None
+    adjectives = ctx.lex.map("status_adjectives")
+    for c in children(tok, "oprd", "acomp", "ccomp", "xcomp"):
+        if c.pos_ == "ADJ" and (c.lower_ in adjectives or lemma_of(c) in adjectives):
+            return adjectives.get(c.lower_) or adjectives[lemma_of(c)]
+    return None
+
+
+def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
+                    facilities: frozenset[str]) -> EntityRef | None:  # fmt: skip
+    if state in ("open", "closed"):
+        if lemma_of(tok) in facilities:
+            # "the (Toussaint Louverture International) airport in Port-au-Prince": one
+            # facility whether or not a report names it
+            for o in prep_objects(tok, "in", "at"):
+                where = ctx.place_at(o, allow_coref=False)
+                if where is not None:
+                    return EntityRef(id=f"thing:{lemma_of(tok)}@{where.id}",
+                                     name=f"{tok.lower_} in {where.name}",
+                                     type=EntityType.OTHER)  # fmt: skip
+            named = [c for c in tok.children if c.dep_ in ("compound", "nmod", "poss")
+                     and c.pos_ == "PROPN"]  # fmt: skip
+            if named:
+                name = " ".join([clean_name(c.text) for c in named] + [tok.text])
+                return EntityRef(id=entity_id("name", name), name=name, type=EntityType.OTHER)
+        place = ctx.place_at(tok, allow_coref=False)
+        return place
+    ref = ctx.entity_at(tok)
+    if ref is not None and ref.type == EntityType.PERSON:
+        return ref
+    if tok.lower_ in ("he", "she"):  # "he remains in captivity"
+        return ctx.salient_person(tok)
+    if ref is None and tok.pos_ == "NOUN":  # "the missing climber Anna Berg was found dead"
+        for a in children(tok, "appos"):
+            appos = ctx.entity_at(a)
+            if appos is not None and appos.type == EntityType.PERSON:
+                return appos
+    m = ctx.mention_at(tok)
+    if ref is not None and m is not None and m.label == "PERSON" and m.entity is None:
+        return ref.model_copy(update={"type": EntityType.PERSON})
+    # A full proper name that is released or held is a person, whatever the NER said, unless
+    # it names an event or a company ("the World Hydrogen Congress will be held in ...")
+    # (the NER often calls an unfamiliar person ORG; but products are "released" too: "the
+    # Apple Watch will be released")
+    labels = ("PERSON", "NORP") if state == "released" else ("PERSON", "ORG", "NORP")
+    if tok.pos_ == "PROPN" and (m is None or m.label in labels):
+        full = person_name(tok)
+        not_person = ctx.lex.set("org_suffixes") | set(ctx.lex.map("event_nouns"))
+        if full is not None and tok.lower_ not in not_person and lemma_of(tok) not in not_person:
+            return EntityRef(id=entity_id("person", full), name=full,
+                             type=EntityType.PERSON)  # fmt: skip
+    return None
+
+
+def person_name(tok: Token) -> str | None:
+    """"Tomasz Wrona": the head name and its capitalised first-name compounds (the tagger
+    sometimes takes an unfamiliar first name for a common noun)."""
+    parts = [c for c in tok.children if c.dep_ == "compound" and c.i < tok.i
+             and (c.pos_ == "PROPN" or (c.is_title and c.pos_ == "NOUN"))]  # fmt: skip
+    if not parts:
+        return None
+    span = tok.doc[parts[0].i : tok.i + 1]
+    if not all(t.is_title for t in span):
+        return None  # "Hip hop pioneer dies"
+    return span.text

@@ -1,0 +1,76 @@
+"""What an article is mostly about: its main local place, its main area (a country when it
+names no town), its main organisation and the ids of the entities it names most (the
+claim's `story`).
+
+Computed once per article, on top of the mentions layer; separate from coreference, which
+asks what a pronoun or "the city" refers to at one point of the text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shared.domain.entities import EntityRef, EntityType
+from shared.nlp.mentions import ArticleMentions
+from shared.nlp.names import fallback_org
+
+
+@dataclass
+class ArticleSalience(ArticleMentions):
+    """The mentions layer plus what the article is mostly about, set on construction."""
+
+    main_place: EntityRef | None = None
+    main_area: EntityRef | None = None
+    main_org: EntityRef | None = None
+    main_event: tuple[str, str] | None = None  # (canonical head, anchor id) of the article
+    story: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.main_place = self._main(self.is_local_place, places=True)
+        # the most named place of any rank (a country when the story names no town)
+        self.main_area = self.main_place or self._main(lambda r: True, places=True)
+        self.main_org = self._main(lambda r: r.type == EntityType.ORG, places=False)
+        if self.main_org is not None and self.main_org.id.startswith("org:"):
+            self.main_org = fallback_org(self.main_org.name)
+        if self.main_org is None:
+            self.main_org = next(filter(None, (self.proper_org(t) for t in self.doc)), None)
+        self.story = self._story()
+
+    def _main(self, pred: Callable[[EntityRef], bool], places: bool) -> EntityRef | None:
+        counts: Counter[str] = Counter()
+        first: dict[str, tuple[int, EntityRef]] = {}
+        if places:
+            items = self._place_mentions()
+        else:
+            items = []
+            seen: set[int] = set()
+            for tok in self.doc:
+                m = self.mention_at(tok)
+                if m is not None and id(m) not in seen:
+                    seen.add(id(m))
+                    items.append((tok.i, self.ref_of_mention(m)))
+        for i, ref in items:
+            if pred(ref):
+                counts[ref.id] += 1
+                first.setdefault(ref.id, (i, ref))
+        if not counts:
+            return None
+        best = max(counts, key=lambda k: (counts[k], -first[k][0]))
+        return first[best][1]
+
+    def _story(self, size: int = 8) -> tuple[str, ...]:
+        """The ids of the entities the article names most often (then first)."""
+        counts: Counter[str] = Counter()
+        seen: set[int] = set()
+        for tok in self.doc:
+            m = self.mention_at(tok)
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                counts[self.ref_of_mention(m).id] += 1
+        return tuple(sorted(k for k, _ in counts.most_common(size)))
+
+    def salient_org(self) -> EntityRef | None:
+        return self.main_org

@@ -1,0 +1,87 @@
+"""The sides of an armed conflict: "Wagner fighters" -> Russia, "Ukrainian control" ->
+Ukraine, "the Karen National Liberation Army" -> itself, "his fighters" -> the speaker's.
+
+A layer of the article context, used by the control rule (who captured or holds a place);
+separate because it reads the sides lexicon and the armed groups, nothing else does.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+from shared.domain.entities import EntityRef, EntityType
+from shared.domain.ids import entity_id, name_key
+from shared.nlp.attribution import Attribution
+from shared.nlp.names import clean_name
+
+
+class Sides(Attribution):
+    """The attribution layer plus the side of an armed agent."""
+
+    def side_of(self, phrase: Token | Span | None, pred: Token | None = None,
+                depth: int = 0) -> EntityRef | None:  # fmt: skip
+        """The side of an armed agent: "Wagner fighters" -> Russia, "Ukrainian control"
+        -> Ukraine, "his fighters" -> the speaker's side."""
+        if phrase is None:
+            return None
+        span = (
+            self.doc[phrase.left_edge.i : phrase.right_edge.i + 1]
+            if isinstance(phrase, Token)
+            else phrase
+        )
+        sides = self.lex.map("sides")
+        generic = self.lex.set("generic_sides")
+        # "Islamic State's Mozambique affiliate": the name without its possessive
+        text = " " + span.text.lower().replace("’", "'").replace("'s ", " ") + " "
+        found: str | None = None
+        for key in sorted(sides, key=len, reverse=True):
+            if " " in key and f" {key} " in text:
+                found = sides[key]
+                break
+        if found is None:
+            general: str | None = None
+            for t in span:
+                for form in (t.lower_, t.lemma_.lower()):
+                    if form in sides:
+                        if form in generic:
+                            general = general or sides[form]
+                        else:
+                            found = found or sides[form]
+            # a named armed group is its own side before the country it fights in
+            # ("Sudan's paramilitary Rapid Support Forces" is not Sudan's army)
+            group = self._armed_group(span) if found is None and general is None else None
+            if group is not None:
+                return EntityRef(id=entity_id("side", group), name=group, type=EntityType.ORG)
+            if found is None:
+                for t in span:
+                    m = self.mention_at(t)
+                    if m is not None and m.label in ("GPE", "NORP"):
+                        found = name_key(clean_name(m.text))
+                        break
+            if found is None and depth == 0 and pred is not None and any(
+                t.lower_ in ("his", "her", "their", "its", "it", "our", "we", "they", "he", "she")
+                for t in span
+            ):
+                spk = self.speaker(pred)
+                if spk is not None:
+                    return self.side_of(spk, None, depth + 1)
+            found = found or general
+        if found is None:
+            return None
+        names = self.lex.map("side_names")
+        return EntityRef(id=f"side:{found}", name=names.get(found, found.title()),
+                         type=EntityType.ORG)  # fmt: skip
+
+    def _armed_group(self, span: Span) -> str | None:
+        """An organisation named as a force ("the Karen National Liberation Army", "the
+        Euphrates Brigade") is a side of its own: its name."""
+        forces = self.lex.set("force_nouns")
+        # "the JNIM group", "the M23 rebels": the force word may stand beside the name
+        force_words = any(t.lower_ in forces for t in span)
+        for t in span:
+            m = self.mention_at(t)
+            if m is not None and m.label == "ORG" and (
+                force_words or any(w.lower() in forces for w in m.text.split())
+            ):
+                return clean_name(m.text)
+        return None
