@@ -25,7 +25,7 @@ from shared.errors import validation_text
 from shared.settings import Settings, get_settings
 
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class UserError(Exception):

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from shared.events import DeadLetter
+from shared.runtime import leave_groups
 from shared.settings import Settings
 from shared.streams import NOTIFIER_GROUP, Streams
 from shared.tasks import cancel_and_wait
@@ -102,8 +103,13 @@ class SubscriptionWorker:
         self._task = asyncio.create_task(self._run(), name=f"webhook-{self.sub.id}")
 
     async def stop(self) -> None:
-        """Stop reading; jobs in flight are cancelled and stay pending (claimed later)."""
+        """Stop reading; jobs in flight are cancelled and stay pending (claimed later). With
+        nothing pending, this replica leaves the queue's group."""
         await cancel_and_wait(self._task, *self._jobs)
+        with contextlib.suppress(RedisError, OSError):
+            await leave_groups(
+                self._redis, self._settings.consumer_name, [(self.stream, NOTIFIER_GROUP)]
+            )
 
     async def _ensure_group(self) -> None:
         try:
