@@ -19,6 +19,7 @@ import structlog
 from faststream.redis import RedisBroker
 from pydantic import ValidationError
 
+from shared import metrics
 from shared.errors import Rejected, rejection
 from shared.events import Article, ArticleIn, DeadLetter
 from shared.settings import Settings
@@ -189,6 +190,7 @@ async def publish_articles(
         except Rejected as exc:
             letter = dead_letter(raw, exc, streams)
             await broker.publish(letter, stream=streams.deadletter, maxlen=settings.stream_maxlen)
+            metrics.ARTICLES_REJECTED.labels(reason=exc.reason).inc()
             log.warning("article rejected", line=line_no, reason=exc.reason, error=str(exc)[:300])
             report.rejected.append(letter)
             report.results.append(
@@ -197,6 +199,7 @@ async def publish_articles(
             return
         # No MAXLEN: the entity worker trims what it has acknowledged (never pending entries).
         await broker.publish(article, stream=streams.articles)
+        metrics.ARTICLES_INGESTED.inc()
         report.published.append(article.id)
         result: dict[str, Any] = {"line": line_no, "id": article.id}
         if notes:
