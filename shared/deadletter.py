@@ -28,6 +28,7 @@ from faststream.redis.parser.binary import BinaryMessageFormatV1
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from shared import metrics
 from shared.errors import Rejected, validation_reason, validation_text
 from shared.events import DeadLetter
 from shared.settings import Settings
@@ -170,6 +171,7 @@ class DeadLetterMiddleware(BaseMiddleware):
                 error=repr(publish_error)[:500],
             )
             return False
+        metrics.DEAD_LETTERED.labels(reason=reason).inc()
         log.warning(
             "message dead-lettered",
             service=self.service,

@@ -20,6 +20,7 @@ from faststream.redis import RedisBroker
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from shared import metrics
 from shared.errors import Rejected, rejection
 from shared.events import Article, ArticleIn, DeadLetter
 from shared.settings import Settings
@@ -199,6 +200,7 @@ async def publish_articles(
         except Rejected as exc:
             letter = dead_letter(raw, exc, streams)
             await broker.publish(letter, stream=streams.deadletter, maxlen=settings.stream_maxlen)
+            metrics.ARTICLES_REJECTED.labels(reason=exc.reason).inc()
             log.warning("article rejected", line=line_no, reason=exc.reason, error=str(exc)[:300])
             report.rejected.append(letter)
             report.results.append(
@@ -215,6 +217,7 @@ async def publish_articles(
         # Marked after publishing: a crash in between publishes it again on the next try,
         # which the pipeline absorbs (processing twice changes nothing); never the reverse.
         await client.set(marker, "1", ex=settings.webhook_dedupe_ttl_s)
+        metrics.ARTICLES_INGESTED.inc()
         report.published.append(article.id)
         result: dict[str, Any] = {"line": line_no, "id": article.id}
         if notes:

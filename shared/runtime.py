@@ -18,6 +18,7 @@ from faststream import FastStream
 from faststream.redis import RedisBroker, RedisRouter, StreamSub
 from faststream.specification import AsyncAPI
 
+from shared import metrics
 from shared.deadletter import dead_letter_middleware
 from shared.logs import configure_logging
 from shared.settings import Settings
@@ -129,14 +130,21 @@ def build_app(
     trim: Iterable[tuple[str, int]] = (),
 ) -> tuple[FastStream, RedisBroker]:
     """Broker and app of one service: dead-letter middleware on every subscriber, a claimer
-    per consumer group (see `add_claimers`), groups created at id 0, a heartbeat."""
+    per consumer group (see `add_claimers`), groups created at id 0, a heartbeat, Prometheus
+    metrics (FastStream's and ours, `shared.metrics`) served from start-up on."""
     configure_logging(settings, service)
     log = structlog.get_logger(service)
     broker = RedisBroker(
         settings.effective_redis_url,
         logger=log,
         graceful_timeout=GRACEFUL_TIMEOUT_S,
-        middlewares=[dead_letter_middleware(service, settings)],
+        # The metrics middlewares see a handler's exception even when the dead-letter one
+        # then swallows it: that happens on exit, outside every consume_scope.
+        middlewares=[
+            metrics.prometheus_middleware(service),
+            metrics.HandledMiddleware,
+            dead_letter_middleware(service, settings),
+        ],
     )
     for router in routers:
         broker.include_router(router)
@@ -147,14 +155,21 @@ def build_app(
     async def _groups() -> None:
         ensure_groups(settings.effective_redis_url, group_list)
 
-    heartbeat = Heartbeat(settings, service, trim=list(trim), groups=group_list)
+    async def _metrics() -> None:
+        # On start-up, not on import (`faststream docs gen` imports the app); before the
+        # heartbeat starts, so its first beat can carry `metrics.serving_url()`.
+        metrics.start_metrics_server(settings, service)
+
+    heartbeat = Heartbeat(
+        settings, service, trim=list(trim), groups=group_list, details=heartbeat_details
+    )
     app = FastStream(
         broker,
         logger=log,
-        on_startup=[_groups],
+        on_startup=[_metrics, _groups],
         after_startup=[heartbeat.start],
         on_shutdown=[heartbeat.stop],
-        after_shutdown=[heartbeat.leave],
+        after_shutdown=[heartbeat.leave, metrics.stop_metrics_server],
         specification=AsyncAPI(
             title=f"claimwatch {service}",
             version=_version(),
@@ -169,6 +184,11 @@ def _version() -> str:
         return metadata.version("claimwatch")
     except metadata.PackageNotFoundError:  # running from a source tree without install
         return "0.0.0"
+
+
+def heartbeat_details() -> dict[str, str]:
+    """What a beat tells `claimwatch status` beyond being alive."""
+    return {"metrics_url": metrics.serving_url() or "", "handled": str(metrics.messages_handled())}
 
 
 def heartbeat_key(streams: Streams, service: str, consumer: str) -> str:

@@ -9,6 +9,7 @@ from faststream import AckPolicy, Context
 from faststream.redis import RedisRouter
 
 from services.alert_worker.models import ArticleClaims, ArticleProcessed
+from shared import metrics
 from shared.detection import detect
 from shared.runtime import consume, produce
 from shared.settings import get_settings
@@ -32,9 +33,11 @@ async def on_claims(
     store: Annotated[RedisClaimStore, Context("claim_store")],
     alert_log: Annotated[AlertLog, Context("alert_log")],
 ) -> ArticleProcessed:
-    alerts = await detect(store, msg)
+    with metrics.stage("comparison"):
+        alerts = await detect(store, msg)
     for alert in alerts:
         if await alert_log.publish(alert):
+            metrics.ALERTS.labels(kind=alert.kind.value, severity=alert.severity.value).inc()
             log.info("alert", alert_id=alert.id, kind=alert.kind, reason=alert.reason)
     return ArticleProcessed(
         article_id=msg.article.id,

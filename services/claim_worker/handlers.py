@@ -10,6 +10,7 @@ from faststream.redis import RedisRouter
 from spacy.vocab import Vocab
 
 from services.claim_worker.models import ArticleClaims, ArticleEntities
+from shared import metrics
 from shared.detection import ambiguous_mentions
 from shared.nlp.claim_extraction import extract_claims
 from shared.nlp.docbin import decode_doc
@@ -36,7 +37,9 @@ def vocab() -> Vocab:
 @router.publisher(stream=handoff(streams.claims), schema=ArticleClaims)
 async def on_entities(msg: ArticleEntities) -> ArticleClaims:
     doc = decode_doc(msg.doc, vocab())
-    claims = extract_claims(doc, msg.mentions, msg.article)
+    with metrics.stage("claim_extraction"):
+        claims = extract_claims(doc, msg.mentions, msg.article)
+    metrics.CLAIMS_PER_ARTICLE.observe(len(claims))
     return ArticleClaims(
         article=msg.article, claims=claims, ambiguous=ambiguous_mentions(msg.article, msg.mentions)
     )

@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from spacy.language import Language
 
 from services.entity_worker.models import Article, ArticleEntities
+from shared import metrics
 from shared.deadletter import classify, payload_text
 from shared.events import DeadLetter
 from shared.nlp.docbin import encode_doc
@@ -75,11 +76,12 @@ def parse_articles(articles: list[Article]) -> list[ArticleEntities]:
     if not articles:
         return []
     texts = [a.text for a in articles]
-    docs = nlp().pipe(texts, batch_size=len(texts))
-    return [
-        ArticleEntities(article=a.meta(), mentions=doc_mentions(doc), doc=encode_doc(doc))
-        for a, doc in zip(articles, docs, strict=True)
-    ]
+    with metrics.stage("entity_parse", items=len(articles)):
+        docs = nlp().pipe(texts, batch_size=len(texts))
+        return [
+            ArticleEntities(article=a.meta(), mentions=doc_mentions(doc), doc=encode_doc(doc))
+            for a, doc in zip(articles, docs, strict=True)
+        ]
 
 
 def _text(value: Any) -> str:
@@ -102,6 +104,7 @@ async def _dead_letter(
         payload=payload_text(fields),
     )
     await broker.publish(letter, stream=streams.deadletter, maxlen=settings.stream_maxlen)
+    metrics.DEAD_LETTERED.labels(reason=reason).inc()
     log.warning("message dead-lettered", message_id=message_id, reason=reason, error=error[:300])
 
 

@@ -16,9 +16,10 @@ from typing import Any
 from faststream.asgi import AsgiFastStream, AsgiResponse, Request, get, post
 from faststream.redis import RedisBroker
 
+from shared import metrics
 from shared.ingest import publish_articles
 from shared.logs import configure_logging
-from shared.runtime import Heartbeat
+from shared.runtime import Heartbeat, heartbeat_details
 from shared.settings import Settings, get_settings
 
 # Bodies larger than this are refused with 413 before they are read completely.
@@ -53,7 +54,10 @@ def split_body(body: bytes) -> list[bytes]:
 def create_app(settings: Settings | None = None) -> AsgiFastStream:
     settings = settings or get_settings()
     configure_logging(settings, "ingestor")
-    broker = RedisBroker(settings.effective_redis_url)
+    # FastStream's metrics count what the ingestor publishes (faststream_published_*).
+    broker = RedisBroker(
+        settings.effective_redis_url, middlewares=[metrics.prometheus_middleware("ingestor")]
+    )
     limit = settings.max_input_bytes * MAX_BODY_FACTOR
 
     async def _read(request: Any) -> bytes | None:
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> AsgiFastStream:
                 yield item
 
         report = await publish_articles(broker, lines(), settings)
+        metrics.handled(len(report.results))  # inputs answered, accepted or rejected
         results = report.results or [
             {"line": 1, "reason": "empty_text", "error": "the body is empty"}
         ]
@@ -102,13 +107,20 @@ def create_app(settings: Settings | None = None) -> AsgiFastStream:
             return _json({"status": "unavailable", "error": type(exc).__name__}, 503)
         return _json({"status": "ok"}, 200)
 
-    heartbeat = Heartbeat(settings, "ingestor")  # `claimwatch status` and `health` see it
+    # `claimwatch status` and `health` see it, with its metrics URL and inputs answered.
+    heartbeat = Heartbeat(settings, "ingestor", details=heartbeat_details)
+
+    async def start_metrics() -> None:
+        metrics.start_metrics_server(settings, "ingestor")
+
     return AsgiFastStream(
         broker,
         asgi_routes=[("/articles", articles), ("/health", health)],
         asyncapi_path=None,
+        on_startup=[start_metrics],
         after_startup=[heartbeat.start],
         on_shutdown=[heartbeat.stop],
+        after_shutdown=[metrics.stop_metrics_server],
     )
 
 

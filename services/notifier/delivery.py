@@ -22,6 +22,7 @@ from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from shared import metrics
 from shared.events import DeadLetter
 from shared.runtime import leave_groups
 from shared.settings import Settings
@@ -181,9 +182,11 @@ class SubscriptionWorker:
         marker = delivered_key(self._streams, self.sub.id, alert_id)
         if await self._redis.exists(marker):
             await self._redis.xack(self.stream, NOTIFIER_GROUP, entry_id)
+            metrics.WEBHOOK_DELIVERIES.labels(outcome="skipped").inc()
             return
         outcome, attempts = await self._attempts(entry_id, alert_id, body)
         await self._store.record_outcome(self.sub.id, alert_id, outcome, attempts)
+        metrics.WEBHOOK_DELIVERIES.labels(outcome=outcome.kind).inc()  # delivered|failed|gone
         if outcome.kind == "delivered":
             await self._redis.set(marker, entry_id, nx=True, ex=self._settings.webhook_dedupe_ttl_s)
             log.info(
@@ -233,13 +236,15 @@ class SubscriptionWorker:
                 await check_target_async(self.sub.url, settings.webhook_allow_private)
             except ForbiddenTarget as exc:
                 return Outcome("failed", "forbidden_target", str(exc)), n - 1
-            outcome = await attempt(
-                self._http, self.sub, alert_id, body, settings.webhook_timeout_s
-            )
+            with metrics.stage("delivery"):
+                outcome = await attempt(
+                    self._http, self.sub, alert_id, body, settings.webhook_timeout_s
+                )
             if outcome.kind != "retry":
                 return outcome, n
             if n == settings.webhook_max_attempts:
                 break
+            metrics.WEBHOOK_DELIVERIES.labels(outcome="retry").inc()
             delay = backoff_s(n, settings.webhook_backoff_base_s, settings.webhook_backoff_max_s)
             if outcome.retry_after_s is not None:
                 delay = min(max(delay, outcome.retry_after_s), settings.webhook_backoff_max_s)
