@@ -37,7 +37,9 @@ def quiet_logging() -> None:
     (e.g. "article rejected") would say it a second time. Errors still show."""
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # sys.stderr looked up per logger: tests swap it, and a bound file could be closed.
+        logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),
+        cache_logger_on_first_use=False,
     )
 
 

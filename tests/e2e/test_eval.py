@@ -55,4 +55,4 @@ def test_eval_rejects_a_missing_file() -> None:
         check=False,
     )
     assert proc.returncode == 2
-    assert "no such scenario file" in proc.stderr
+    assert "no such file" in proc.stderr and "Traceback" not in proc.stderr
