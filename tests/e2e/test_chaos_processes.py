@@ -16,9 +16,9 @@ from pydantic import SecretStr
 
 from claimwatch.chaos import (
     Receiver,
-    _entries,
     always,
     publish_synthetic_alerts,
+    stream_entries,
 )
 from claimwatch.stack import Stack
 from shared.runtime import GRACEFUL_TIMEOUT_S
@@ -47,7 +47,7 @@ json_garbage = st.recursive(
 
 def dead_letter_ids(client: redis.Redis, streams: Streams) -> dict[str, str]:
     out = {}
-    for _id, fields in _entries(client, streams.deadletter):
+    for _id, fields in stream_entries(client, streams.deadletter):
         body = entry_body(fields)
         if isinstance(body, dict) and body.get("message_id"):
             out[body["message_id"]] = body["reason"]
