@@ -15,7 +15,15 @@ import sys
 import redis
 import typer
 
-from claimwatch import bench_cli, chaos_cli, delivery_cli, eval_cli, ops_cli, stack_cli
+from claimwatch import (
+    bench_cli,
+    chaos_cli,
+    delivery_cli,
+    eval_cli,
+    ops_cli,
+    sources_cli,
+    stack_cli,
+)
 from claimwatch.console import UserError, quiet_logging
 from shared.settings import SettingMissing
 
@@ -36,7 +44,7 @@ def _quiet() -> None:
     quiet_logging()
 
 
-for module in (stack_cli, ops_cli, delivery_cli, eval_cli, bench_cli, chaos_cli):
+for module in (stack_cli, sources_cli, ops_cli, delivery_cli, eval_cli, bench_cli, chaos_cli):
     module.register(app)
 
 

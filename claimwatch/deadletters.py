@@ -78,6 +78,12 @@ async def replay(
     result = Replay()
     try:
         for entry_id, letter in selected:
+            if letter.service == "poller":
+                # A feed or page the poller skipped: it retries transient failures itself;
+                # a permanent one (404, no article text) would fail the same way again.
+                result.failed.append((entry_id, "not_replayable",
+                                      "the poller retries its sources on its own schedule"))
+                continue
             if letter.service == "ingestor":
                 report = await publish_articles(broker, [letter.payload], settings)
                 for again in report.rejected:

@@ -104,10 +104,12 @@ def _quote(sentence: str) -> str:
 
 def _claim_line(label: str, claim: Claim) -> str:
     when = claim.published_at.strftime("%Y-%m-%d %H:%M")
-    return (
-        f"  [bold]{label}[/bold] {escape(claim.source)} · {when} · {claim.article_id}\n"
-        + _quote(claim.sentence)
-    )
+    head = f"  [bold]{label}[/bold] {escape(claim.source)} · {when} · {claim.article_id}"
+    if claim.title:
+        head += f"\n           {escape(claim.title)}"
+    if claim.url:
+        head += f"\n           {escape(claim.url)}"
+    return head + "\n" + _quote(claim.sentence)
 
 
 def render(alert: Alert, console: Console) -> None:

@@ -35,12 +35,13 @@ SERVICE_NAMES = {
     "alert_worker": "alert-worker",
     "notifier": "notifier",
     "ingestor": "ingestor",
+    "poller": "poller",
 }
-# What `claimwatch run` starts: the pipeline and the HTTP ingest endpoint.
-WITH_INGESTOR = (*SERVICES, "ingestor")
+# What `claimwatch run` starts: the pipeline, the HTTP ingest endpoint and the feed poller.
+FULL_STACK = (*SERVICES, "ingestor", "poller")
 # Every service `claimwatch service NAME` starts (and `claimwatch health NAME` knows), by the
 # name people and compose use, to the module whose `main()` runs it. The ingestor serves the
-# HTTP ingest endpoint (`POST /articles`).
+# HTTP ingest endpoint (`POST /articles`); the poller reads the sources (feeds, pages).
 SERVICE_MODULES = {name: f"services.{module}" for module, name in SERVICE_NAMES.items()}
 
 

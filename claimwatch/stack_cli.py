@@ -11,6 +11,8 @@ import contextlib
 import importlib
 import sys
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -29,10 +31,11 @@ from claimwatch.console import (
 )
 from claimwatch.feeding import publish_lines
 from claimwatch.follow import follow_alerts, last_id, positions, read_alerts, render, wait_processed
+from claimwatch.sourcing import SourceListError, poll_once, read_source_list
 from claimwatch.stack import (
+    FULL_STACK,
     SERVICE_MODULES,
     SERVICES,
-    WITH_INGESTOR,
     Stack,
     new_log_dir,
     prepare_first_run,
@@ -40,6 +43,7 @@ from claimwatch.stack import (
 from shared.domain.alerts import Alert
 from shared.ingest import IngestReport
 from shared.settings import Settings
+from shared.sources import Source
 from shared.streams import Streams
 
 
@@ -91,21 +95,53 @@ def _related(alert: Alert, ids: set[str]) -> bool:
     )
 
 
+@dataclass
+class Fed:
+    """Article ids a feed published, and the ones it named that were already known
+    (duplicates and copies): the alerts of both are the feed's alerts."""
+
+    published: list[str]
+    known: list[str]
+
+
+def _feed_lines(url: str, lines: list[bytes], settings: Settings) -> Fed:
+    report = _feed(url, lines, settings)
+    copies = [r["id"] for r in report.results if "copy_of" in r]
+    err.print(f"[dim]{summary_line(report)}; waiting for the pipeline[/dim]")
+    return Fed(report.published, [*report.duplicates, *copies])
+
+
+def _feed_sources(url: str, sources: list[Source], settings: Settings) -> Fed:
+    """Poll each source once (what the poller does), saying what was skipped and why."""
+    fed = Fed([], [])
+    for source, result in zip(sources, poll_once(url, settings, sources), strict=True):
+        if result.error:
+            err.print(f"[red]source failed[/red] {source.url}: {result.error}")
+        for link, reason in result.skipped:
+            err.print(f"skipped {link}: {reason}")
+        fed.published += result.published
+        fed.known += result.known
+    err.print(
+        f"[dim]{len(sources)} sources: {len(fed.published)} articles published, "
+        f"{len(fed.known)} already known; waiting for the pipeline[/dim]"
+    )
+    return fed
+
+
 def _process_feed(
-    url: str, lines: list[bytes], settings: Settings, timeout_s: float, as_json: bool
+    url: str, settings: Settings, feed: Callable[[str], Fed], timeout_s: float, as_json: bool
 ) -> int:
-    """Ingest into a running stack, wait for it, print its alerts; returns a count (-1 when
-    some articles were not processed in time)."""
+    """Feed a running stack, wait for it, print its alerts; returns a count (-1 when some
+    articles were not processed in time)."""
     streams = Streams(settings.stream_prefix)
     client = connect(url)
     cursors = positions(client, streams)
-    report = _feed(url, lines, settings)
-    err.print(f"[dim]{summary_line(report)}; waiting for the pipeline[/dim]")
-    missing = wait_processed(client, streams, report.published, cursors, timeout_s)
+    fed = feed(url)
+    missing = wait_processed(client, streams, fed.published, cursors, timeout_s)
     if missing:
         err.print(f"[red]{len(missing)} articles not processed within {timeout_s:.0f}s[/red]")
     shown = 0
-    ids = {*report.published, *report.duplicates}
+    ids = {*fed.published, *fed.known}
     # Alerts may predate this run (same Redis, same articles): show every alert of the feed.
     for _entry, alert in read_alerts(client, streams, "0-0"):
         if _related(alert, ids):
@@ -113,6 +149,25 @@ def _process_feed(
             shown += 1
     client.close()
     return -1 if missing else shown
+
+
+def _feeder(
+    settings: Settings, feed: Path | None, sources: Path | None, *, default: bool
+) -> Callable[[str], Fed] | None:
+    """What `demo`/`run` feed the stack: a JSON-lines file, a source list, the sample feed
+    (when `default`), or nothing. Files are read before anything starts."""
+    if feed is not None and sources is not None:
+        raise UserError("give --feed or --sources, not both")
+    if sources is not None:
+        try:
+            listed = read_source_list(readable_file(sources))
+        except SourceListError as exc:
+            raise UserError(str(exc)) from None
+        return lambda url: _feed_sources(url, listed, settings)
+    if feed is None and not default:
+        return None
+    lines = _read(str(feed)) if feed else sample_feed().read_bytes().splitlines()
+    return lambda url: _feed_lines(url, lines, settings)
 
 
 def _show(alert: Alert, as_json: bool) -> None:
@@ -139,6 +194,9 @@ def _start_stack(
 
 
 FeedOption = Annotated[Path | None, typer.Option(help="JSON-lines feed (default: bundled)")]
+SourcesOption = Annotated[
+    Path | None, typer.Option(help="OPML, or a text file of feed/page URLs one a line")
+]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print each alert as one JSON object a line")
 ]
@@ -146,17 +204,20 @@ JsonOption = Annotated[
 
 def demo(
     feed: FeedOption = None,
+    sources: SourcesOption = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the feed")] = 300.0,
     as_json: JsonOption = False,
 ) -> None:
-    """Start the stack, process a feed, print its alerts, and exit (0 when all processed)."""
+    """Start the stack, process a feed (or poll each source once), print its alerts, and
+    exit (0 when all processed)."""
     settings = load_settings()
-    lines = _read(str(feed)) if feed else sample_feed().read_bytes().splitlines()
+    feeder = _feeder(settings, feed, sources, default=True)
+    assert feeder is not None  # default=True: the sample feed at least
     log_dir = new_log_dir(settings)
     with redis_for(settings) as url:
         stack = _start_stack(url, settings, log_dir)
         try:
-            shown = _process_feed(url, lines, settings, timeout, as_json)
+            shown = _process_feed(url, settings, feeder, timeout, as_json)
         finally:
             stack.stop()
     if shown < 0:
@@ -167,18 +228,18 @@ def demo(
 
 def run(
     feed: FeedOption = None,
+    sources: SourcesOption = None,
     no_feed: Annotated[bool, typer.Option("--no-feed", help="Start without a feed")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Start the stack, feed it, and keep printing alerts as they fire until Ctrl-C."""
+    """Start the stack (with the HTTP ingestor and the poller), feed it, and keep printing
+    alerts as they fire until Ctrl-C. With --sources the poller keeps polling them."""
     settings = load_settings()
-    lines = [] if no_feed else (
-        _read(str(feed)) if feed else sample_feed().read_bytes().splitlines()
-    )
+    feeder = _feeder(settings, feed, sources, default=not no_feed)
     log_dir = new_log_dir(settings)
     streams = Streams(settings.stream_prefix)
-    with redis_for(settings) as url:
-        stack = _start_stack(url, settings, log_dir, WITH_INGESTOR)
+    with redis_for(settings, keep=True) as url:
+        stack = _start_stack(url, settings, log_dir, FULL_STACK)
         err.print(
             f"[dim]stack running on Redis {url} (REDIS_URL for other commands); HTTP ingest "
             f"on http://{settings.ingest_host}:{settings.ingest_port}/articles; logs in "
@@ -186,8 +247,8 @@ def run(
             "Ctrl-C stops it[/dim]"
         )
         try:
-            if lines:
-                _process_feed(url, lines, settings, 300.0, as_json)
+            if feeder is not None:
+                _process_feed(url, settings, feeder, 300.0, as_json)
             client = connect(url)
             since = last_id(client, streams.alerts)
             for alert in follow_alerts(client, streams, since, on_idle=stack.check_alive):

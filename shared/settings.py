@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     require_english: bool = True
     # Ingestor: a raw input line larger than this is rejected before parsing (`too_large`).
     max_input_bytes: int = 2_000_000
+    # Poller: sources polled at once by one replica (each source is leased to one poller).
+    poller_concurrency: int = Field(default=8, ge=1, le=256)
     # Ingestor HTTP endpoint (`claimwatch service ingestor`).
     ingest_host: str = "127.0.0.1"
     ingest_port: int = 8088

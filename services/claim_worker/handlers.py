@@ -38,7 +38,10 @@ def vocab() -> Vocab:
 async def on_entities(msg: ArticleEntities) -> ArticleClaims:
     doc = decode_doc(msg.doc, vocab())
     with metrics.stage("claim_extraction"):
-        claims = extract_claims(doc, msg.mentions, msg.article)
+        claims = [
+            c.model_copy(update={"url": msg.article.url, "title": msg.article.title})
+            for c in extract_claims(doc, msg.mentions, msg.article)
+        ]
     metrics.CLAIMS_PER_ARTICLE.observe(len(claims))
     return ArticleClaims(
         article=msg.article, claims=claims, ambiguous=ambiguous_mentions(msg.article, msg.mentions)

@@ -52,6 +52,9 @@ class Claim(BaseModel):
     source: str
     published_at: datetime
     store: str = "default"
+    # Where the claim was read, so an alert can link both reports (set by the claim worker).
+    url: str | None = None
+    title: str = ""
 
     subject: EntityRef
     relation: str  # "located_in", "held_in", "controlled_by", "quantity:killed", ...

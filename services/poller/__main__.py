@@ -1,0 +1,3 @@
+from services.poller.main import main
+
+main()
