@@ -254,7 +254,8 @@ class Fetcher:
                     "timeout", url, f"no answer in time ({type(exc).__name__})", permanent=False
                 ) from exc
             except httpx.ConnectError as exc:
-                raise FetchError("connect_error", url, str(exc) or "", permanent=False) from exc
+                detail = f"{type(exc).__name__}: {exc}"
+                raise FetchError("connect_error", url, detail, permanent=False) from exc
             except httpx.DecodingError as exc:
                 raise FetchError("decoding_error", url, str(exc), permanent=False) from exc
             except httpx.TransportError as exc:
@@ -271,7 +272,8 @@ class Fetcher:
             if status == 304:
                 return _fetched(url, response, b"")
             if not 200 <= status < 300:
-                await response.aread()  # a short error page; keeps the connection reusable
+                # The error page is not read (it could be any size): leaving the stream
+                # closes that one connection instead.
                 raise _http_error(url, response)
             return _fetched(url, response, await self._read_capped(url, response))
 
