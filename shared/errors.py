@@ -20,6 +20,9 @@ REASONS = {
     "too_large": "the input or its text is over the limit",
     "binary": "the input or its text is binary data",
     "not_english": "the language detector says the text is not English",
+    "not_a_feed": "the document fetched as a feed is not RSS or Atom (e.g. an HTML page)",
+    "malformed_feed": "the feed is broken XML and no entry could be read from it",
+    "no_article_text": "the page has no article text (video, empty or only navigation)",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import socket
 from functools import lru_cache
@@ -21,6 +22,15 @@ class SettingMissing(RuntimeError):
 
 def _default_consumer() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _default_user_agent() -> str:
+    """claimwatch/<installed version> (+project URL): publishers can see who fetches."""
+    try:
+        version = importlib.metadata.version("claimwatch")
+    except importlib.metadata.PackageNotFoundError:
+        version = "0"
+    return f"claimwatch/{version} (+https://github.com/claimwatch/claimwatch)"
 
 
 # Where mounted secret files are read from (Docker/compose secrets, Kubernetes secret volumes).
@@ -106,6 +116,20 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=0, ge=0, le=65535)
     # Where `claimwatch run`/`demo` keep each service's log (default: CACHE_DIR/logs).
     log_dir: Path | None = None
+
+    # Sources: fetching feeds and pages (shared/fetch.py)
+    # Fetch feeds and pages from private/loopback/link-local addresses (off: checked per hop).
+    sources_allow_private: bool = False
+    # Connect timeout and read timeout (between bytes) of each fetch, seconds.
+    fetch_timeout_s: float = 10.0
+    # A response body larger than this is abandoned while streaming (`too_large`).
+    fetch_max_bytes: int = 5_000_000
+    # Redirect hops followed per fetch (each hop's host is checked like the first).
+    fetch_max_redirects: int = 5
+    # Requests in flight at once to one host (politeness towards publishers).
+    fetch_per_host: int = Field(default=2, ge=1)
+    # Sent with every fetch, and the name robots.txt rules are matched against.
+    user_agent: str = Field(default_factory=_default_user_agent)
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_local(self) -> Settings:

@@ -8,18 +8,13 @@ listed in the hash `{prefix}:subscriptions:disabled` with why.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import email.utils
-import ipaddress
 import json
 import random
 import secrets
-import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, Field, SecretStr
@@ -27,6 +22,10 @@ from redis.asyncio import Redis
 from standardwebhooks import Webhook
 
 from shared.domain.alerts import Alert, Severity
+from shared.netguard import ForbiddenTarget as ForbiddenTarget
+from shared.netguard import check_target as check_target
+from shared.netguard import check_target_async as check_target_async
+from shared.netguard import parse_retry_after as parse_retry_after
 from shared.settings import Settings
 from shared.streams import Streams
 
@@ -92,76 +91,10 @@ def validate_secret(secret: str) -> None:
         raise ValueError("the secret must hold at least 16 random bytes")
 
 
-# --- where a webhook may go -------------------------------------------------------------
-
-
-class ForbiddenTarget(ValueError):
-    """A webhook URL that is not http(s) or resolves to a private/loopback/link-local
-    address while CLAIMWATCH_WEBHOOK_ALLOW_PRIVATE is off."""
-
-
-def _blocked(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return bool(
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or not ip.is_global
-    )
-
-
-def _split(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ForbiddenTarget(f"webhook URL must be http(s)://host/...: {url!r}")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise ForbiddenTarget(f"webhook URL has an invalid port: {url!r}") from exc
-    return parts.hostname, port
-
-
-def _check_addresses(host: str, addresses: list[str]) -> None:
-    if not addresses:
-        raise ForbiddenTarget(f"{host} does not resolve")
-    bad = [a for a in addresses if _blocked(a)]
-    if bad:
-        raise ForbiddenTarget(
-            f"{host} resolves to a private, loopback or link-local address ({bad[0]}); "
-            "set CLAIMWATCH_WEBHOOK_ALLOW_PRIVATE=true to allow it"
-        )
-
-
-def check_target(url: str, allow_private: bool) -> None:
-    """At subscription time: raise ForbiddenTarget for a URL the notifier must not call."""
-    host, port = _split(url)
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise ForbiddenTarget(f"{host} does not resolve: {exc}") from exc
-    _check_addresses(host, [str(info[4][0]) for info in infos])
-
-
-async def check_target_async(url: str, allow_private: bool) -> None:
-    """At delivery time (DNS may have changed since the subscription was made)."""
-    host, port = _split(url)
-    if allow_private:
-        return
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await asyncio.wait_for(
-            loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout=5.0
-        )
-    except (OSError, TimeoutError) as exc:
-        raise ForbiddenTarget(f"{host} does not resolve: {exc}") from exc
-    _check_addresses(host, [str(info[4][0]) for info in infos])
+# --- where a webhook may go ---------------------------------------------------------------
+# shared.netguard holds the rule (feed and page fetches use it too); ForbiddenTarget,
+# check_target and check_target_async are re-exported above (`X as X`) for the notifier,
+# the CLI and the tests, which import them from here.
 
 
 # --- signing ----------------------------------------------------------------------------
@@ -193,22 +126,6 @@ class Outcome:
     detail: str = ""
     status: int | None = None
     retry_after_s: float | None = None
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date); None when absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def backoff_s(attempt: int, base_s: float, max_s: float, rng: random.Random | None = None) -> float:
