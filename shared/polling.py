@@ -19,7 +19,7 @@ from faststream.redis import RedisBroker
 from shared.errors import Rejected
 from shared.events import DeadLetter
 from shared.feeds import Feed, FeedEntry, parse_feed
-from shared.fetch import Fetched, FetchError, Fetcher, backoff_s
+from shared.fetch import Fetched, Fetcher, FetchError, backoff_s
 from shared.ingest import IngestReport, publish_articles
 from shared.pages import Page, extract_page
 from shared.settings import Settings

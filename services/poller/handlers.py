@@ -20,7 +20,6 @@ from shared.streams import Streams
 from shared.tasks import cancel_and_wait
 
 settings = get_settings()
-streams = Streams(settings.stream_prefix)
 log = structlog.get_logger("poller")
 # A poll that takes longer than this (many slow pages) may be started again elsewhere; the
 # ingest path's duplicate check absorbs the overlap.
@@ -50,7 +49,7 @@ class PollLoop:
 
     async def _run(self) -> None:
         assert self._redis is not None and self._fetcher is not None
-        store = SourceStore(self._redis, streams)
+        store = SourceStore(self._redis, Streams(self._settings.stream_prefix))
         poller = Poller(self._broker, store, self._fetcher, self._settings)
         while True:
             with contextlib.suppress(OSError, ConnectionError):
