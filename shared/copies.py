@@ -133,17 +133,21 @@ class CopyIndex:
         self._client = client
         self._streams = streams
         self._ttl = settings.copies_ttl_s
+        # publish_articles calls find, then add, for the same article: shingle it once.
+        self._last: tuple[str, str, tuple[str, np.ndarray | None, set[str]]] | None = None
 
     def _key(self, store: str, *parts: str) -> str:
         return self._streams.key("copies", store, *parts)
 
-    @staticmethod
-    def _features(article: Article) -> tuple[str, np.ndarray | None, set[str]]:
+    def _features(self, article: Article) -> tuple[str, np.ndarray | None, set[str]]:
         """(hash of the normalised text, signature or None for a short text, its numbers)."""
+        if self._last is not None and self._last[:2] == (article.id, article.text):
+            return self._last[2]
         words = normalised_words(article.text)
         digest = hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
         sig = signature(words) if len(words) >= MIN_WORDS else None
-        return digest, sig, numbers(words)
+        self._last = (article.id, article.text, (digest, sig, numbers(words)))
+        return self._last[2]
 
     async def find(self, article: Article) -> CopyOf | None:
         """The earlier article in the same store this one copies (the most similar), if any."""
