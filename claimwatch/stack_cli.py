@@ -66,7 +66,7 @@ def summary_line(report: IngestReport) -> str:
     )
     if reasons:
         text += " (" + ", ".join(f"{k}={v}" for k, v in sorted(reasons.items())) + ")"
-    return text
+    return text + f", copies {len(report.copies)}"
 
 
 def _print_results(report: IngestReport, every_line: bool) -> None:
@@ -77,6 +77,10 @@ def _print_results(report: IngestReport, every_line: bool) -> None:
             err.print(f"{where}: [red]rejected[/red] ({result['reason']}): {result['error']}")
         elif every_line and result.get("duplicate"):
             console.print(f"{where}: duplicate of {result['id']} (already ingested)")
+        elif every_line and "copy_of" in result:
+            console.print(
+                f"{where}: copy of {result['copy_of']} (similarity {result['similarity']:.2f})"
+            )
         elif every_line:
             notes = "; ".join(result.get("warnings", []))
             console.print(f"{where}: published {result['id']}" + (f" ({notes})" if notes else ""))

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from shared import metrics
+from shared.copies import CopyIndex
 from shared.errors import Rejected, rejection
 from shared.events import Article, ArticleIn, DeadLetter
 from shared.settings import Settings
@@ -47,7 +48,11 @@ class IngestReport:
     published: list[str] = field(default_factory=list)
     rejected: list[DeadLetter] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # ids already ingested before
-    # per input line, in order: {"line", "id"} or {"line", "reason", "error"} (+ "warnings")
+    # (id, original id): syndicated copies and near-duplicates of an article ingested before,
+    # recorded as such and not published (shared/copies.py)
+    copies: list[tuple[str, str]] = field(default_factory=list)
+    # per input line, in order: {"line", "id"} (+ "duplicate", or "copy_of" and "similarity")
+    # or {"line", "reason", "error"} (+ "warnings")
     results: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -183,10 +188,13 @@ async def publish_articles(
     settings: Settings,
 ) -> IngestReport:
     """Validate each line; publish new articles, count ones already ingested (same id in the
-    same store) as duplicates, and dead-letter rejected lines with their reason."""
+    same store) as duplicates, record copies of an earlier article (same text, or nearly, under
+    another URL or source) without publishing them, and dead-letter rejected lines with their
+    reason."""
     streams = Streams(settings.stream_prefix)
     report = IngestReport()
     client: Redis = await broker.connect()
+    copies = CopyIndex(client, streams, settings)
 
     line_no = 0
 
@@ -212,10 +220,37 @@ async def publish_articles(
             report.duplicates.append(article.id)
             report.results.append({"line": line_no, "id": article.id, "duplicate": True})
             return
+        copy = await copies.find(article)
+        if copy is not None:
+            # No claims, no alerts: the original's are already in the store. Marked ingested
+            # so that the same copy again is a plain duplicate.
+            await copies.record_copy(article, copy)
+            await client.set(marker, "1", ex=settings.webhook_dedupe_ttl_s)
+            metrics.ARTICLES_COPIES.inc()
+            log.info(
+                "article is a copy",
+                id=article.id,
+                copy_of=copy.original_id,
+                similarity=round(copy.similarity, 2),
+            )
+            report.copies.append((article.id, copy.original_id))
+            copy_result: dict[str, Any] = {
+                "line": line_no,
+                "id": article.id,
+                "copy_of": copy.original_id,
+                "similarity": round(copy.similarity, 2),
+            }
+            if notes:
+                copy_result["warnings"] = notes
+            report.results.append(copy_result)
+            return
         # No MAXLEN: the entity worker trims what it has acknowledged (never pending entries).
         await broker.publish(article, stream=streams.articles)
-        # Marked after publishing: a crash in between publishes it again on the next try,
-        # which the pipeline absorbs (processing twice changes nothing); never the reverse.
+        # Indexed, then marked, after publishing: a crash in between publishes it again on the
+        # next try, which the pipeline absorbs (processing twice changes nothing); never the
+        # reverse (an article indexed or marked but never published would make its copies
+        # and itself vanish).
+        await copies.add(article)
         await client.set(marker, "1", ex=settings.webhook_dedupe_ttl_s)
         metrics.ARTICLES_INGESTED.inc()
         report.published.append(article.id)

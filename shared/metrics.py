@@ -48,6 +48,12 @@ ARTICLES_INGESTED = Counter(
     "Articles validated and published to the articles stream",
     registry=REGISTRY,
 )
+ARTICLES_COPIES = Counter(
+    "claimwatch_articles_copies_total",
+    "Ingest inputs recognised as a syndicated copy or near-duplicate of an article ingested "
+    "before (recorded, not published: no claims, no alerts)",
+    registry=REGISTRY,
+)
 ARTICLES_REJECTED = Counter(
     "claimwatch_articles_rejected_total",
     "Ingest inputs rejected (and dead-lettered), by reason",

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=0, ge=0, le=65535)
     # Where `claimwatch run`/`demo` keep each service's log (default: CACHE_DIR/logs).
     log_dir: Path | None = None
+    # How long the ingestor's copy index (shared/copies.py: signatures, LSH buckets, which
+    # article copies which) remembers an article: a copy arriving later is a new article.
+    copies_ttl_s: int = Field(default=30 * 24 * 3600, ge=1)
 
     # Sources: fetching feeds and pages (shared/fetch.py)
     # Fetch feeds and pages from private/loopback/link-local addresses (off: checked per hop).

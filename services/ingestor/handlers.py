@@ -88,11 +88,13 @@ def create_app(settings: Settings | None = None) -> AsgiFastStream:
         ]
         accepted = sum(1 for r in results if "id" in r)
         duplicates = sum(1 for r in results if r.get("duplicate"))
+        copies = sum(1 for r in results if "copy_of" in r)  # accepted, recorded, not published
         status = 200 if accepted == len(results) else (207 if accepted else 422)
         return _json(
             {
                 "accepted": accepted,
                 "duplicates": duplicates,
+                "copies": copies,
                 "rejected": len(results) - accepted,
                 "results": results,
             },

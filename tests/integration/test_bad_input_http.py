@@ -53,7 +53,12 @@ def ingestor(redis_url: str, prefix: str) -> Iterator[str]:
 def test_post_articles_answers_ids_and_specific_errors(
     ingestor: str, prefix: str, client: redis.Redis
 ) -> None:
-    html = {**GOOD, "url": "https://example.org/http-2", "text": f"<p>{GOOD['text']}</p><br/>"}
+    # Its own text: GOOD's text under another URL would be a copy of it (not published).
+    html_text = (
+        "The ferry between Shelbyville and the island will resume next month, the harbour "
+        "master said on Tuesday."
+    )
+    html = {**GOOD, "url": "https://example.org/http-2", "text": f"<p>{html_text}</p><br/>"}
     french = {
         **GOOD,
         "url": "https://example.org/http-3",
@@ -94,6 +99,12 @@ def test_post_articles_answers_ids_and_specific_errors(
 
     one = httpx.post(f"{ingestor}/articles", json=GOOD, timeout=30)
     assert one.status_code == 200 and one.json()["results"][0]["id"] == results[0]["id"]
+    syndicated = {**GOOD, "url": "https://example.org/elsewhere/http-1", "source": "Aggregator"}
+    copy = httpx.post(f"{ingestor}/articles", json=syndicated, timeout=30)
+    assert copy.status_code == 200
+    assert (copy.json()["accepted"], copy.json()["copies"], copy.json()["duplicates"]) == (1, 1, 0)
+    assert copy.json()["results"][0]["copy_of"] == results[0]["id"]
+    assert client.xlen(streams.articles) == 2
     many = httpx.post(f"{ingestor}/articles", json=[french, {"x": 1}], timeout=30)
     assert many.status_code == 422
     assert [r["reason"] for r in many.json()["results"]] == ["not_english", "missing_fields"]
