@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from shared.errors import validation_text
 from shared.fetch import Fetcher
-from shared.polling import Poller, PollResult
+from shared.polling import LEASE_S, Poller, PollResult
 from shared.settings import Settings
 from shared.sources import DEFAULT_EVERY_S, Source, SourceStore
 from shared.streams import Streams
@@ -86,8 +86,15 @@ def poll_once(url: str, settings: Settings, sources: list[Source]) -> list[PollR
                 poller = Poller(broker, store, fetcher, settings)
                 results = []
                 for source in sources:
-                    await store.add(source)
-                    results.append(await poller.poll(source))
+                    # Leased first, so a running poller service does not poll it at the same
+                    # time (`run --sources` starts one); it takes over from the next poll.
+                    while not await store.lease(source.id, "cli", LEASE_S):
+                        await asyncio.sleep(0.5)
+                    try:
+                        await store.add(source)
+                        results.append(await poller.poll(source))
+                    finally:
+                        await store.release(source.id, "cli")
                 return results
         finally:
             await redis.aclose()

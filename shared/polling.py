@@ -28,6 +28,9 @@ from shared.streams import Streams
 
 log = structlog.get_logger("poller")
 SEEN_TTL_S = 90 * 24 * 3600  # links remembered this long; feeds rarely keep items longer
+# A poll that takes longer than this (many slow pages) may be started again elsewhere; the
+# ingest path's duplicate check absorbs the overlap.
+LEASE_S = 600.0
 
 
 @dataclass

@@ -13,7 +13,7 @@ from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
 from shared.fetch import Fetcher
-from shared.polling import Poller
+from shared.polling import LEASE_S, Poller
 from shared.settings import Settings, get_settings
 from shared.sources import SourceStore
 from shared.streams import Streams
@@ -21,9 +21,6 @@ from shared.tasks import cancel_and_wait
 
 settings = get_settings()
 log = structlog.get_logger("poller")
-# A poll that takes longer than this (many slow pages) may be started again elsewhere; the
-# ingest path's duplicate check absorbs the overlap.
-LEASE_S = 600.0
 
 
 class PollLoop:
