@@ -113,10 +113,13 @@ def test_run_status_health_metrics_logs_and_a_clean_stop(
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         handled = {s["service"]: s["handled"] for s in _status(env)["services"] if s["alive"]}
-        if handled.get("alert-worker", 0) >= 1:
+        # counts are as of each service's last beat (every 5 s): wait for every stage
+        stages = ("entity-worker", "claim-worker", "alert-worker")
+        if all(handled.get(n, 0) >= 1 for n in stages) and handled.get("ingestor", 0) >= 2:
             break
         time.sleep(1)
     assert handled["entity-worker"] >= 1 and handled["alert-worker"] >= 1, handled
+    assert handled["ingestor"] >= 2, handled  # it answered both requests
 
     logs = _cli(env, "logs", "entity-worker")
     assert logs.returncode == 0
