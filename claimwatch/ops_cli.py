@@ -59,6 +59,8 @@ def _print(report: dict[str, Any]) -> None:
         groups.add_row(g["stream"], g["group"], str(g["length"]), str(g["consumers"]),
                        str(g["lag"]), str(g["pending"]))
     console.print(services, groups)
+    if not report["services"]:
+        console.print("no service instance is running on this Redis and prefix")
     console.print(f"dead letters: {report['dead_letters']}")
     for sub in report["subscriptions"]:
         last = sub["last_delivery"] or {}
