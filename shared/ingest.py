@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from shared import metrics
+from shared.articles import ArticleStore
 from shared.errors import Rejected, rejection
 from shared.events import Article, ArticleIn, DeadLetter
 from shared.settings import Settings
@@ -49,6 +50,25 @@ class IngestReport:
     duplicates: list[str] = field(default_factory=list)  # ids already ingested before
     # per input line, in order: {"line", "id"} or {"line", "reason", "error"} (+ "warnings")
     results: list[dict[str, Any]] = field(default_factory=list)
+
+
+def split_body(body: bytes) -> list[bytes]:
+    """One JSON object, a JSON array of objects, or JSON lines -> one raw input per article."""
+    stripped = body.strip()
+    if stripped.startswith(b"["):
+        try:
+            items = json.loads(stripped)
+        except (ValueError, UnicodeDecodeError):
+            return [stripped]  # rejected as invalid JSON, with the parser's message
+        if isinstance(items, list):
+            return [json.dumps(item).encode() for item in items]
+    lines = [line for line in stripped.splitlines() if line.strip()]
+    if len(lines) > 1:
+        try:
+            json.loads(stripped)
+        except (ValueError, UnicodeDecodeError):
+            return lines  # JSON lines
+    return [stripped]
 
 
 def _looks_binary(text: str) -> bool:
@@ -187,6 +207,7 @@ async def publish_articles(
     streams = Streams(settings.stream_prefix)
     report = IngestReport()
     client: Redis = await broker.connect()
+    articles = ArticleStore(client, streams, settings.article_retention_days)
 
     line_no = 0
 
@@ -217,6 +238,9 @@ async def publish_articles(
         # Marked after publishing: a crash in between publishes it again on the next try,
         # which the pipeline absorbs (processing twice changes nothing); never the reverse.
         await client.set(marker, "1", ex=settings.webhook_dedupe_ttl_s)
+        # The stored record of what was read (the desk's article page): only this stage
+        # still has the text. Idempotent, so a retry after a crash here changes nothing.
+        await articles.save(article)
         metrics.ARTICLES_INGESTED.inc()
         report.published.append(article.id)
         result: dict[str, Any] = {"line": line_no, "id": article.id}
