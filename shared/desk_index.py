@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from shared.domain.alerts import Alert
 from shared.domain.claims import Claim
@@ -77,11 +78,8 @@ class AlertFilter:
             return False
         if self.entity and self.entity not in alert_entities(alert):
             return False
-        if self.source and self.source.casefold() not in {
-            s.casefold() for s in alert_sources(alert)
-        }:
-            return False
-        return True
+        wanted = self.source.casefold() if self.source else None
+        return wanted is None or wanted in {s.casefold() for s in alert_sources(alert)}
 
 
 def _ms(value: datetime) -> int:
@@ -139,14 +137,19 @@ class DeskIndex:
     ) -> tuple[list[tuple[str, Alert]], str | None]:
         """Alerts newest first that pass `flt`: (entry id, alert) pairs and the cursor of
         the next page (None at the end)."""
-        high = f"({cursor}" if cursor else (str(_ms(flt.until)) if flt.until else "+")
-        low = str(_ms(flt.since)) if flt.since else "-"
+        if cursor is not None and cursor.strip("0-") == "":
+            return [], None  # nothing comes before 0-0
+        high = f"({cursor}" if cursor else (str(max(0, _ms(flt.until))) if flt.until else "+")
+        low = str(max(0, _ms(flt.since))) if flt.since else "-"
         found: list[tuple[str, Alert]] = []
         scanned = 0
         while scanned < SCAN_BUDGET:
-            entries: Any = await self._redis.xrevrange(
-                self._streams.alerts, max=high, min=low, count=SCAN_CHUNK
-            )
+            try:
+                entries: Any = await self._redis.xrevrange(
+                    self._streams.alerts, max=high, min=low, count=SCAN_CHUNK
+                )
+            except ResponseError:  # an interval Redis refuses (e.g. until before since)
+                return found, None
             if not entries:
                 return found, None
             for entry_id, fields in entries:
