@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -97,9 +96,8 @@ class DeskStore:
         self._log = streams.key("desk", "log")
 
     async def _record(self, action: str, **fields: str) -> None:
-        await self._redis.xadd(
-            self._log, {"action": action, **fields}, maxlen=LOG_MAXLEN, approximate=True
-        )
+        entry: dict[Any, Any] = {"action": action, **fields}
+        await self._redis.xadd(self._log, entry, maxlen=LOG_MAXLEN, approximate=True)
 
     # --- verdicts ---------------------------------------------------------------------
 
@@ -189,7 +187,3 @@ def precision(verdicts: list[VerdictRecord]) -> dict[str, dict[str, Any]]:
         judged = row["confirmed"] + row["dismissed"]
         row["precision"] = round(row["confirmed"] / judged, 3) if judged else None
     return out
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, default=str)

@@ -117,9 +117,9 @@ class DeskIndex:
                         pipe.hset(names, f"{alias.strip().casefold()}\x1f{entity.id}", doc)
         for alert in alerts:
             pipe.set(self._key("alert", alert.id), alert.model_dump_json(), ex=self._ttl)
-            for claim in (alert.new, alert.previous):
-                if claim is not None:
-                    key = self._key("calerts", claim.store, claim.id)
+            for side in (alert.new, alert.previous):
+                if side is not None:
+                    key = self._key("calerts", side.store, side.id)
                     pipe.sadd(key, alert.id)
                     pipe.expire(key, self._ttl)
             if alert.id in new:

@@ -123,7 +123,7 @@ class RedisClaimStore:
         if not ids:
             return []
         raws = await self._redis.mget([self._claim_key(store, i) for i in ids])
-        return [_decode(raw) for raw in raws if raw]
+        return [_decode(raw) for raw in raws if isinstance(raw, bytes)]
 
     async def drop(self, store: str) -> int:
         """Delete every claim and index of one store (used by `claimwatch eval`)."""

@@ -181,7 +181,9 @@ async def undo_mute(mute_id: str, desk: DeskDep, caller: Writer) -> Response:
 
 
 @router.get("/articles/{article_id}", response_model=ArticleView)
-async def get_article(article_id: str, desk: DeskDep, _: Reader, store: Store = "default"):  # type: ignore[no-untyped-def]
+async def get_article(
+    article_id: str, desk: DeskDep, _: Reader, store: Store = "default"
+) -> ArticleView:
     article = await desk.articles.get(store, article_id)
     if article is None:
         raise _not_found("article (or it is past its retention)")
@@ -248,7 +250,8 @@ async def claims(
 ) -> list[Claim]:
     if relation:
         return await desk.index.claims_about(subject, relation, store, limit)
-    return [c for c in await desk.index.entity_claims(subject, store, limit) if c.subject.id == subject]
+    about = await desk.index.entity_claims(subject, store, limit)
+    return [c for c in about if c.subject.id == subject]
 
 
 @router.get("/stats", response_model=StatsOut)

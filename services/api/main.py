@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
@@ -68,12 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(
-        LimitMiddleware,  # type: ignore[arg-type]
+        LimitMiddleware,
         limits={"/api/articles": settings.max_input_bytes},
     )
 
     @app.middleware("http")
-    async def count_and_secure(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def count_and_secure(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
         if not request.url.path.startswith(OPEN_PATHS):
             metrics.handled()

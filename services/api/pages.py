@@ -68,10 +68,6 @@ def claim_value(claim: Claim) -> str:
     return claim.state or ""
 
 
-def conflict_terms(claim: Claim) -> list[str]:
-    return [claim_value(claim)]
-
-
 def _when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
@@ -221,8 +217,8 @@ async def article_page(request: Request, article_id: str) -> Response:
     article = await desk.articles.get("default", article_id)
     if article is None:
         raise HTTPException(404, "no such article (or it is past its retention)")
-    claims = await desk.index.claims("default", await desk.articles.claim_ids("default", article_id))
-    claims = sorted(claims, key=lambda c: c.start)
+    ids = await desk.articles.claim_ids("default", article_id)
+    claims = sorted(await desk.index.claims("default", ids), key=lambda c: c.start)
     parts: list[str] = []
     last = 0
     for c in claims:  # mark each claim's span in the text (overlaps are joined)

@@ -80,7 +80,8 @@ class Guard:
         if sid and len(sid) <= 100:
             name_raw = await self._redis.get(self._session_key(sid))
             if name_raw:
-                return Caller(name_raw.decode(), True)
+                name = name_raw.decode() if isinstance(name_raw, bytes) else str(name_raw)
+                return Caller(name, True)
         if self._local and is_loopback(request.client.host if request.client else None):
             return Caller("local", False)
         return None

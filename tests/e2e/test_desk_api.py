@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+
 import httpx
 import pytest
 import redis
@@ -85,7 +86,8 @@ def test_a_verdict_reads_back_and_undo_removes_it(desk_run: DeskRun) -> None:
     undone = httpx.delete(f"{desk_run.base}/api/alerts/{alert_id}/verdict", timeout=30)
     assert undone.status_code == 204
     assert desk_run.get(f"/api/alerts/{alert_id}").json()["verdict"] is None
-    assert desk_run.get("/api/stats").json()["per_kind"].get("location", {}).get("confirmed", 0) == 0
+    per_kind = desk_run.get("/api/stats").json()["per_kind"]
+    assert per_kind.get("location", {}).get("confirmed", 0) == 0
 
 
 def test_entity_claims_come_from_both_sources_and_search_finds_the_spelling(
