@@ -58,6 +58,8 @@ class Settings(BaseSettings):
         populate_by_name=True,
         case_sensitive=False,
         secrets_dir=secrets_dir(),
+        # A refused setting must not echo its input: it may hold a token or a secret.
+        hide_input_in_errors=True,
     )
 
     environment: Literal["local", "production"] = "local"
