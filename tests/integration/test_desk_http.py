@@ -190,3 +190,33 @@ async def test_mutes_cover_alerts_in_their_window_and_precision_per_kind(
     log = await desk.log()
     assert [e["action"] for e in log][:2] == ["mute_undone", "mute"]
     await redis.aclose()
+
+
+def test_the_stream_sends_each_new_alert_as_an_event(
+    local: tuple[str, str], redis_url: str, prefix: str
+) -> None:
+    base, alert_id = local
+    from shared.desk_index import DeskIndex
+    from shared.store import AlertLog
+
+    async def republish() -> None:
+        redis = Redis.from_url(redis_url)
+        alert = await DeskIndex(redis, Streams(prefix), 1).alert(alert_id)
+        assert alert is not None
+        await redis.delete(f"{prefix}:alert:default:{alert_id}")  # let it publish again
+        assert await AlertLog(redis, Streams(prefix), 100).publish(alert)
+        await redis.aclose()
+
+    with httpx.stream("GET", f"{base}/api/stream", timeout=20) as events:
+        assert events.headers["content-type"].startswith("text/event-stream")
+        lines = events.iter_lines()
+        assert next(lines).startswith("retry:")
+        threading.Timer(0.5, lambda: asyncio.run(republish())).start()
+        got: list[str] = []
+        for line in lines:
+            got.append(line)
+            if line.startswith("data:"):
+                break
+    assert "event: alert" in got
+    data = next(g for g in got if g.startswith("data:"))
+    assert alert_id in data and "Kyiv Post" in data
