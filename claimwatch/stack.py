@@ -36,9 +36,11 @@ SERVICE_NAMES = {
     "notifier": "notifier",
     "ingestor": "ingestor",
     "poller": "poller",
+    "api": "api",
 }
-# What `claimwatch run` starts: the pipeline, the HTTP ingest endpoint and the feed poller.
-FULL_STACK = (*SERVICES, "ingestor", "poller")
+# What `claimwatch run` starts: the pipeline, the HTTP ingest endpoint, the feed poller and
+# the analyst's desk (dashboard and API, services/api).
+FULL_STACK = (*SERVICES, "ingestor", "poller", "api")
 # Every service `claimwatch service NAME` starts (and `claimwatch health NAME` knows), by the
 # name people and compose use, to the module whose `main()` runs it. The ingestor serves the
 # HTTP ingest endpoint (`POST /articles`); the poller reads the sources (feeds, pages).

@@ -244,6 +244,7 @@ def run(
     streams = Streams(settings.stream_prefix)
     with redis_for(settings, keep=True) as url:
         stack = _start_stack(url, settings, log_dir, FULL_STACK)
+        err.print(f"dashboard and API on {settings.dashboard_url} (OpenAPI at /docs)")
         err.print(
             f"[dim]stack running on Redis {url} (REDIS_URL for other commands); HTTP ingest "
             f"on http://{settings.ingest_host}:{settings.ingest_port}/articles; logs in "

@@ -100,6 +100,9 @@ class ArticleClaims(BaseModel):
     article: ArticleMeta
     claims: list[Claim]
     ambiguous: list[AmbiguousMention] = Field(default_factory=list)
+    # entity id -> how the article wrote it ("Severodonetsk" for Sievierodonetsk), for the
+    # desk's entity search; optional, so messages without it still read.
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class ArticleProcessed(BaseModel):

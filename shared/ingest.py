@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from shared import metrics
+from shared.articles import ArticleStore
 from shared.copies import CopyIndex
 from shared.errors import Rejected, rejection
 from shared.events import Article, ArticleIn, DeadLetter
@@ -54,6 +55,25 @@ class IngestReport:
     # per input line, in order: {"line", "id"} (+ "duplicate", or "copy_of" and "similarity")
     # or {"line", "reason", "error"} (+ "warnings")
     results: list[dict[str, Any]] = field(default_factory=list)
+
+
+def split_body(body: bytes) -> list[bytes]:
+    """One JSON object, a JSON array of objects, or JSON lines -> one raw input per article."""
+    stripped = body.strip()
+    if stripped.startswith(b"["):
+        try:
+            items = json.loads(stripped)
+        except (ValueError, UnicodeDecodeError):
+            return [stripped]  # rejected as invalid JSON, with the parser's message
+        if isinstance(items, list):
+            return [json.dumps(item).encode() for item in items]
+    lines = [line for line in stripped.splitlines() if line.strip()]
+    if len(lines) > 1:
+        try:
+            json.loads(stripped)
+        except (ValueError, UnicodeDecodeError):
+            return lines  # JSON lines
+    return [stripped]
 
 
 def _looks_binary(text: str) -> bool:
@@ -195,6 +215,7 @@ async def publish_articles(
     report = IngestReport()
     client: Redis = await broker.connect()
     copies = CopyIndex(client, streams, settings)
+    articles = ArticleStore(client, streams, settings.article_retention_days)
 
     line_no = 0
 
@@ -250,6 +271,9 @@ async def publish_articles(
         # next try, which the pipeline absorbs (processing twice changes nothing); never the
         # reverse (an article indexed or marked but never published would make its copies
         # and itself vanish).
+        # The stored record of what was read (the desk's article page): only this stage
+        # still has the text. Idempotent, and before the marker for the same reason.
+        await articles.save(article)
         await copies.add(article)
         await client.set(marker, "1", ex=settings.webhook_dedupe_ttl_s)
         metrics.ARTICLES_INGESTED.inc()

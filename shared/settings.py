@@ -58,6 +58,8 @@ class Settings(BaseSettings):
         populate_by_name=True,
         case_sensitive=False,
         secrets_dir=secrets_dir(),
+        # A refused setting must not echo its input: it may hold a token or a secret.
+        hide_input_in_errors=True,
     )
 
     environment: Literal["local", "production"] = "local"
@@ -120,6 +122,16 @@ class Settings(BaseSettings):
     # article copies which) remembers an article: a copy arriving later is a new article.
     copies_ttl_s: int = Field(default=30 * 24 * 3600, ge=1)
 
+    # The analyst's desk (services/api): dashboard and HTTP API.
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=1, le=65535)
+    # `name:token` pairs, comma-separated; writes outside local use need one (Bearer).
+    api_tokens: SecretStr = SecretStr("")
+    # Where people reach the dashboard, if not http://API_HOST:API_PORT (links, Origin check).
+    public_url: str | None = None
+    # Articles (and the desk's copies of alerts) are kept this many days.
+    article_retention_days: int = Field(default=30, ge=1, le=3650)
+
     # Sources: fetching feeds and pages (shared/fetch.py)
     # Fetch feeds and pages from private/loopback/link-local addresses (off: checked per hop).
     sources_allow_private: bool = False
@@ -143,7 +155,34 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CLAIMWATCH_WEBHOOK_SECRET must be set to your own secret outside local use"
             )
+        if self.environment == "production":
+            if not self.api_token_map():
+                raise ValueError(
+                    "CLAIMWATCH_API_TOKENS must hold at least one name:token pair in production"
+                )
+        else:
+            self.api_token_map()  # malformed pairs are refused everywhere
         return self
+
+    def api_token_map(self) -> dict[str, str]:
+        """token -> name, from `name:token,name2:token2` (ValueError on a malformed pair)."""
+        out: dict[str, str] = {}
+        for pair in self.api_tokens.get_secret_value().split(","):
+            if not pair.strip():
+                continue
+            name, sep, token = pair.strip().partition(":")
+            if not sep or not name or len(token) < 16:
+                # never echo the pair: it holds a secret
+                raise ValueError(
+                    "CLAIMWATCH_API_TOKENS: each entry must be name:token with a token of at "
+                    "least 16 characters"
+                )
+            out[token] = name
+        return out
+
+    @property
+    def dashboard_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/") + "/"
 
     @property
     def effective_redis_url(self) -> str:

@@ -10,6 +10,8 @@ from faststream.redis import RedisRouter
 
 from services.alert_worker.models import ArticleClaims, ArticleProcessed
 from shared import metrics
+from shared.articles import ArticleStore
+from shared.desk_index import DeskIndex
 from shared.detection import detect
 from shared.runtime import consume, produce
 from shared.settings import get_settings
@@ -32,13 +34,20 @@ async def on_claims(
     msg: ArticleClaims,
     store: Annotated[RedisClaimStore, Context("claim_store")],
     alert_log: Annotated[AlertLog, Context("alert_log")],
+    desk: Annotated[DeskIndex, Context("desk_index")],
+    articles: Annotated[ArticleStore, Context("article_store")],
 ) -> ArticleProcessed:
     with metrics.stage("comparison"):
         alerts = await detect(store, msg)
+    new: set[str] = set()
     for alert in alerts:
         if await alert_log.publish(alert):
+            new.add(alert.id)
             metrics.ALERTS.labels(kind=alert.kind.value, severity=alert.severity.value).inc()
             log.info("alert", alert_id=alert.id, kind=alert.kind, reason=alert.reason)
+    # For the analyst's desk: claims by entity, alerts by id, the article's claims.
+    await desk.record(msg, alerts, new)
+    await articles.add_claims(msg.article.store, msg.article.id, (c.id for c in msg.claims))
     return ArticleProcessed(
         article_id=msg.article.id,
         store=msg.article.store,

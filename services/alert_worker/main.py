@@ -4,6 +4,8 @@ from faststream import ContextRepo
 from redis.asyncio import Redis
 
 from services.alert_worker.handlers import router, settings, streams
+from shared.articles import ArticleStore
+from shared.desk_index import DeskIndex
 from shared.runtime import build_app
 from shared.store import AlertLog, RedisClaimStore
 from shared.streams import ALERT_GROUP
@@ -23,6 +25,9 @@ async def connect_store(context: ContextRepo) -> None:
     context.set_global("redis", redis)
     context.set_global("claim_store", RedisClaimStore(redis, streams))
     context.set_global("alert_log", AlertLog(redis, streams, settings.stream_maxlen))
+    days = settings.article_retention_days
+    context.set_global("desk_index", DeskIndex(redis, streams, days))
+    context.set_global("article_store", ArticleStore(redis, streams, days))
 
 
 @app.after_shutdown

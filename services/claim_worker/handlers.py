@@ -43,6 +43,14 @@ async def on_entities(msg: ArticleEntities) -> ArticleClaims:
             for c in extract_claims(doc, msg.mentions, msg.article)
         ]
     metrics.CLAIMS_PER_ARTICLE.observe(len(claims))
+    named = {c.subject.id for c in claims} | {c.object.id for c in claims if c.object}
+    aliases: dict[str, set[str]] = {}
+    for m in msg.mentions:
+        if m.entity is not None and m.entity.id in named:
+            aliases.setdefault(m.entity.id, set()).add(m.text[:200])
     return ArticleClaims(
-        article=msg.article, claims=claims, ambiguous=ambiguous_mentions(msg.article, msg.mentions)
+        article=msg.article,
+        claims=claims,
+        ambiguous=ambiguous_mentions(msg.article, msg.mentions),
+        aliases={k: sorted(v)[:20] for k, v in aliases.items()},
     )

@@ -17,7 +17,7 @@ from faststream.asgi import AsgiFastStream, AsgiResponse, Request, get, post
 from faststream.redis import RedisBroker
 
 from shared import metrics
-from shared.ingest import publish_articles
+from shared.ingest import publish_articles, split_body
 from shared.logs import configure_logging
 from shared.runtime import Heartbeat, heartbeat_details
 from shared.settings import Settings, get_settings
@@ -30,25 +30,6 @@ def _json(data: Any, status: int) -> AsgiResponse:
     return AsgiResponse(
         json.dumps(data).encode(), status_code=status, headers={"content-type": "application/json"}
     )
-
-
-def split_body(body: bytes) -> list[bytes]:
-    """One JSON object, a JSON array of objects, or JSON lines -> one raw input per article."""
-    stripped = body.strip()
-    if stripped.startswith(b"["):
-        try:
-            items = json.loads(stripped)
-        except (ValueError, UnicodeDecodeError):
-            return [stripped]  # rejected as invalid JSON, with the parser's message
-        if isinstance(items, list):
-            return [json.dumps(item).encode() for item in items]
-    lines = [line for line in stripped.splitlines() if line.strip()]
-    if len(lines) > 1:
-        try:
-            json.loads(stripped)
-        except (ValueError, UnicodeDecodeError):
-            return lines  # JSON lines
-    return [stripped]
 
 
 def create_app(settings: Settings | None = None) -> AsgiFastStream:

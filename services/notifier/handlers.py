@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from services.notifier.delivery import DeliveryManager, enqueue
 from services.notifier.models import AlertEntry
+from shared.desk import DeskStore
 from shared.runtime import consume
 from shared.settings import get_settings
 from shared.streams import NOTIFIER_GROUP, Streams
@@ -32,7 +33,13 @@ async def on_alert(
     entry: AlertEntry,
     redis: Annotated[Redis, Context("redis")],
     deliveries: Annotated[DeliveryManager, Context("deliveries")],
+    desk: Annotated[DeskStore, Context("desk")],
 ) -> None:
+    mute = await desk.muting(entry.alert)
+    if mute is not None:
+        # Kept on the stream and listed by the desk (marked muted), but not sent.
+        log.info("muted", alert_id=entry.id, mute=mute.id, what=mute.describe())
+        return
     body = entry.alert.model_dump_json()
     for sub in await deliveries.store.active():
         if sub.wants(entry.alert) and await enqueue(redis, streams, settings, sub, entry.id, body):

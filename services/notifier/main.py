@@ -6,6 +6,7 @@ from redis.asyncio import Redis
 
 from services.notifier.delivery import DeliveryManager
 from services.notifier.handlers import router, settings, streams
+from shared.desk import DeskStore
 from shared.runtime import build_app
 from shared.streams import NOTIFIER_GROUP
 
@@ -19,6 +20,7 @@ async def open_clients(context: ContextRepo) -> None:
     context.set_global("http", http)
     context.set_global("redis", redis)
     context.set_global("deliveries", DeliveryManager(redis, http, broker, settings))
+    context.set_global("desk", DeskStore(redis, streams))
 
 
 @app.after_startup

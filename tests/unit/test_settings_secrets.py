@@ -13,6 +13,7 @@ from shared import settings as settings_module
 from shared.settings import LOCAL_WEBHOOK_SECRET, Settings
 
 OWN_SECRET = "whsec_c2VjcmV0LWZyb20tYS1tb3VudGVkLWZpbGU="
+API_TOKENS = "ops:an-api-token-of-the-operator"
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +28,7 @@ def _settings(secrets: Path, **values: object) -> Settings:
 
 def test_a_secret_file_named_after_the_setting_is_read(tmp_path: Path) -> None:
     (tmp_path / "claimwatch_webhook_secret").write_text(OWN_SECRET + "\n")
-    settings = _settings(tmp_path, environment="production")
+    settings = _settings(tmp_path, environment="production", api_tokens=API_TOKENS)
     assert settings.webhook_secret.get_secret_value() == OWN_SECRET  # newline stripped
 
 
@@ -70,7 +71,8 @@ def test_claimwatch_secrets_dir_reaches_a_fresh_process(tmp_path: Path) -> None:
     """The directory is fixed when shared.settings is imported, as in a container."""
     (tmp_path / "claimwatch_webhook_secret").write_text(OWN_SECRET)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMWATCH_")}
-    env.update(CLAIMWATCH_SECRETS_DIR=str(tmp_path), CLAIMWATCH_ENVIRONMENT="production")
+    env.update(CLAIMWATCH_SECRETS_DIR=str(tmp_path), CLAIMWATCH_ENVIRONMENT="production",
+               CLAIMWATCH_API_TOKENS=API_TOKENS)
     out = subprocess.run(
         [
             sys.executable,
@@ -85,3 +87,18 @@ def test_claimwatch_secrets_dir_reaches_a_fresh_process(tmp_path: Path) -> None:
         check=True,
     )
     assert out.stdout.strip() == OWN_SECRET
+
+
+def test_production_refuses_to_start_without_api_tokens(tmp_path: Path) -> None:
+    (tmp_path / "claimwatch_webhook_secret").write_text(OWN_SECRET)
+    with pytest.raises(ValueError, match="CLAIMWATCH_API_TOKENS"):
+        _settings(tmp_path, environment="production")
+    with pytest.raises(ValueError, match="name:token") as caught:
+        _settings(tmp_path, api_tokens="ops:short")
+    assert "short" not in str(caught.value)  # the token itself is never echoed
+    settings = _settings(tmp_path, api_tokens="a:first-token-0123456789, b:second-token-012345")
+    assert settings.api_token_map() == {
+        "first-token-0123456789": "a",
+        "second-token-012345": "b",
+    }
+    assert "first-token" not in repr(settings)
