@@ -1,6 +1,8 @@
 """The dashboard in real headless Chromium (Debian's chromium + chromium-driver, Selenium):
 find the seed alert with both sources, open it, click "confirmed", reload, see the verdict
-kept; open the entity page and see claims from both sources. Writes docs/img/dashboard.png.
+kept; open the entity page and see claims from both sources. Writes screenshots of each page
+into a temporary folder, or into CLAIMWATCH_SCREENSHOTS (the README's images come from
+`CLAIMWATCH_SCREENSHOTS=docs/img pytest tests/e2e/test_desk_browser.py`).
 
 Skips when Chromium or its driver is absent, except under CI=true, where it fails."""
 
@@ -17,7 +19,6 @@ import pytest
 from tests.e2e.conftest import DeskRun
 
 pytestmark = pytest.mark.e2e
-REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
@@ -45,8 +46,15 @@ def browser() -> Iterator[object]:
     driver.quit()
 
 
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("CLAIMWATCH_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def test_the_dashboard_shows_both_sources_and_keeps_a_verdict(
-    desk_run: DeskRun, browser: object
+    desk_run: DeskRun, browser: object, shots: Path
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -63,7 +71,7 @@ def test_the_dashboard_shows_both_sources_and_keeps_a_verdict(
     sources = {e.text for e in row.find_elements(By.CSS_SELECTOR, ".side .source")}
     assert sources == {"Kyiv Post", "unknown-blog"}
     assert "Shelling intensifies around Severodonetsk" in row.text
-    driver.save_screenshot(str(REPO / "docs" / "img" / "dashboard.png"))
+    assert driver.save_screenshot(str(shots / "dashboard.png"))
 
     row.find_element(By.CSS_SELECTOR, "a.open").click()
     WebDriverWait(driver, 30).until(ec.url_contains(f"/alerts/{seed['id']}"))
@@ -80,11 +88,11 @@ def test_the_dashboard_shows_both_sources_and_keeps_a_verdict(
     driver.get(desk_run.base + f"/alerts/{seed['id']}")  # a plain reload, nothing cached
     assert "Current verdict: confirmed" in driver.find_element(By.ID, "current-verdict").text
     assert desk_run.get(f"/api/alerts/{seed['id']}").json()["verdict"]["verdict"] == "confirmed"
-    driver.save_screenshot(str(REPO / "docs" / "img" / "alert.png"))
+    assert driver.save_screenshot(str(shots / "alert.png"))
 
     driver.find_element(By.LINK_TEXT, seed["new"]["subject"]["name"]).click()
     WebDriverWait(driver, 30).until(ec.url_contains("/entities/"))
     timeline = driver.find_elements(By.CSS_SELECTOR, "table.timeline tbody tr td.source")
     assert {"Kyiv Post", "unknown-blog"} <= {td.text for td in timeline}
     assert driver.find_elements(By.CSS_SELECTOR, "tr.conflict"), "conflicts are marked"
-    driver.save_screenshot(str(REPO / "docs" / "img" / "entity.png"))
+    assert driver.save_screenshot(str(shots / "entity.png"))
