@@ -224,7 +224,11 @@ def paced(
         end_rss = monitor.sample() if monitor is not None else {}
         t_in = article_times(client, streams.articles, since, set(published))
         lat = [waiter.processed[a] - t for a, t in t_in.items() if a in waiter.processed]
-        alert_lat = [ms - t_in[a] for ms, a in waiter.alerts if a in t_in]
+        alert_lat = [
+            ms - max(t_in[a] for a in ids if a in t_in)
+            for ms, ids in waiter.alerts
+            if any(a in t_in for a in ids)
+        ]
         result: dict[str, Any] = {
             "rate": rate,
             "articles": len(published),

@@ -59,7 +59,9 @@ class Waiter:
     cursors: dict[str, str] = field(default_factory=dict)
     processed: dict[str, int] = field(default_factory=dict)  # article id -> ms
     dead: set[str] = field(default_factory=set)
-    alerts: list[tuple[int, str]] = field(default_factory=list)  # (ms, triggering article)
+    # (ms, the article ids of both sides): the alert fired when the later-ingested one was
+    # processed, which need not be the side published later (`new`)
+    alerts: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for stream in (self.streams.processed, self.streams.deadletter, self.streams.alerts):
@@ -97,10 +99,10 @@ class Waiter:
             raw = fields.get(b"alert")
             if raw:
                 alert = json.loads(raw)
-                side = alert.get("new") or alert.get("mention") or {}
-                aid = side.get("article_id")
-                if isinstance(aid, str):
-                    self.alerts.append((ms, aid))
+                sides = [alert.get(k) or {} for k in ("new", "previous", "mention")]
+                ids = tuple(s["article_id"] for s in sides if isinstance(s.get("article_id"), str))
+                if ids:
+                    self.alerts.append((ms, ids))
         return 0
 
     def wait(
