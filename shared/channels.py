@@ -23,6 +23,9 @@ from shared.netguard import WEBHOOK_SETTING, ForbiddenTarget, check_addresses
 
 WEBHOOK_SCHEMES = frozenset({"http", "https"})
 # Class attributes of Apprise plugins that hold the vendor endpoint they post to.
+# Query arguments that are settings, not secrets (their values are not scrubbed from logs).
+_PLAIN_QUERY = frozenset({"mode", "smtp", "from", "to", "cc", "bcc", "format", "priority",
+                          "name", "port", "method", "overflow"})  # fmt: skip
 _VENDOR_ATTRS = ("notify_url", "webhook_url", "api_url", "notify_url_v2", "base_url")
 
 
@@ -53,7 +56,7 @@ def secret_parts(url: str) -> list[str]:
     shown = unquote(masked(url))
     parts = urlsplit(url)
     pieces = [parts.password or "", *parts.path.split("/"), parts.netloc.rpartition("@")[2]]
-    pieces += [v for _k, v in parse_qsl(parts.query)]
+    pieces += [v for k, v in parse_qsl(parts.query) if k.lower() not in _PLAIN_QUERY]
     if parts.username and ":" not in parts.netloc.rpartition("@")[0]:
         pieces.append(parts.username)  # a bare token in the user part (tgram://TOKEN@...)
     found = {unquote(p) for p in pieces if len(p) >= 4 and unquote(p) not in shown}
@@ -134,16 +137,36 @@ class Sent:
 
 
 class _ThreadLog(logging.Handler):
-    """Keeps the records of one thread (other sends run in other threads at the same time)."""
+    """Collects Apprise's log records per thread (several sends run at once in other
+    threads). Apprise says why a send failed at WARNING and the underlying error (an SMTP
+    reply, a socket error) at DEBUG: both are kept for the outcome's detail. Apprise's
+    records do not propagate: the notifier logs the outcome itself, secrets scrubbed."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self.thread = threading.get_ident()
-        self.lines: list[str] = []
+        self.local = threading.local()
+
+    def start(self) -> list[str]:
+        self.local.lines = []
+        return self.local.lines  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        self.local.lines = None
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread and record.levelno >= logging.INFO:
-            self.lines.append(record.getMessage())
+        lines = getattr(self.local, "lines", None)
+        if lines is None:
+            return
+        text = record.getMessage()
+        if record.levelno >= logging.INFO or re.search(r"xception|rror|Response", text):
+            lines.append(text)
+
+
+_CAPTURE = _ThreadLog()
+_APPRISE_LOG = logging.getLogger("apprise")
+_APPRISE_LOG.addHandler(_CAPTURE)
+_APPRISE_LOG.setLevel(logging.DEBUG)
+_APPRISE_LOG.propagate = False
 
 
 def preferred_format(url: str) -> NotifyFormat:
@@ -159,28 +182,25 @@ def preferred_format(url: str) -> NotifyFormat:
 
 def _send_blocking(url: str, title: str, body: str, fmt: NotifyFormat, timeout_s: float) -> Sent:
     asset = apprise.AppriseAsset(app_id="claimwatch", app_desc="claimwatch alerts")
-    notifier = apprise.Apprise(asset=asset)
     # Apprise's own retries are off (retry=0 by default); ours are the queue's, with backoff.
-    plugin = plugin_for(url)
+    plugin = apprise.Apprise.instantiate(url, asset=asset, suppress_exceptions=True)
+    if not plugin:
+        return Sent(False, "Apprise does not know this URL any more")
     for attr in ("socket_connect_timeout", "socket_read_timeout", "timeout"):
         if hasattr(plugin, attr):
             setattr(plugin, attr, timeout_s)
-    notifier.add(plugin)
-    handler = _ThreadLog()
-    logger = logging.getLogger("apprise")
-    logger.addHandler(handler)
-    old_level = logger.level
-    if logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
+    # The plugin's own notify, in this thread: Apprise.notify may hand the work to a pool,
+    # whose log records this thread's handler would not see; the body is already in the
+    # plugin's native format, so Apprise has nothing to convert.
+    lines = _CAPTURE.start()
     try:
-        ok = bool(notifier.notify(title=title, body=body, body_format=fmt))
+        ok = bool(plugin.notify(body=body, title=title, body_format=fmt))
     except Exception as exc:  # a plugin bug must not kill the worker: it is a failed send
-        handler.lines.append(f"{type(exc).__name__}: {exc}")
+        lines.append(f"{type(exc).__name__}: {exc}")
         ok = False
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
-    detail = scrub(" | ".join(line.strip() for line in handler.lines)[-600:], url)
+        _CAPTURE.stop()
+    detail = scrub(" | ".join(line.strip() for line in lines)[-600:], url)
     return Sent(ok, detail or ("sent" if ok else "Apprise reported a failure"), _status(detail))
 
 
