@@ -148,7 +148,7 @@ class _ThreadLog(logging.Handler):
 
     def start(self) -> list[str]:
         self.local.lines = []
-        return self.local.lines  # type: ignore[no-any-return]
+        return self.local.lines
 
     def stop(self) -> None:
         self.local.lines = None

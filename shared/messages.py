@@ -104,6 +104,8 @@ def _point(alert: Alert, public_url: str | None, numbered: int | None) -> list[_
     meta = f"{alert.kind.value} · severity {alert.severity.value} · {alert.id}"
     link = f"{public_url.rstrip('/')}/alerts/{alert.id}" if public_url else None
     lines.append(_Line(meta, link))
+    for clash in alert.also:
+        lines.append(_Line(f"also ({clash.kind.value}, {clash.id}): {clash.reason}"))
     if alert.kind is AlertKind.AMBIGUITY and alert.mention is not None:
         lines.append(_Line(alert.mention.sentence.strip(), quote=True))
     return lines
