@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from claimwatch.cli import app as cli
+from shared.settings import get_settings
 from tests.support.receivers import HttpReceiver
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +25,7 @@ def test_demo_notifies_the_location_subscription_only(
            "CLAIMWATCH_WEBHOOK_ALLOW_PRIVATE": "true"}  # fmt: skip
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    get_settings.cache_clear()  # the CLI reads settings once per process
     try:
         runner = CliRunner()
         for sub_id, rec, kind in (("loc", location, "location"), ("role", role, "role")):
@@ -45,5 +47,6 @@ def test_demo_notifies_the_location_subscription_only(
         assert "Strategic withdrawal from Severodonnetsk" in body or "https://" in body
         assert role.posts == []
     finally:
+        get_settings.cache_clear()
         location.stop()
         role.stop()

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+import structlog
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 from structlog.testing import capture_logs
@@ -20,10 +21,11 @@ from typer.testing import CliRunner
 
 from claimwatch.cli import app as cli
 from claimwatch.deadletters import read_dead_letters, replay
+from services.notifier import delivery
 from services.notifier.delivery import DeliveryManager, queue_alert
 from shared.batches import due_key
 from shared.domain.alerts import AlertKind, Severity
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
 from shared.streams import Streams, entry_body
 from shared.webhooks import Subscription, delivery_stream
 from tests.support.alerts import PARIS, RUSSIA, UA, alert
@@ -189,6 +191,8 @@ async def test_email_retries_a_refusing_smtp_server_and_sends_once(
             sub = await n.add("mail", smtp.url)
             await n.manager.start()
             with capture_logs() as logs:
+                # a fresh logger: the module's may be cached with an earlier configuration
+                delivery.log = structlog.get_logger("notifier")
                 await n.send(sub, alert())
                 assert await wait_until(lambda: len(smtp.mails) == 1, 20)
                 await asyncio.sleep(1.0)
@@ -238,6 +242,7 @@ def test_subscriptions_cli_masks_secrets_and_sends_a_test_message(
            "CLAIMWATCH_WEBHOOK_ALLOW_PRIVATE": "true"}  # fmt: skip
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    get_settings.cache_clear()  # the CLI reads settings once per process
     runner = CliRunner()
     token = "TIiajkdnlazkcOXrIdevi7FQ"
     try:
@@ -266,6 +271,7 @@ def test_subscriptions_cli_masks_secrets_and_sends_a_test_message(
         down = runner.invoke(cli, ["subscriptions", "test", "down"])
         assert down.exit_code == 1 and "500" in down.output
     finally:
+        get_settings.cache_clear()
         rec.stop()
         refusing.stop()
         smtp.stop()
