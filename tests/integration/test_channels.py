@@ -5,9 +5,11 @@ retries, dead letters and replay, the test message, and masked secrets."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -16,7 +18,7 @@ import redis
 import structlog
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
-from structlog.testing import capture_logs
+from structlog.testing import LogCapture
 from typer.testing import CliRunner
 
 from claimwatch.cli import app as cli
@@ -91,6 +93,22 @@ async def http_receivers() -> AsyncIterator[list[HttpReceiver]]:
     yield made
     for r in made:
         r.stop()
+
+
+@contextlib.contextmanager
+def captured_logs() -> Iterator[list[dict[str, Any]]]:
+    """The notifier's structlog events, whatever an earlier test configured (a level filter,
+    loggers cached on first use)."""
+    capture = LogCapture()
+    old = structlog.get_config()
+    structlog.configure(processors=[capture], cache_logger_on_first_use=False,
+                        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    saved, delivery.log = delivery.log, structlog.get_logger("notifier")
+    try:
+        yield capture.entries
+    finally:
+        delivery.log = saved
+        structlog.configure(**old)
 
 
 def letters(client: redis.Redis, streams: Streams) -> list[Any]:
@@ -190,9 +208,7 @@ async def test_email_retries_a_refusing_smtp_server_and_sends_once(
         async with Notifier(settings_for(redis_url, prefix)) as n:
             sub = await n.add("mail", smtp.url)
             await n.manager.start()
-            with capture_logs() as logs:
-                # a fresh logger: the module's may be cached with an earlier configuration
-                delivery.log = structlog.get_logger("notifier")
+            with captured_logs() as logs:
                 await n.send(sub, alert())
                 assert await wait_until(lambda: len(smtp.mails) == 1, 20)
                 await asyncio.sleep(1.0)
