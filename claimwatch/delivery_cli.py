@@ -17,6 +17,8 @@ from rich.table import Table
 from claimwatch.console import UserError, connect, console, err, load_settings, redis_url
 from claimwatch.deadletters import read_dead_letters, replay, select, wait_settled
 from claimwatch.follow import last_id
+from claimwatch.samples import describe_filters, parse_period, resolve_region, send_sample
+from shared.channels import is_webhook_url, plugin_for, scrub
 from shared.domain.alerts import Severity
 from shared.errors import validation_text
 from shared.settings import Settings
@@ -30,7 +32,8 @@ from shared.webhooks import (
 )
 
 subscriptions_app = typer.Typer(
-    help="Webhook subscriptions (stored in Redis; needs REDIS_URL).", no_args_is_help=True
+    help="Subscriptions: webhooks and Apprise targets (stored in Redis; needs REDIS_URL).",
+    no_args_is_help=True,
 )
 deadletters_app = typer.Typer(
     help="Inspect and replay the dead-letter stream (needs REDIS_URL).", no_args_is_help=True
@@ -58,14 +61,20 @@ def _store_call(settings: Settings, method: str, *args: Any) -> Any:
 
 @subscriptions_app.command("add")
 def subscriptions_add(
-    url: Annotated[str, typer.Argument(help="Where alerts are POSTed (http or https)")],
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="http(s) Standard Webhooks URL, or an Apprise URL (slack://, mailto://, "
+            "tgram://, msteams://, discord://, ntfy://, matrix://, json://, form://...)"
+        ),
+    ],
     sub_id: Annotated[str, typer.Option("--id", help="Subscription id (letters, digits, -_.)")],
     secret: Annotated[
         str | None,
         typer.Option(
             envvar="CLAIMWATCH_SUBSCRIPTION_SECRET",
-            help="whsec_... secret (default: generate one, shown once or written to "
-            "--secret-file)",
+            help="Webhooks: whsec_... secret (default: generate one, shown once or written "
+            "to --secret-file)",
             show_default=False,
         ),
     ] = None,
@@ -76,15 +85,34 @@ def subscriptions_add(
     min_severity: Annotated[Severity, typer.Option(help="Only alerts at least this severe")] = (
         Severity.LOW
     ),
-    entity: Annotated[list[str] | None, typer.Option(help="Only alerts about these ids")] = None,
+    entity: Annotated[
+        list[str] | None, typer.Option(help="Only alerts about these entities (id or name)")
+    ] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only alerts citing this source")] = (
+        None
+    ),
+    region: Annotated[
+        list[str] | None,
+        typer.Option(help="Only alerts about places inside this region (name or geo: id)"),
+    ] = None,
+    digest: Annotated[
+        str | None, typer.Option(help="One message per period instead (30m, 1h, 90s)")
+    ] = None,
+    grouped: Annotated[
+        bool, typer.Option(help="Webhooks: one delivery per pair of articles (alert_group)")
+    ] = False,
 ) -> None:
     """Add or replace a subscription. A secret you pass is never printed; a generated one is
-    shown once (or written to --secret-file) and never again."""
+    shown once (or written to --secret-file) and never again. Apprise URLs are shown masked."""
     settings = load_settings()
-    generated = secret is None
-    value = secret or generate_secret()
+    webhook = is_webhook_url(url)
+    generated = webhook and secret is None
+    value = (secret or generate_secret()) if webhook else ""
     try:
-        validate_secret(value)
+        if webhook:
+            validate_secret(value)
+        else:
+            plugin_for(url)
         sub = Subscription(
             id=sub_id,
             url=url,
@@ -92,6 +120,10 @@ def subscriptions_add(
             kinds=kind or [],
             min_severity=min_severity,
             entity_ids=entity or [],
+            sources=source or [],
+            regions=[resolve_region(r) for r in region or []],
+            digest_s=parse_period(digest) if digest else 0,
+            grouped=grouped,
         )
     except ValidationError as exc:
         raise UserError(f"invalid subscription: {validation_text(exc)}") from None
@@ -100,7 +132,7 @@ def subscriptions_add(
     try:
         _store_call(settings, "add", sub)
     except ForbiddenTarget as exc:
-        raise UserError(f"refused: {exc}") from None
+        raise UserError(f"refused: {scrub(str(exc), url)}") from None
     typer.echo(json.dumps(sub.public()))
     if generated:
         _hand_over(value, secret_file)
@@ -135,18 +167,37 @@ def subscriptions_list(
         for sub in subs:
             typer.echo(json.dumps({**sub.public(), "disabled": disabled.get(sub.id)}))
         return
-    table = Table("id", "url", "secret", "kinds", "min severity", "entities", "state")
+    table = Table("id", "target", "secret", "filters", "digest", "state")
     for sub in subs:
         table.add_row(
             sub.id,
-            sub.url,
-            sub.public()["secret"],
-            ",".join(sub.kinds) or "all",
-            sub.min_severity.value,
-            ",".join(sub.entity_ids) or "all",
+            sub.shown_url(),
+            sub.public()["secret"] or "-",
+            describe_filters(sub),
+            f"{sub.digest_s}s" if sub.digest_s else ("per story" if sub.batched else "per alert"),
             f"disabled: {disabled[sub.id]}" if sub.id in disabled else "active",
         )
     console.print(table)
+
+
+@subscriptions_app.command("test")
+def subscriptions_test(sub_id: Annotated[str, typer.Argument(help="Subscription id")]) -> None:
+    """Send a sample notification to the subscription's target now (the delivery path's own
+    check and attempt, no queue) and print what the target answered; exit 1 on failure."""
+    settings = load_settings()
+    subs: list[Subscription] = _store_call(settings, "all")
+    sub = next((s for s in subs if s.id == sub_id), None)
+    if sub is None:
+        raise UserError(f"no subscription {sub_id!r} (see `subscriptions list`)")
+    outcome = asyncio.run(send_sample(sub, settings))
+    answer = f"HTTP {outcome.status}" if outcome.status else outcome.reason
+    line = f"{sub.id} ({sub.shown_url()}): {answer}"
+    if outcome.detail:
+        line += f" — {outcome.detail[:300]}"
+    if outcome.kind != "delivered":
+        err.print(f"[red]failed[/red]: {line}")
+        raise typer.Exit(1)
+    console.print(f"[green]delivered[/green]: {line}", highlight=False)
 
 
 @subscriptions_app.command("remove")

@@ -137,3 +137,56 @@ def render(alert: Alert, console: Console) -> None:
     if alert.previous is not None:
         console.print(_claim_line("earlier:", alert.previous))
     console.print()
+
+
+def _group_idle(client: redis.Redis, stream: str, group: str) -> bool:
+    """True when `group` has read and acked everything on `stream` (no stream: nothing to
+    do; a stream without the group yet: not idle)."""
+    if not client.exists(stream):
+        return True
+    try:
+        groups: Any = client.xinfo_groups(stream)
+    except redis.ResponseError:
+        return False
+    for info in groups:
+        name = _text(info.get("name", b""))
+        if name == group:
+            if int(info.get("pending", 0)) != 0:
+                return False
+            if info.get("lag") is not None:
+                return int(info["lag"]) == 0
+            # Redis < 7 (some embedded builds) has no lag: compare the last ids instead
+            last = _text(client.xinfo_stream(stream)["last-generated-id"])
+            return _text(info.get("last-delivered-id", b"")) == last
+    return False
+
+
+def notifications_pending(client: redis.Redis, streams: Streams, webhook_default: bool) -> int:
+    """How many queues still have notifications to send: the notifier's alert backlog, held
+    batches, and every subscription's delivery queue."""
+    from shared.batches import due_key
+    from shared.streams import NOTIFIER_GROUP
+    from shared.webhooks import DEFAULT_ID, delivery_stream, subscriptions_key
+
+    ids = {_text(k) for k in client.hkeys(subscriptions_key(streams))}
+    if webhook_default:
+        ids.add(DEFAULT_ID)
+    busy = 0 if _group_idle(client, streams.alerts, NOTIFIER_GROUP) else 1
+    for sub_id in ids:
+        busy += int(client.zcard(due_key(streams, sub_id)) > 0)
+        busy += int(not _group_idle(client, delivery_stream(streams, sub_id), NOTIFIER_GROUP))
+    return busy
+
+
+def wait_notified(
+    client: redis.Redis, streams: Streams, webhook_default: bool, timeout_s: float
+) -> bool:
+    """Wait until every notification of what is on the alert stream went out (delivered or
+    dead-lettered); False on timeout (what is left stays queued in Redis)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if notifications_pending(client, streams, webhook_default) == 0:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.25)

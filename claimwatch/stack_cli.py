@@ -30,7 +30,16 @@ from claimwatch.console import (
     sample_feed,
 )
 from claimwatch.feeding import publish_lines
-from claimwatch.follow import follow_alerts, last_id, positions, read_alerts, render, wait_processed
+from claimwatch.follow import (
+    follow_alerts,
+    last_id,
+    notifications_pending,
+    positions,
+    read_alerts,
+    render,
+    wait_notified,
+    wait_processed,
+)
 from claimwatch.sourcing import SourceListError, poll_once, read_source_list
 from claimwatch.stack import (
     FULL_STACK,
@@ -222,12 +231,31 @@ def demo(
         stack = _start_stack(url, settings, log_dir)
         try:
             shown = _process_feed(url, settings, feeder, timeout, as_json)
+            _drain_notifications(url, settings)
         finally:
             stack.stop()
     if shown < 0:
         err.print(f"service logs: {log_dir}")
         raise typer.Exit(1)
     err.print(f"[green]done[/green]: {shown} alerts")
+
+
+def _drain_notifications(url: str, settings: Settings) -> None:
+    """`demo` stops the stack once the feed is processed: first let the notifier send what
+    the feed's alerts queued (held stories are due after CLAIMWATCH_NOTIFY_SETTLE_S)."""
+    client = connect(url)
+    streams = Streams(settings.stream_prefix)
+    try:
+        if notifications_pending(client, streams, bool(settings.webhook_url)) == 0:
+            return
+        err.print("[dim]waiting for notifications to be delivered[/dim]")
+        if not wait_notified(client, streams, bool(settings.webhook_url), settings.notify_drain_s):
+            err.print(
+                f"[yellow]notifications still queued after {settings.notify_drain_s:.0f}s"
+                "[/yellow] (kept in Redis; the next notifier sends them)"
+            )
+    finally:
+        client.close()
 
 
 def run(

@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from shared.domain.alerts import Alert, AlertKind, AmbiguousMention, Outcome, Severity
+from shared.domain.alerts import (
+    Alert,
+    AlertKind,
+    AmbiguousMention,
+    Clash,
+    Outcome,
+    Severity,
+)
 from shared.domain.claims import Claim
 from shared.domain.contradiction import compare
 from shared.domain.entities import Mention
@@ -91,13 +98,28 @@ def one_per_conflict(alerts: Iterable[Alert]) -> dict[str, Alert]:
     pair of sentences) are one conflict for a reader. The most severe alert stands for it,
     the same one whatever order the claims came in (ties go to the smallest id), so a
     redelivered article alerts with the same id."""
-    best: dict[tuple[str, ...], Alert] = {}
+    groups: dict[tuple[str, ...], dict[str, Alert]] = {}
     for alert in alerts:
         if alert.new is None or alert.previous is None:
             continue
         pair = sorted((alert.new.article_id, alert.previous.article_id))
         key = (*pair, alert.new.subject.id, str(alert.kind))
-        held = best.get(key)
-        if held is None or (-alert.severity.rank, alert.id) < (-held.severity.rank, held.id):
-            best[key] = alert
-    return {a.id: a for a in sorted(best.values(), key=lambda a: a.id)}
+        groups.setdefault(key, {})[alert.id] = alert
+    out: list[Alert] = []
+    for members in groups.values():
+        ranked = sorted(members.values(), key=lambda a: (-a.severity.rank, a.id))
+        best, others = ranked[0], sorted(ranked[1:], key=lambda a: a.id)
+        # the others are listed in the alert that stands for them, so nothing is hidden
+        also = tuple(
+            Clash(
+                id=a.id,
+                kind=a.kind,
+                severity=a.severity,
+                reason=a.reason,
+                new_claim_id=a.new.id if a.new else "",
+                previous_claim_id=a.previous.id if a.previous else "",
+            )
+            for a in others
+        )
+        out.append(best.model_copy(update={"also": also}) if also else best)
+    return {a.id: a for a in sorted(out, key=lambda a: a.id)}

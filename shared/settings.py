@@ -146,6 +146,12 @@ class Settings(BaseSettings):
     # Sent with every fetch, and the name robots.txt rules are matched against.
     user_agent: str = Field(default_factory=_default_user_agent)
 
+    # Notifications (shared/batches.py): alerts of one pair of articles arriving within this
+    # many seconds of the first become one message (the alert worker emits them together).
+    notify_settle_s: float = Field(default=2.0, ge=0.0, le=60.0)
+    # How long `claimwatch demo` waits, after the feed is processed, for notifications to go.
+    notify_drain_s: float = Field(default=30.0, ge=0.0)
+
     @model_validator(mode="after")
     def _refuse_default_secret_outside_local(self) -> Settings:
         if (

@@ -14,14 +14,16 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from redis.asyncio import Redis
 from standardwebhooks import Webhook
 
+from shared.channels import check_apprise_target, is_webhook_url, masked
 from shared.domain.alerts import Alert, Severity
+from shared.domain.entities import EntityRef
 from shared.netguard import ForbiddenTarget as ForbiddenTarget
 from shared.netguard import check_target as check_target
 from shared.netguard import check_target_async as check_target_async
@@ -35,28 +37,58 @@ DEFAULT_ID = "default"
 class Subscription(BaseModel):
     id: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
     url: str
-    secret: SecretStr
+    # `webhook`: a Standard Webhooks http(s) URL, signed JSON; `apprise`: any Apprise URL
+    # (slack://, mailto://, json://...), a message written for people. Inferred from the URL.
+    target: Literal["webhook", "apprise"] = "webhook"
+    secret: SecretStr = SecretStr("")  # webhooks only
     kinds: list[str] = Field(default_factory=list)  # empty: every kind
     min_severity: Severity = Severity.LOW
-    entity_ids: list[str] = Field(default_factory=list)  # empty: every entity
+    entity_ids: list[str] = Field(default_factory=list)  # ids or names; empty: every entity
+    sources: list[str] = Field(default_factory=list)  # source names; empty: every source
+    regions: list[str] = Field(default_factory=list)  # place ids: alerts about places inside
+    # One message per period (seconds) with its alerts grouped by story; 0: as they come.
+    digest_s: int = Field(default=0, ge=0)
+    # Webhooks only: one delivery per pair of articles (a group body) instead of per alert.
+    grouped: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _target_from_url(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "target" not in data and isinstance(data.get("url"), str):
+            data = {**data, "target": "webhook" if is_webhook_url(data["url"]) else "apprise"}
+        return data
+
+    @property
+    def batched(self) -> bool:
+        """Whether alerts are held and sent together (per story, or per digest period)."""
+        return self.target == "apprise" or self.grouped or self.digest_s > 0
 
     def wants(self, alert: Alert) -> bool:
         if self.kinds and alert.kind.value not in self.kinds:
             return False
         if alert.severity.rank < self.min_severity.rank:
             return False
+        entities = _entities(alert)
         if self.entity_ids:
-            ids = set()
-            for claim in (alert.new, alert.previous):
-                if claim is not None:
-                    ids.add(claim.subject.id)
-                    if claim.object is not None:
-                        ids.add(claim.object.id)
+            wanted = {e.casefold() for e in self.entity_ids}
+            known = {e.id.casefold() for e in entities} | {e.name.casefold() for e in entities}
+            if not known & wanted:
+                return False
+        if self.sources:
+            said = {c.source.casefold() for c in (alert.new, alert.previous) if c is not None}
             if alert.mention is not None:
-                ids.update(c.entity.id for c in alert.mention.candidates)
-            if not ids & set(self.entity_ids):
+                said.add(alert.mention.source.casefold())
+            if not said & {s.casefold() for s in self.sources}:
+                return False
+        if self.regions:
+            inside = {e.id for e in entities} | {a for e in entities for a in e.ancestors}
+            if not inside & set(self.regions):
                 return False
         return True
+
+    def shown_url(self) -> str:
+        """The target as people and logs may see it (Apprise secrets masked)."""
+        return masked(self.url) if self.target == "apprise" else self.url
 
     def stored_json(self) -> str:
         """The subscription as stored in Redis (the only place the secret is written)."""
@@ -67,8 +99,23 @@ class Subscription(BaseModel):
     def public(self) -> dict[str, Any]:
         """For people: the secret masked."""
         data = self.model_dump(mode="json")
-        data["secret"] = mask_secret(self.secret)
+        data["secret"] = mask_secret(self.secret) if self.target == "webhook" else None
+        data["url"] = self.shown_url()
         return data
+
+
+def _entities(alert: Alert) -> list[EntityRef]:
+    """Everything an alert is about: both claims' subject and object, and the candidates of
+    an ambiguous mention."""
+    found: list[EntityRef] = []
+    for claim in (alert.new, alert.previous):
+        if claim is not None:
+            found.append(claim.subject)
+            if claim.object is not None:
+                found.append(claim.object)
+    if alert.mention is not None:
+        found += [c.entity for c in alert.mention.candidates]
+    return found
 
 
 def mask_secret(secret: SecretStr) -> str:
@@ -211,8 +258,11 @@ class SubscriptionStore:
         self._settings = settings
 
     async def add(self, sub: Subscription) -> None:
-        check_target(sub.url, self._settings.webhook_allow_private)
-        validate_secret(sub.secret.get_secret_value())
+        if sub.target == "apprise":
+            check_apprise_target(sub.url, self._settings.webhook_allow_private)
+        else:
+            check_target(sub.url, self._settings.webhook_allow_private)
+            validate_secret(sub.secret.get_secret_value())
         await self._redis.hset(subscriptions_key(self._streams), sub.id, sub.stored_json())
         await self._redis.hdel(disabled_key(self._streams), sub.id)
 

@@ -23,19 +23,19 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from shared import metrics
+from shared.batches import flush_due, hold
+from shared.domain.alerts import Alert
 from shared.events import DeadLetter
 from shared.runtime import leave_groups
+from shared.sending import Job, attempt_job
 from shared.settings import Settings
 from shared.streams import NOTIFIER_GROUP, Streams
 from shared.tasks import cancel_and_wait
 from shared.webhooks import (
-    ForbiddenTarget,
     Outcome,
     Subscription,
     SubscriptionStore,
-    attempt,
     backoff_s,
-    check_target_async,
     delivered_key,
     delivery_stream,
     queued_key,
@@ -68,6 +68,16 @@ async def enqueue(
         args=[settings.webhook_dedupe_ttl_s, settings.stream_maxlen, alert_id, sub.id, body],
     )
     return entry is not None
+
+
+async def queue_alert(
+    redis: Redis, streams: Streams, settings: Settings, sub: Subscription, alert: Alert
+) -> bool:
+    """Queue (or, for a batched subscription, hold) one alert once; True when done now."""
+    body = alert.model_dump_json()
+    if sub.batched:
+        return await hold(redis, streams, settings, sub, alert, body)
+    return await enqueue(redis, streams, settings, sub, alert.id, body)
 
 
 def _text(value: Any) -> str:
@@ -146,6 +156,8 @@ class SubscriptionWorker:
             try:
                 await self._ensure_group()
                 while True:
+                    if self.sub.batched:
+                        await flush_due(self._redis, self._streams, self._settings, self.sub.id)
                     for raw_id, fields in await self._read():
                         entry_id = _text(raw_id)
                         if not fields or entry_id in self._in_flight:
@@ -177,22 +189,35 @@ class SubscriptionWorker:
             )
 
     async def _deliver(self, entry_id: str, fields: dict[bytes, bytes]) -> None:
-        alert_id = _text(fields.get(b"alert_id", b""))
-        body = _text(fields.get(b"body", b""))
-        marker = delivered_key(self._streams, self.sub.id, alert_id)
-        if await self._redis.exists(marker):
+        job = Job.from_fields({_text(k): _text(v) for k, v in fields.items()})
+        done = {
+            a
+            for a in job.alert_ids
+            if await self._redis.exists(delivered_key(self._streams, self.sub.id, a))
+        }
+        job = job.without(done)  # exactly once per alert id, even inside a replayed group
+        if not job.alert_ids:
             await self._redis.xack(self.stream, NOTIFIER_GROUP, entry_id)
             metrics.WEBHOOK_DELIVERIES.labels(outcome="skipped").inc()
             return
-        outcome, attempts = await self._attempts(entry_id, alert_id, body)
+        alert_id = job.alert_ids[0]
+        outcome, attempts = await self._attempts(entry_id, job)
         await self._store.record_outcome(self.sub.id, alert_id, outcome, attempts)
         metrics.WEBHOOK_DELIVERIES.labels(outcome=outcome.kind).inc()  # delivered|failed|gone
         if outcome.kind == "delivered":
-            await self._redis.set(marker, entry_id, nx=True, ex=self._settings.webhook_dedupe_ttl_s)
+            for done_id in job.alert_ids:
+                await self._redis.set(
+                    delivered_key(self._streams, self.sub.id, done_id),
+                    entry_id,
+                    nx=True,
+                    ex=self._settings.webhook_dedupe_ttl_s,
+                )
             log.info(
                 "delivered",
                 alert_id=alert_id,
+                alerts=len(job.alert_ids),
                 subscription=self.sub.id,
+                target=self.sub.shown_url(),
                 status=outcome.status,
                 attempts=attempts,
             )
@@ -224,7 +249,7 @@ class SubscriptionWorker:
                 )
             await asyncio.sleep(min(step, left))
 
-    async def _attempts(self, entry_id: str, alert_id: str, body: str) -> tuple[Outcome, int]:
+    async def _attempts(self, entry_id: str, job: Job) -> tuple[Outcome, int]:
         settings = self._settings
         outcome = Outcome("failed", "not_attempted")
         for n in range(1, max(1, settings.webhook_max_attempts) + 1):
@@ -232,14 +257,12 @@ class SubscriptionWorker:
                 return Outcome(
                     "failed", "subscription_disabled", "the receiver answered 410"
                 ), n - 1
-            try:
-                await check_target_async(self.sub.url, settings.webhook_allow_private)
-            except ForbiddenTarget as exc:
-                return Outcome("failed", "forbidden_target", str(exc)), n - 1
             with metrics.stage("delivery"):
-                outcome = await attempt(
-                    self._http, self.sub, alert_id, body, settings.webhook_timeout_s
+                outcome = await attempt_job(
+                    self._http, self.sub, job, settings, self.sub.digest_s
                 )
+            if outcome.kind == "failed" and outcome.reason == "forbidden_target":
+                return outcome, n - 1
             if outcome.kind != "retry":
                 return outcome, n
             if n == settings.webhook_max_attempts:
@@ -250,9 +273,11 @@ class SubscriptionWorker:
                 delay = min(max(delay, outcome.retry_after_s), settings.webhook_backoff_max_s)
             log.info(
                 "delivery failed; retrying",
-                alert_id=alert_id,
+                alert_id=job.alert_ids[0],
                 subscription=self.sub.id,
+                target=self.sub.shown_url(),
                 reason=outcome.reason,
+                detail=outcome.detail[:300],
                 attempt=n,
                 retry_in_s=round(delay, 2),
             )

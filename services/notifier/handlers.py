@@ -1,6 +1,6 @@
-"""Notifier: queue each alert on the alert stream for every webhook subscription that wants
-it; `services.notifier.delivery` delivers the queues (signed, retried, exactly once per
-alert and subscription as far as the receiver can tell)."""
+"""Notifier: queue each alert on the alert stream for every subscription (webhook or Apprise
+target) that wants it; `services.notifier.delivery` delivers the queues (retried, exactly
+once per alert and subscription as far as the receiver can tell)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from faststream import AckPolicy, Context
 from faststream.redis import RedisRouter
 from redis.asyncio import Redis
 
-from services.notifier.delivery import DeliveryManager, enqueue
+from services.notifier.delivery import DeliveryManager, queue_alert
 from services.notifier.models import AlertEntry
 from shared.desk import DeskStore
 from shared.runtime import consume
@@ -40,7 +40,6 @@ async def on_alert(
         # Kept on the stream and listed by the desk (marked muted), but not sent.
         log.info("muted", alert_id=entry.id, mute=mute.id, what=mute.describe())
         return
-    body = entry.alert.model_dump_json()
     for sub in await deliveries.store.active():
-        if sub.wants(entry.alert) and await enqueue(redis, streams, settings, sub, entry.id, body):
-            log.info("queued", alert_id=entry.id, subscription=sub.id)
+        if sub.wants(entry.alert) and await queue_alert(redis, streams, settings, sub, entry.alert):
+            log.info("queued", alert_id=entry.id, subscription=sub.id, batched=sub.batched)

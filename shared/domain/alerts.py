@@ -62,6 +62,20 @@ class AmbiguousMention(BaseModel):
     candidates: list[Candidate] = Field(default_factory=list)
 
 
+class Clash(BaseModel):
+    """Another way the same two reports clash on the same subject, folded into one alert
+    ("captured by Russia" vs "held by Ukraine" and vs "not captured")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # the id the clash would have had as an alert of its own
+    kind: AlertKind
+    severity: Severity
+    reason: str
+    new_claim_id: str
+    previous_claim_id: str
+
+
 class Alert(BaseModel):
     """A contradiction between two claims, or an ambiguous mention."""
 
@@ -77,6 +91,9 @@ class Alert(BaseModel):
     previous: Claim | None = None
     mention: AmbiguousMention | None = None
     created_at: datetime
+    # The other clashes of this conflict (same pair of articles, subject and kind), listed
+    # rather than alerted on their own; added with a default, so schema_version stays 1.
+    also: tuple[Clash, ...] = ()
 
     @staticmethod
     def pair_id(store: str, a: Claim, b: Claim) -> str:
