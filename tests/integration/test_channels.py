@@ -8,29 +8,26 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
 import pytest
 import redis
 import structlog
-from faststream.redis import RedisBroker
-from redis.asyncio import Redis
 from structlog.testing import LogCapture
 from typer.testing import CliRunner
 
 from claimwatch.cli import app as cli
 from claimwatch.deadletters import read_dead_letters, replay
 from services.notifier import delivery
-from services.notifier.delivery import DeliveryManager, queue_alert
+from services.notifier.delivery import queue_alert
 from shared.batches import due_key
 from shared.domain.alerts import AlertKind, Severity
 from shared.settings import Settings, get_settings
 from shared.streams import Streams, entry_body
 from shared.webhooks import Subscription, delivery_stream
 from tests.support.alerts import PARIS, RUSSIA, UA, alert
+from tests.support.notifier import NotifierHarness, wait_until
 from tests.support.receivers import HttpReceiver, SmtpReceiver
 
 
@@ -44,34 +41,7 @@ def settings_for(redis_url: str, prefix: str, **extra: Any) -> Settings:
     return Settings(**values)
 
 
-async def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return predicate()
-
-
-class Notifier:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.streams = Streams(settings.stream_prefix)
-
-    async def __aenter__(self) -> Notifier:
-        url = self.settings.effective_redis_url
-        self.redis = Redis.from_url(url)
-        self.http = httpx.AsyncClient()
-        self.broker = RedisBroker(url)
-        await self.broker.connect()
-        self.manager = DeliveryManager(self.redis, self.http, self.broker, self.settings)
-        return self
-
-    async def add(self, sub_id: str, url: str, **extra: Any) -> Subscription:
-        sub = Subscription(id=sub_id, url=url, **extra)
-        await self.manager.store.add(sub)
-        return sub
-
+class Notifier(NotifierHarness):
     async def send(self, sub: Subscription, *alerts: Any) -> list[bool]:
         """As the notifier's alert handler does: filter, then queue or hold."""
         return [
@@ -79,12 +49,6 @@ class Notifier:
             for a in alerts
             if sub.wants(a)
         ]
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.manager.stop()
-        await self.broker.stop()
-        await self.http.aclose()
-        await self.redis.aclose()
 
 
 @pytest.fixture

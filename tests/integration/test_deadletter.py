@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +15,7 @@ from pydantic import BaseModel
 from shared.runtime import build_app, consume, ensure_groups, produce
 from shared.settings import Settings
 from shared.streams import Streams, entry_body
+from tests.support.notifier import wait_until as poll_until
 
 GROUP = "test-worker"
 
@@ -32,12 +31,8 @@ def dead_letters(client: redis.Redis, streams: Streams) -> list[Any]:
 
 
 async def wait_until(predicate: Callable[[], bool], timeout_s: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return predicate()
+    """The shared poll, with this file's shorter deadline."""
+    return await poll_until(predicate, timeout_s)
 
 
 def make_app(settings: Settings, handler: Callable[[Ping], Any]) -> tuple[Any, Streams, str]:

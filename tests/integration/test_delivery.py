@@ -6,18 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import redis
-from faststream.redis import RedisBroker
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from claimwatch.chaos import Receiver, accept, always, fail_first
-from services.notifier.delivery import DeliveryManager, enqueue
+from services.notifier.delivery import enqueue
 from shared.settings import Settings
 from shared.streams import Streams, entry_body
 from shared.webhooks import (
@@ -28,6 +26,7 @@ from shared.webhooks import (
     generate_secret,
     subscriptions_key,
 )
+from tests.support.notifier import NotifierHarness, wait_until
 
 SECRET = generate_secret()
 
@@ -52,45 +51,15 @@ def letters(client: redis.Redis, streams: Streams) -> list[Any]:
     return [entry_body(fields) for _id, fields in client.xrange(streams.deadletter)]
 
 
-async def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return predicate()
-
-
-class Notifier:
-    """The notifier's delivery side, in process."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.streams = Streams(settings.stream_prefix)
-
-    async def __aenter__(self) -> Notifier:
-        url = self.settings.effective_redis_url
-        self.redis = Redis.from_url(url)
-        self.http = httpx.AsyncClient()
-        self.broker = RedisBroker(url)
-        await self.broker.connect()
-        self.manager = DeliveryManager(self.redis, self.http, self.broker, self.settings)
-        return self
+class Notifier(NotifierHarness):
+    """The notifier's delivery side, in process, with webhook subscriptions."""
 
     async def add(self, sub_id: str, url: str, **extra: Any) -> Subscription:
-        sub = Subscription(id=sub_id, url=url, secret=SecretStr(SECRET), **extra)
-        await self.manager.store.add(sub)
-        return sub
+        return await super().add(sub_id, url, secret=SecretStr(SECRET), **extra)
 
     async def send(self, sub: Subscription, alert_id: str) -> bool:
         body = json.dumps({"id": alert_id, "kind": "location"})
         return await enqueue(self.redis, self.streams, self.settings, sub, alert_id, body)
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.manager.stop()
-        await self.broker.stop()
-        await self.http.aclose()
-        await self.redis.aclose()
 
 
 @pytest.fixture
