@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -172,18 +173,31 @@ def build_app(
         after_shutdown=[heartbeat.leave, metrics.stop_metrics_server],
         specification=AsyncAPI(
             title=f"claimwatch {service}",
-            version=_version(),
+            version=package_version(),
             description=f"The {service} of claimwatch: what it reads and publishes.",
         ),
     )
     return app, broker
 
 
-def _version() -> str:
+def package_version() -> str:
     try:
         return metadata.version("claimwatch")
     except metadata.PackageNotFoundError:  # running from a source tree without install
         return "0.0.0"
+
+
+def http_options(prog: str, setting: str, argv: list[str] | None) -> tuple[str | None, int | None]:
+    """`--host`/`--port` of an HTTP service (`python -m services.X` passes its own
+    arguments). Without `argv`, as under `claimwatch service NAME`, the settings decide: the
+    process's own arguments (`service NAME`) are not the service's."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--host", default=None, help=f"default: CLAIMWATCH_{setting}_HOST")
+    parser.add_argument(
+        "--port", type=int, default=None, help=f"default: CLAIMWATCH_{setting}_PORT"
+    )
+    options = parser.parse_args([] if argv is None else argv)
+    return options.host, options.port
 
 
 def heartbeat_details() -> dict[str, str]:

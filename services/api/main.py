@@ -8,7 +8,6 @@ Start it with `claimwatch service api` or `python -m services.api [--host H] [--
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -30,7 +29,7 @@ from services.api.models import Health
 from services.api.security import OPEN_PATHS, LimitMiddleware
 from shared import metrics
 from shared.logs import configure_logging
-from shared.runtime import Heartbeat, _version, heartbeat_details
+from shared.runtime import Heartbeat, heartbeat_details, http_options, package_version
 from shared.settings import Settings, get_settings
 
 HERE = Path(__file__).resolve().parent
@@ -64,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="claimwatch desk",
-        version=_version(),
+        version=package_version(),
         description="Alerts with both reports, verdicts and mutes, claims by entity.",
         lifespan=lifespan,
     )
@@ -146,12 +145,7 @@ def serve(host: str | None = None, port: int | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve; without `argv` (as under `claimwatch service api`) the settings decide."""
-    parser = argparse.ArgumentParser(prog="python -m services.api")
-    parser.add_argument("--host", default=None, help="default: CLAIMWATCH_API_HOST")
-    parser.add_argument("--port", type=int, default=None, help="default: CLAIMWATCH_API_PORT")
-    options = parser.parse_args([] if argv is None else argv)
-    serve(options.host, options.port)
+    serve(*http_options("python -m services.api", "API", argv))
     return 0
 
 

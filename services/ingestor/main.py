@@ -8,18 +8,10 @@ validation (shared/ingest.py).
 
 from __future__ import annotations
 
-import argparse
-
 from services.ingestor.handlers import serve
+from shared.runtime import http_options
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve; `argv` are the options (`python -m services.ingestor` passes its own). Without
-    them, as under `claimwatch service ingestor`, the settings decide: the process's own
-    arguments (`service ingestor`) are not the ingestor's."""
-    parser = argparse.ArgumentParser(prog="python -m services.ingestor")
-    parser.add_argument("--host", default=None, help="default: CLAIMWATCH_INGEST_HOST")
-    parser.add_argument("--port", type=int, default=None, help="default: CLAIMWATCH_INGEST_PORT")
-    options = parser.parse_args([] if argv is None else argv)
-    serve(options.host, options.port)
+    serve(*http_options("python -m services.ingestor", "INGEST", argv))
     return 0

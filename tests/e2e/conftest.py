@@ -5,7 +5,6 @@ a webhook receiver the notifier delivers to."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ import redis
 
 from claimwatch.embedded import free_port
 from shared.nlp.gazetteer import default_gazetteer
+from tests.support.processes import stop_run
 
 SECRET = "whsec_" + "ZGVzay10ZXN0LXNlY3JldC1mb3Itd2ViaG9va3M="
 API_TOKEN = "desk-e2e-token-0123456789"
@@ -120,12 +120,7 @@ def desk_run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             raise AssertionError("no location alert within 300 s: " + "".join(run.stderr)[-3000:])
         yield run
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_run(proc)
         receiver.shutdown()
         client = redis.Redis.from_url(redis_url)
         keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))

@@ -21,6 +21,7 @@ import redis
 
 from claimwatch.embedded import free_port
 from claimwatch.stack import SERVICE_MODULES
+from tests.support.processes import stop_run
 
 pytestmark = pytest.mark.e2e
 CLI = [sys.executable, "-m", "claimwatch.cli"]
@@ -51,12 +52,7 @@ def running(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
         text=True,
     )
     yield proc
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    stop_run(proc)
 
 
 def _status(env: dict[str, str]) -> dict[str, Any]:
