@@ -113,9 +113,11 @@ def _negated(tok: Token, lex: Lexicon, args: dict[str, list[Token]]) -> bool:
     negs = lex.set("negation_words")
     if any(c.dep_ == "advmod" and c.lower_ in negs for c in tok.children):
         return True
+    nobody = lex.set("negative_pronouns")
     for role in ("agent", "patient", "theme", "attr"):
         for a in args.get(role, []):
-            if any(c.dep_ == "det" and c.lower_ == "no" for c in a.children):
+            if a.lower_ in nobody or any(c.dep_ == "det" and c.lower_ == "no"
+                                         for c in a.children):  # fmt: skip
                 return True
     return False
 

@@ -200,7 +200,7 @@ def past_episode(tok: Token, lex: Lexicon, published_at: datetime) -> bool:
                 return True
         if c.dep_ == "prep" and c.lower_ in ("in", "during", "since"):
             for pobj in c.children:
-                if pobj.dep_ == "pobj" and pobj.ent_type_ == "DATE" and pobj.like_num \
+                if pobj.dep_ == "pobj" and pobj.ent_type_ == "DATE" and pobj.text.isdigit() \
                         and len(pobj.text) == 4 and int(pobj.text) < year:  # fmt: skip
                     return True
     return False

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,11 @@ from spacy.tokens import Token
 from shared.domain.claims import Claim, Polarity, Quantity
 from shared.domain.entities import EntityRef, EntityType
 from shared.domain.quantities import parse_money, parse_quantity
+from shared.domain.timeexpr import resolve
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
+from shared.nlp.acts import act_parties, act_thing
 from shared.nlp.claim_context import ArticleContext
+from shared.nlp.dated_events import date_candidates, future_clause, story_event
 from shared.nlp.frames import NOMINAL, Frame
 from shared.nlp.names import fallback_org
 
@@ -143,10 +147,53 @@ def _value_money(ctx: ArticleContext, frame: Frame, roles: list[str]) -> Quantit
     return q if q is not None and q.unit is not None and q.unit.isupper() else None
 
 
-_VALUES: dict[str, Callable[[ArticleContext, Frame, list[str]], Quantity | None]] = {
-    "amount": _value_amount,
-    "money": _value_money,
-    "count": _value_count,
+def _value_date(ctx: ArticleContext, frame: Frame, roles: list[str]) -> dict[str, Any] | None:
+    """The date a scheduled event is set for: "will hold elections on Dec. 29", "is due to
+    face trial from April 15", "are scheduled for 29 March". Only of a clause that looks
+    ahead (dates.future_clause); a date before publication is another, earlier episode."""
+    if not future_clause(ctx.lex, frame.head):
+        return None
+    published = ctx.article.published_at
+    for tok in date_candidates(frame, roles):
+        span = ctx.doc[tok.left_edge.i : tok.right_edge.i + 1]
+        if not any(t.ent_type_ == "DATE" for t in span):
+            continue
+        when = resolve(span.text, published, prefer_future=True)
+        if when is None or when.end < published.date() - timedelta(days=1):
+            continue
+        return {"on_date": when.start, "on_date_end": None if when.is_day else when.end,
+                "time": published}  # fmt: skip
+    return None
+
+
+def _value_act(ctx: ArticleContext, frame: Frame, roles: list[str],
+               word_class: str) -> dict[str, Any] | None:  # fmt: skip
+    """The act itself is the value: asserted or denied (the frame's polarity)."""
+    return act_thing(word_class)
+
+
+def _as_value(read: Callable[[ArticleContext, Frame, list[str]], Quantity | None]) -> ValueReader:
+    def reader(ctx: ArticleContext, frame: Frame, roles: list[str],
+               word_class: str) -> dict[str, Any] | None:  # fmt: skip
+        q = read(ctx, frame, roles)
+        return None if q is None else {"value": q}
+
+    return reader
+
+
+def _dated(ctx: ArticleContext, frame: Frame, roles: list[str],
+           word_class: str) -> dict[str, Any] | None:  # fmt: skip
+    return _value_date(ctx, frame, roles)
+
+
+# each reader gives the claim fields that carry the value, or None
+ValueReader = Callable[[ArticleContext, Frame, list[str], str], "dict[str, Any] | None"]
+_VALUES: dict[str, ValueReader] = {
+    "amount": _as_value(_value_amount),
+    "money": _as_value(_value_money),
+    "count": _as_value(_value_count),
+    "date": _dated,
+    "act": _value_act,
 }
 
 
@@ -173,7 +220,7 @@ def _org_at(ctx: ArticleContext, tok: Token) -> EntityRef | None:
 
 
 def _subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
-                   roles: list[str]) -> EntityRef | None:  # fmt: skip
+                   roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
     """The organisation an amount belongs to: its possessor or name ("Stalkor's sales",
     "its revenue"), the agent of the clause ("Stalkor reported revenue of"), the subject of
     the verb above ("the company said its revenue was"), else the article's company."""
@@ -189,7 +236,7 @@ def _subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
 
 
 def _subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,
-                            roles: list[str]) -> EntityRef | None:  # fmt: skip
+                            roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
     """The place a count is about: a place role of the frame, a place in the clause, else
     the article's main place. Keyed on the place; the measure is the relation."""
     for tok in frame.arg(*roles):
@@ -204,33 +251,54 @@ def _subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,
     return next(iter(inside), None) or ctx.main_area
 
 
-_SUBJECTS: dict[str, Callable[[ArticleContext, Frame, Token, list[str]], EntityRef | None]] = {
-    "owner": _subject_owner,
-    "event_or_place": _subject_event_or_place,
+def _one(read: Callable[[ArticleContext, Frame, Token, list[str], str], EntityRef | None],
+         ) -> SubjectReader:  # fmt: skip
+    def reader(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
+               word_class: str) -> list[EntityRef]:  # fmt: skip
+        found = read(ctx, frame, trigger, roles, word_class)
+        return [found] if found is not None else []
+
+    return reader
+
+
+# each reader gives the subjects a claim is keyed on (one claim per subject)
+SubjectReader = Callable[[ArticleContext, Frame, Token, list[str], str], list[EntityRef]]
+_SUBJECTS: dict[str, SubjectReader] = {
+    "owner": _one(_subject_owner),
+    "event_or_place": _one(_subject_event_or_place),
+    "story_event": _one(story_event),
+    "parties": act_parties,
 }
 
 
-def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> Claim | None:
+def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[Claim]:
     found = _trigger(ctx, frame, pattern["trigger"])
     if found is None:
-        return None
-    trigger, measure = found
+        return []
+    trigger, word_class = found
     (value_kind, value_roles), = pattern["value"].items()
-    value = _VALUES[value_kind](ctx, frame, list(value_roles))
-    if value is None:
-        return None
-    if value.unit and ctx.lex.map(pattern["trigger"]["words"]).get(value.unit) == measure:
+    fields = _VALUES[value_kind](ctx, frame, list(value_roles), word_class)
+    if fields is None:
+        return []
+    value = fields.get("value")
+    if value is not None and value.unit and ctx.lex.map(
+            pattern["trigger"]["words"]).get(value.unit) == word_class:  # fmt: skip
         # "3,000 protesters" counts what "30,000 people joined the protest" counts
-        value = value.model_copy(update={"unit": None})
+        fields["value"] = value.model_copy(update={"unit": None})
     (subject_kind, subject_roles), = pattern["subject"].items()
-    subject = _SUBJECTS[subject_kind](ctx, frame, trigger, list(subject_roles))
-    if subject is None or subject.type == EntityType.PERSON:
-        return None
-    relation = f"{pattern['relation']}:{measure}"
+    subjects = _SUBJECTS[subject_kind](ctx, frame, trigger, list(subject_roles), word_class)
+    # the word class names the measure in the relation ("quantity:revenue") unless the
+    # pattern keys it in the subject ("event:election@country:td" scheduled_for)
+    relation = pattern["relation"]
+    if pattern.get("class_in", "relation") == "relation":
+        relation = f"{relation}:{word_class}"
     polarity = Polarity.NEGATED if frame.negated else None
     # a noun's claim is dated, hedged and attributed by the clause it stands in
     pred = _clause_verb(frame.head) if frame.kind == NOMINAL else frame.head
-    return ctx.make_claim(pred, subject, relation, polarity=polarity, value=value)
+    # a person is the subject of an act ("X was not fired"), not of a count or a date
+    allowed = set(pattern.get("subject_types") or ("place", "org", "event", "other"))
+    return [ctx.make_claim(pred, subject, relation, polarity=polarity, **fields)
+            for subject in subjects if subject.type.value in allowed]  # fmt: skip
 
 
 def _clause_verb(tok: Token) -> Token:
@@ -245,7 +313,8 @@ def frame_claims(ctx: ArticleContext, frames: list[Frame]) -> Iterator[tuple[Fra
     patterns = registry().frames
     for frame in frames:
         for pattern in patterns:
-            claim = _apply(ctx, frame, pattern)
-            if claim is not None:
+            claims = _apply(ctx, frame, pattern)
+            for claim in claims:
                 yield frame, claim
+            if claims:
                 break

@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shared.domain.entities import EntityRef, EntityType
+from shared.domain.entities import EntityRef, EntityType, PlaceRank
+from shared.nlp.linking import default_demonyms
 from shared.nlp.mentions import ArticleMentions
 from shared.nlp.names import fallback_org
 
@@ -25,6 +26,7 @@ class ArticleSalience(ArticleMentions):
     main_area: EntityRef | None = None
     main_org: EntityRef | None = None
     main_event: tuple[str, str] | None = None  # (canonical head, anchor id) of the article
+    main_country: tuple[str, str] | None = None  # (ISO code, name) the places are most in
     story: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -38,6 +40,28 @@ class ArticleSalience(ArticleMentions):
         if self.main_org is None:
             self.main_org = next(filter(None, (self.proper_org(t) for t in self.doc)), None)
         self.story = self._story()
+        self.main_country = self._country()
+
+    def _country(self) -> tuple[str, str] | None:
+        """The country most of the article's places are in, with its name when the article
+        names it ("Chad" for Chad, N'Djamena and Mongo)."""
+        places = [ref for _, ref in self._place_mentions() if ref.country]
+        counts = Counter(str(ref.country).lower() for ref in places)
+        # "Chadians are to go to the polls": a demonym tells the country too
+        demonyms = default_demonyms()
+        for ent in self.doc.ents:
+            if ent.label_ == "NORP":
+                text = ent.text.lower()
+                code = demonyms.get(text) or demonyms.get(text.removesuffix("s"))
+                if code:
+                    counts[code.lower()] += 1
+        if not counts:
+            return None
+        code = max(counts, key=lambda c: counts[c])
+        assert code is not None
+        named = next((r.name for r in places if r.country and r.country.lower() == code
+                      and r.rank == PlaceRank.COUNTRY), code.upper())  # fmt: skip
+        return code, named
 
     def _main(self, pred: Callable[[EntityRef], bool], places: bool) -> EntityRef | None:
         counts: Counter[str] = Counter()

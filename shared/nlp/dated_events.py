@@ -1,0 +1,92 @@
+"""Events set for a date, read from clause frames: which clauses look ahead, where their
+date may stand, and the story key of the event ("the elections" in a story about Chad ->
+event:election@country:td).
+
+The key is the event's class (lexicon `dated_events`: vote, polls, polling and elect are one
+class) and the country the story is about, or the person a trial or verdict is about
+(`personal_events`), because two reports of one schedule seldom share more than that:
+"Chad will hold legislative elections on Dec. 29" and "Chadians are to go to the polls
+... on Jan. 12" name the event in other words and the country in other forms.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from shared.domain.entities import EntityRef, EntityType
+from shared.domain.ids import entity_id
+from shared.nlp.claim_context import ArticleContext
+from shared.nlp.claim_lexicon import Lexicon
+from shared.nlp.deps import children, lemma_of, prep_objects
+from shared.nlp.frames import Frame
+
+
+def future_clause(lex: Lexicon, head: Token) -> bool:
+    """"will hold", "are to go", "is due to face", "are scheduled to start", "has been
+    scheduled for": the clause tells what is to happen, not what happened."""
+    chain = [head]
+    cur = head
+    for _ in range(3):
+        if cur.dep_ not in ("xcomp", "acomp") or cur.head.i == cur.i:
+            break
+        cur = cur.head
+        chain.append(cur)
+    future_aux = lex.set("future_auxiliaries")
+    schedule = lex.set("schedule_words")
+    for t in chain:
+        if any(c.dep_ == "aux" and c.lower_ in future_aux for c in t.children):
+            return True
+        if lemma_of(t) in schedule or any(lemma_of(a) in schedule
+                                          for a in children(t, "acomp")):  # fmt: skip
+            return True
+    # "Chadians are to go to the polls": be + to-infinitive
+    return head.dep_ == "xcomp" and lemma_of(head.head) == "be" and any(
+        c.dep_ == "aux" and c.lower_ == "to" for c in head.children)
+
+
+def date_candidates(frame: Frame, roles: list[str]) -> list[Token]:
+    """The frame's date roles, then the same prepositions one level down, where the parser
+    often hangs them ("will hold elections for its councils on 15 March")."""
+    toks = list(frame.arg(*roles))
+    for role in ("patient", "agent", "theme", "for", "attr"):
+        for a in frame.args.get(role, []):
+            toks += prep_objects(a, *roles)
+    for x in children(frame.head, "xcomp", "advcl"):  # "to choose an assembly on Jan. 12"
+        toks += prep_objects(x, *roles)
+    return toks
+
+
+def _person_in(ctx: ArticleContext, frame: Frame, trigger: Token) -> EntityRef | None:
+    """The person a trial or verdict is about: in the trigger's phrase, the frame's
+    arguments, else the first person the sentence names outside its speaker."""
+    speaker = ctx.speaker(frame.head)
+    said = {t.i for t in speaker} if speaker is not None else set()
+    near = [*trigger.subtree]
+    for role in ("agent", "patient", "theme", "of", "against", "in"):
+        for a in frame.args.get(role, []):
+            near += list(a.subtree)
+    near += [t for t in frame.sent if t.i not in said]
+    for tok in near:
+        ref = ctx.entity_at(tok)
+        if ref is not None and ref.type == EntityType.PERSON:
+            return ref
+    return None
+
+
+def story_event(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
+                word_class: str) -> EntityRef | None:  # fmt: skip
+    """The scheduled event as a story key: its class and its person (a trial) or its
+    country (an election, a plant's closure: the organisation is named in other ways)."""
+    if word_class in ctx.lex.set("personal_events"):
+        person = _person_in(ctx, frame, trigger)
+        if person is None:
+            return None
+        surname = entity_id("person", person.name.split()[-1])
+        return EntityRef(id=f"event:{word_class}@{surname}",
+                         name=f"{word_class} of {person.name}", type=EntityType.EVENT)
+    country = ctx.main_country
+    if country is None:
+        return None
+    code, name = country
+    return EntityRef(id=f"event:{word_class}@country:{code}", name=f"{word_class} ({name})",
+                     type=EntityType.EVENT)  # fmt: skip
