@@ -43,6 +43,9 @@ class ArticleContext(Sides):
     # rules still build them, for `claimwatch explain`, but they are not stored or compared
     unasserted: dict[str, str] = field(default_factory=dict)
     anchors: dict[str, EntityRef] = field(default_factory=dict)  # event id -> its place
+    # incident class -> the first target the article names ("convoy"), for later sentences
+    # that name the incident alone ("the ambush took place near Diffa")
+    incident_targets: dict[str, str] = field(default_factory=dict)
 
     def polarity(self, pred: Token, noun_trigger: bool = False) -> Polarity:
         lex = self.lex

@@ -142,6 +142,8 @@ def _verb_frame(tok: Token, lex: Lexicon) -> Frame:
         kind = VERB
         if passive:
             args["patient"] = _with_conjuncts(_children(tok, "nsubjpass"))
+        elif tok.dep_ == "acl" and tok.tag_ == "VBN":
+            args["patient"] = [tok.head]  # "the depot struck by drones": the depot
         elif subj is not None:
             args["agent"] = _with_conjuncts([subj])
         args.setdefault("patient", []).extend(_with_conjuncts(_children(tok, "dobj")))

@@ -38,6 +38,7 @@ from shared.nlp.acts import act_parties, act_thing
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import date_candidates, future_clause, story_event
 from shared.nlp.frames import NOMINAL, Frame
+from shared.nlp.incidents import incident, incident_place
 from shared.nlp.names import fallback_org
 
 REGISTRY_PATH = Path(__file__).resolve().parent.parent / "data" / "claims" / "relations.yaml"
@@ -194,6 +195,7 @@ _VALUES: dict[str, ValueReader] = {
     "count": _as_value(_value_count),
     "date": _dated,
     "act": _value_act,
+    "place": incident_place,
 }
 
 
@@ -268,6 +270,7 @@ _SUBJECTS: dict[str, SubjectReader] = {
     "event_or_place": _one(_subject_event_or_place),
     "story_event": _one(story_event),
     "parties": act_parties,
+    "incident": _one(incident),
 }
 
 

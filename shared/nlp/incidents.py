@@ -1,0 +1,84 @@
+"""Where an incident happened, read from clause frames: "fighters ambushed a convoy outside
+Ménaka" vs "the convoy had been targeted in an ambush ... just outside Ansongo"; "a landslide
+at a jade mine in Hpakant" vs "earth collapsed at a mining site near Mogok".
+
+An incident is keyed on its class (lexicon `incident_events`), for attacks the thing hit
+("convoy", "fuel depot": the first target the article names, when a later sentence names
+none), and the story's country; the relation's window (relations.yaml, `occurred_in`) keeps
+two incidents of one class on different days apart. The place is the most precise place the
+clause names, else the sentence, never the speaker's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spacy.tokens import Token
+
+from shared.domain.entities import EntityRef, EntityType, PlaceRank
+from shared.nlp.claim_context import ArticleContext
+from shared.nlp.deps import lemma_of, prep_objects
+from shared.nlp.frames import Frame
+
+_RANK = {PlaceRank.CITY: 0, PlaceRank.ADMIN2: 1, PlaceRank.ADMIN1: 2}
+
+
+def _target(ctx: ArticleContext, frame: Frame, trigger: Token) -> str | None:
+    """What an attack hit: the patient of "ambushed a convoy", the object of "an attack on
+    a convoy", the noun "struck" modifies ("the depot struck by drones")."""
+    nouns = frame.arg("patient") if trigger is frame.head else []
+    nouns += prep_objects(trigger, "on", "against")
+    if trigger.dep_ in ("nsubj", "nsubjpass") and trigger.head.i == frame.head.i:
+        nouns += frame.arg("patient")
+    for n in nouns:
+        if n.pos_ == "NOUN" and n.lemma_.lower() in ctx.lex.set("attack_targets"):
+            return lemma_of(n)
+    return None
+
+
+def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
+                   word_class: str) -> dict[str, Any] | None:  # fmt: skip
+    """The place of the incident, as the claim's object."""
+    speaker = ctx.speaker(frame.head)
+    said = {t.i for t in speaker} if speaker is not None else set()
+    toks = [t for a in frame.arg(*roles) for t in a.subtree]
+    toks += [t for t in frame.head.subtree if t not in toks]
+    toks += [t for t in frame.sent if t not in toks]
+    places: list[EntityRef] = []
+    for tok in toks:
+        if tok.i in said or not ctx.is_place_token(tok):
+            continue
+        place = ctx.place_at(tok, allow_coref=False)
+        if place is not None and place.rank in _RANK:
+            places.append(place)
+    if not places:
+        return None
+    # the most precise place of the nearest phrase: a town before its region
+    best = min(places, key=lambda p: _RANK[p.rank] if p.rank in _RANK else 9)
+    return {"object": best}
+
+
+def incident(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
+             word_class: str) -> EntityRef | None:  # fmt: skip
+    """The incident as a story key: class, target (attacks) and country."""
+    if ctx.main_country is None:
+        return None
+    code, name = ctx.main_country
+    what = word_class
+    if word_class in ctx.lex.set("targeted_incidents"):
+        target = _target(ctx, frame, trigger) or ctx.incident_targets.get(word_class)
+        if target is None:
+            return None
+        ctx.incident_targets.setdefault(word_class, target)
+        what = f"{word_class}:{target}"
+    key = f"incident:{what}@country:{code}"
+    if key in ctx.incident_targets.values():
+        # one place per incident and article: the first sentence that places it ("struck
+        # near Meiktila"), not every town it was felt in
+        return None
+    ctx.incident_targets[f"placed:{key}"] = key
+    return EntityRef(id=key, name=f"{what.replace(':', ' on ')} ({name})",
+                     type=EntityType.EVENT)
+
+
+__all__ = ["incident", "incident_place"]
