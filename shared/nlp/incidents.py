@@ -21,6 +21,7 @@ from shared.nlp.deps import lemma_of, prep_objects
 from shared.nlp.frames import Frame
 
 _RANK = {PlaceRank.CITY: 0, PlaceRank.ADMIN2: 1, PlaceRank.ADMIN1: 2}
+_SIDE_CLAUSES = ("advcl", "xcomp", "ccomp", "conj", "relcl", "acl", "parataxis")
 
 
 def _target(ctx: ArticleContext, frame: Frame, trigger: Token) -> str | None:
@@ -42,8 +43,14 @@ def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
     speaker = ctx.speaker(frame.head)
     said = {t.i for t in speaker} if speaker is not None else set()
     toks = [t for a in frame.arg(*roles) for t in a.subtree]
-    toks += [t for t in frame.head.subtree if t not in toks]
-    toks += [t for t in frame.sent if t not in toks]
+    # the clause itself, without its side clauses ("struck eastern Taiwan, shaking
+    # buildings in Taipei": Taipei is where it was felt)
+    side = {t.i for c in frame.head.children if c.dep_ in _SIDE_CLAUSES for t in c.subtree}
+    toks += [t for t in frame.head.subtree if t.i not in side]
+    if word_class in ctx.lex.set("targeted_incidents"):
+        # an attack told by its target may be placed anywhere in the sentence ("saying the
+        # assault was carried out just outside Ansongo"): the target keeps it apart
+        toks += list(frame.sent)
     places: list[EntityRef] = []
     for tok in toks:
         if tok.i in said or not ctx.is_place_token(tok):

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from spacy.tokens import Span, Token
 
 from shared.domain.claims import Claim
-from shared.domain.entities import EntityRef, EntityType
+from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, lemma_of, prep_objects
 from shared.nlp.frames import subject_of
@@ -65,9 +65,49 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                                    for words in phrases)), None)  # fmt: skip
         if found is None:
             found = _appointment(ctx, head)
+        if found is None and left:
+            found = _bare_title(ctx, left)
         if found is not None:
             org, title = found
             yield ctx.make_claim(head, org, f"office:{title}", object=person)
+
+
+def country_ref(place: EntityRef) -> EntityRef:
+    """A country as the holder of offices: one id whether the article names the country
+    ("Mali's prime minister") or only its towns ("Prime Minister X ... near Bamako")."""
+    if place.rank == PlaceRank.COUNTRY and place.country:
+        return EntityRef(id=f"country:{place.country.lower()}", name=place.name,
+                         type=EntityType.PLACE, rank=PlaceRank.COUNTRY)  # fmt: skip
+    return place
+
+
+def _bare_title(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str] | None:
+    """"Prime Minister X inaugurated ...", "Chief executive X said the company ...": a title
+    without its organisation is the office of what the article is about: its country for a
+    national office, its region or town for a local one, its company for a company's."""
+    local = ctx.lex.set("local_offices")
+    place_offices = ctx.lex.set("place_offices")
+    candidates: list[tuple[EntityRef | None, set[str] | None]] = []
+    if ctx.main_country is not None:
+        code, name = ctx.main_country
+        country = EntityRef(id=f"country:{code}", name=name, type=EntityType.PLACE,
+                            rank=PlaceRank.COUNTRY)  # fmt: skip
+        candidates.append((country, place_offices - local))
+    main = ctx.main_place
+    if main is not None and main.rank in (PlaceRank.ADMIN1, PlaceRank.CITY):
+        candidates.append((main, set(local)))
+    candidates.append((ctx.salient_org(), None))
+    for holder, titles in candidates:
+        if holder is None:
+            continue
+        found = _office_in(ctx, words, default_org=holder)
+        if found is None or found[0] is not holder:
+            continue
+        title = found[1]
+        if (titles is not None and title in titles) or (titles is None and
+                                                        title not in place_offices):
+            return found
+    return None
 
 
 def _office_complements(verb: Token) -> list[list[Token]]:
@@ -131,7 +171,7 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
         org = ctx.salient_org()  # "the company's CEO, X"
     by_place = org is None and place is not None
     if by_place and place is not None:
-        org, org_ids = place
+        org, org_ids = country_ref(place[0]), place[1]
     elif org is None and default_org is not None and any(t.lower_ in ("its", "their") or
                                                          t.dep_ != "prep" for t in words):
         org = default_org  # "Acme named X as its chief executive"
