@@ -5,17 +5,21 @@ has not fired X", "a case of dengue in Batumi" vs "no case has been recorded in 
 The act's class comes from the lexicon (`act_classes`: deal, agreement, buy, sale and take
 over are one class); the claim is keyed on each named participant of the clause (its
 organisations, people and places, not its speaker), so that two reports of one act that
-name its parties from different ends still compare. Acts that a story has at most one of
-(`story_acts`: a truce, a dock strike) are keyed on the story's country as well: "There is
-no truce" names no party.
+name its parties from different ends still compare. `act_needs` says which parties a class
+must name to make a claim at all (a deal: two organisations or places), and a speaker who
+denies an act of an unnamed party speaks of itself ("no industrial action", the airline
+said).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from spacy.tokens import Token
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.nlp.claim_context import ArticleContext
+from shared.nlp.deps import children, lemma_of, prep_objects
 from shared.nlp.frames import Frame
 
 _PARTY_TYPES = (EntityType.ORG, EntityType.PERSON, EntityType.PLACE)
@@ -23,14 +27,27 @@ _PARTY_ROLES = ("agent", "patient", "theme", "attr", "to", "for", "of", "with", 
                 "at", "in", "between", "from")  # fmt: skip
 
 
-def act_thing(word_class: str) -> dict[str, EntityRef]:
-    """The claim field naming what was done: one id per act class."""
-    return {"object": EntityRef(id=f"thing:{word_class}", name=word_class.replace("-", " "),
-                                type=EntityType.OTHER)}  # fmt: skip
+def _thing(word_class: str, detail: str = "", name: str = "") -> EntityRef:
+    """What was done, as the claim's object: the class, and what tells one act of the class
+    from another (the other party of a deal, the disease of a case)."""
+    return EntityRef(id=f"thing:{word_class}{detail}", name=name or word_class.replace("-", " "),
+                     type=EntityType.OTHER)  # fmt: skip
 
 
+def _qualifier(ctx: ArticleContext, frame: Frame, trigger: Token) -> Token | None:
+    """"a case of dengue fever", "an Ebola case", "banned exports of rice", "a ban on
+    exports": the word that says which act of its class this is."""
+    inner = prep_objects(trigger, "of", "on")
+    if trigger is frame.head:
+        inner = frame.arg("patient") + inner
+    for tok in [*children(trigger, "compound"), *inner]:
+        if tok.pos_ in ("NOUN", "PROPN"):
+            first = next((t for t in tok.subtree if t.pos_ in ("NOUN", "PROPN")), tok)
+            return first
+    return None
 def _country_ref(code: str, name: str) -> EntityRef:
-    return EntityRef(id=f"country:{code}", name=name, type=EntityType.PLACE)
+    return EntityRef(id=f"country:{code}", name=name, type=EntityType.PLACE,
+                     rank=PlaceRank.COUNTRY)  # fmt: skip
 
 
 def _party(ctx: ArticleContext, tok: Token) -> EntityRef | None:
@@ -45,9 +62,30 @@ def _party(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     return ref
 
 
-def act_parties(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
-                word_class: str) -> list[EntityRef]:  # fmt: skip
-    """The named parties of the act, and the story's country for a story-level act."""
+def act_claims(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
+               word_class: str) -> list[tuple[EntityRef, dict[str, Any]]]:  # fmt: skip
+    """(subject, object) of each claim the act makes: one per named party; for a paired act
+    (a deal) one per ordered pair of parties, so that two reports compare only when they
+    name the same two; for a qualified act (a case of a disease) with its qualifier."""
+    parties = _act_parties(ctx, frame, trigger, roles, word_class)
+    if not parties:
+        return []
+    if word_class in ctx.lex.set("paired_acts"):
+        return [(p, {"object": _thing(word_class, f"@{q.id}", f"{word_class} with {q.name}")})
+                for p in parties for q in parties if p.id != q.id]  # fmt: skip
+    if word_class in ctx.lex.set("qualified_acts"):
+        qual = _qualifier(ctx, frame, trigger)
+        if qual is None:
+            return []
+        what = f"{word_class} of {qual.lemma_.lower()}"
+        return [(p, {"object": _thing(word_class, f":{lemma_of(qual)}", what)})
+                for p in parties]  # fmt: skip
+    return [(p, {"object": _thing(word_class)}) for p in parties]
+
+
+def _act_parties(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
+                 word_class: str) -> list[EntityRef]:  # fmt: skip
+    """The named parties of the act, when it names those its class needs."""
     speaker = ctx.speaker(frame.head)
     said = {t.i for t in speaker} if speaker is not None else set()
     toks: list[Token] = [t for t in trigger.subtree if t.i != trigger.i]
@@ -62,13 +100,22 @@ def act_parties(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[s
         ref = _party(ctx, tok)
         if ref is not None and ref.name.lower() not in ctx.lex.set("news_outlets"):
             found.setdefault(ref.id, ref)
-    # "There is no strike by pilots, the airline said": no party named, so the article's
-    # organisation and country stand for the parties
-    fallback = not found
-    if fallback and (org := ctx.salient_org()) is not None:
-        found[org.id] = org
-    story_level = word_class in ctx.lex.set("story_acts")
-    if (fallback or story_level) and ctx.main_country is not None:
-        ref = _country_ref(*ctx.main_country)
-        found.setdefault(ref.id, ref)
-    return list(found.values())
+    if not found and speaker is not None:
+        # "There is no strike by pilots, SriLankan Airlines said": who says it of an
+        # unnamed party speaks of itself
+        for tok in speaker:
+            ref = _party(ctx, tok)
+            if ref is not None and ref.type != EntityType.PERSON:
+                found[ref.id] = ref
+                break
+    parties = list(found.values())
+    # what a class of act needs to be told apart from others of its kind: a deal names both
+    # its parties ("McDonald's sells nothing but good food" is no deal); a case of a disease
+    # names the place ("a gold watch case" is none)
+    need = ctx.lex.map("act_needs").get(word_class)
+    if need is not None:
+        wanted, _, count = need.partition("*")
+        typed = [p for p in parties if p.type.value in wanted.split("|")]
+        if len(typed) < int(count or 1):
+            return []
+    return parties

@@ -34,7 +34,7 @@ from shared.domain.entities import EntityRef, EntityType
 from shared.domain.quantities import parse_money, parse_quantity
 from shared.domain.timeexpr import resolve
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
-from shared.nlp.acts import act_parties, act_thing
+from shared.nlp.acts import act_claims
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import date_candidates, future_clause, story_event
 from shared.nlp.frames import NOMINAL, Frame
@@ -90,10 +90,13 @@ def registry(path: str | None = None) -> Registry:
 
 
 def _words(tok: Token) -> tuple[str, ...]:
-    """The forms a trigger list may name: lemma, lower case, "take in" with its particle."""
+    """The forms a trigger list may name: lemma, lower case, "take in" with its particle,
+    and each of them with the part of speech ("deal/noun": the noun, not "to deal with")."""
     prt = [c.lower_ for c in tok.children if c.dep_ == "prt"]
     forms = (tok.lemma_.lower(), tok.lower_)
-    return forms + tuple(f"{f} {p}" for f in forms for p in prt)
+    forms += tuple(f"{f} {p}" for f in forms for p in prt)
+    pos = "noun" if tok.pos_ in ("NOUN", "PROPN") else tok.pos_.lower()
+    return forms + tuple(f"{f}/{pos}" for f in forms)
 
 
 def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[Token, str] | None:
@@ -169,8 +172,9 @@ def _value_date(ctx: ArticleContext, frame: Frame, roles: list[str]) -> dict[str
 
 def _value_act(ctx: ArticleContext, frame: Frame, roles: list[str],
                word_class: str) -> dict[str, Any] | None:  # fmt: skip
-    """The act itself is the value: asserted or denied (the frame's polarity)."""
-    return act_thing(word_class)
+    """The act itself is the value, asserted or denied (the frame's polarity); its object
+    comes with each subject (acts.act_claims)."""
+    return {}
 
 
 def _as_value(read: Callable[[ArticleContext, Frame, list[str]], Quantity | None]) -> ValueReader:
@@ -256,25 +260,30 @@ def _subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,
 def _one(read: Callable[[ArticleContext, Frame, Token, list[str], str], EntityRef | None],
          ) -> SubjectReader:  # fmt: skip
     def reader(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
-               word_class: str) -> list[EntityRef]:  # fmt: skip
+               word_class: str) -> list[tuple[EntityRef, dict[str, Any]]]:  # fmt: skip
         found = read(ctx, frame, trigger, roles, word_class)
-        return [found] if found is not None else []
+        return [(found, {})] if found is not None else []
 
     return reader
 
 
-# each reader gives the subjects a claim is keyed on (one claim per subject)
-SubjectReader = Callable[[ArticleContext, Frame, Token, list[str], str], list[EntityRef]]
+# each reader gives the subjects a claim is keyed on (one claim per subject), each with the
+# claim fields that go with that subject (the other party of a deal)
+SubjectReader = Callable[[ArticleContext, Frame, Token, list[str], str],
+                         list[tuple[EntityRef, dict[str, Any]]]]  # fmt: skip
 _SUBJECTS: dict[str, SubjectReader] = {
     "owner": _one(_subject_owner),
     "event_or_place": _one(_subject_event_or_place),
     "story_event": _one(story_event),
-    "parties": act_parties,
+    "parties": act_claims,
     "incident": _one(incident),
 }
 
 
 def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[Claim]:
+    kinds = pattern.get("frame_kinds")
+    if kinds and frame.kind not in kinds:
+        return []
     found = _trigger(ctx, frame, pattern["trigger"])
     if found is None:
         return []
@@ -300,8 +309,8 @@ def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[C
     pred = _clause_verb(frame.head) if frame.kind == NOMINAL else frame.head
     # a person is the subject of an act ("X was not fired"), not of a count or a date
     allowed = set(pattern.get("subject_types") or ("place", "org", "event", "other"))
-    return [ctx.make_claim(pred, subject, relation, polarity=polarity, **fields)
-            for subject in subjects if subject.type.value in allowed]  # fmt: skip
+    return [ctx.make_claim(pred, subject, relation, polarity=polarity, **fields, **more)
+            for subject, more in subjects if subject.type.value in allowed]  # fmt: skip
 
 
 def _clause_verb(tok: Token) -> Token:

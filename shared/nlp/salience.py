@@ -27,6 +27,7 @@ class ArticleSalience(ArticleMentions):
     main_org: EntityRef | None = None
     main_event: tuple[str, str] | None = None  # (canonical head, anchor id) of the article
     main_country: tuple[str, str] | None = None  # (ISO code, name) the places are most in
+    one_country: bool = False  # every place the article names is in that country
     story: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -47,6 +48,9 @@ class ArticleSalience(ArticleMentions):
         names it ("Chad" for Chad, N'Djamena and Mongo)."""
         places = [ref for _, ref in self._place_mentions() if ref.country]
         counts = Counter(str(ref.country).lower() for ref in places)
+        # one country among the places named (demonyms aside: "Russian diplomats" at a
+        # ceremony in Bamako leave the story Malian)
+        self.one_country = len(counts) == 1
         # "Chadians are to go to the polls": a demonym tells the country too
         demonyms = default_demonyms()
         for ent in self.doc.ents:

@@ -88,7 +88,9 @@ def _bare_title(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str
     local = ctx.lex.set("local_offices")
     place_offices = ctx.lex.set("place_offices")
     candidates: list[tuple[EntityRef | None, set[str] | None]] = []
-    if ctx.main_country is not None:
+    # only in a story about one country: "President Obama" in a story about Iraq is not
+    # Iraq's president
+    if ctx.main_country is not None and ctx.one_country:
         code, name = ctx.main_country
         country = EntityRef(id=f"country:{code}", name=name, type=EntityType.PLACE,
                             rank=PlaceRank.COUNTRY)  # fmt: skip
