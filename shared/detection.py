@@ -15,7 +15,7 @@ from shared.domain.alerts import (
     Severity,
 )
 from shared.domain.claims import Claim
-from shared.domain.contradiction import compare
+from shared.domain.contradiction import compare, one_alert_per_sentence
 from shared.domain.entities import Mention
 from shared.events import ArticleClaims, ArticleMeta
 from shared.store import ClaimStore
@@ -93,18 +93,37 @@ async def detect(store: ClaimStore, batch: ArticleClaims) -> list[Alert]:
 
 
 def one_per_conflict(alerts: Iterable[Alert]) -> dict[str, Alert]:
-    """One alert per conflict: claims of one pair of articles about one subject that clash
-    in one way ("captured by Russia" vs "held by Ukraine" and vs "not captured", from one
-    pair of sentences) are one conflict for a reader. The most severe alert stands for it,
-    the same one whatever order the claims came in (ties go to the smallest id), so a
-    redelivered article alerts with the same id."""
-    groups: dict[tuple[str, ...], dict[str, Alert]] = {}
+    """One alert per conflict: claims of one pair of articles that clash in one way about
+    one subject ("captured by Russia" vs "held by Ukraine" and vs "not captured"), or from
+    one pair of sentences under a relation keyed several ways (a deal denied, keyed on each
+    of its parties: `per_sentence` in relations.yaml), are one conflict
+    for a reader. The most severe alert stands for it, the same one whatever order the
+    claims came in (ties go to the smallest id), so a redelivered article alerts with the
+    same id."""
+    parent: dict[str, str] = {}
+    per_sentence = one_alert_per_sentence()
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    by_id: dict[str, Alert] = {}
     for alert in alerts:
         if alert.new is None or alert.previous is None:
             continue
+        by_id[alert.id] = alert
         pair = sorted((alert.new.article_id, alert.previous.article_id))
-        key = (*pair, alert.new.subject.id, str(alert.kind))
-        groups.setdefault(key, {})[alert.id] = alert
+        spans = sorted(((alert.new.article_id, alert.new.start),
+                        (alert.previous.article_id, alert.previous.start)))  # fmt: skip
+        keys = [f"s|{pair}|{alert.new.subject.id}|{alert.kind}"]
+        if alert.new.relation.split(":", 1)[0] in per_sentence:
+            keys.append(f"t|{spans}|{alert.new.relation}")
+        for key in keys:
+            parent[root(alert.id)] = root(key)
+    groups: dict[str, dict[str, Alert]] = {}
+    for aid, alert in by_id.items():
+        groups.setdefault(root(aid), {})[aid] = alert
     out: list[Alert] = []
     for members in groups.values():
         ranked = sorted(members.values(), key=lambda a: (-a.severity.rank, a.id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +35,14 @@ def relation_windows(path: Path | str = RELATIONS_PATH) -> dict[str, float | Non
         hours = spec.get("window_hours")
         windows[name] = None if hours is None else float(hours)
     return windows
+
+
+@lru_cache(maxsize=2)
+def one_alert_per_sentence(path: Path | str = RELATIONS_PATH) -> frozenset[str]:
+    """Relation families whose claims of one sentence are one conflict however many keys
+    they stand under (an act keyed on each of its parties): `per_sentence` in the registry."""
+    data = srsly.read_yaml(Path(path))
+    return frozenset(n for n, spec in data["relations"].items() if spec.get("per_sentence"))
 
 
 @dataclass(frozen=True)
@@ -371,6 +380,8 @@ def _one_name_within_other(a: str, b: str) -> bool:
         return False
     if long[-len(short):] == short:
         return True
+    if len(short) >= 2 and long[: len(short)] == short:
+        return True  # "Iñaky Blanco" and "Iñaky Blanco Cabrera": a second surname dropped
     return [w for w in long if len(w) > 1] == [w for w in short if len(w) > 1]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from spacy.tokens import Token
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
+from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, lemma_of, prep_objects
 from shared.nlp.frames import Frame
@@ -52,13 +53,20 @@ def _country_ref(code: str, name: str) -> EntityRef:
 
 def _party(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     if tok.pos_ == "PRON" and tok.lower_ in ("it", "its", "they", "their", "we", "our"):
-        return ctx.salient_org()
-    ref = ctx.entity_at(tok)
-    if ref is None or ref.type not in _PARTY_TYPES:
-        return ctx.proper_org(tok)
+        ref = ctx.salient_org()
+    else:
+        ref = ctx.entity_at(tok)
+        if ref is None or ref.type not in _PARTY_TYPES:
+            ref = ctx.proper_org(tok)
+    if ref is None:
+        return None
     if ref.rank == PlaceRank.COUNTRY and ref.country:
         # one id for a country named as a party and a country the story is about
         return _country_ref(ref.country.lower(), ref.name)
+    if ref.type in (EntityType.PERSON, EntityType.ORG):
+        # the NER calls one name a person in one report and an organisation in the other
+        # ("Vitalie Grosu", "Transilvania Energie"): a party is keyed on its name
+        return EntityRef(id=entity_id("party", ref.name), name=ref.name, type=ref.type)
     return ref
 
 
@@ -86,12 +94,27 @@ def act_claims(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[st
 def _act_parties(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
                  word_class: str) -> list[EntityRef]:  # fmt: skip
     """The named parties of the act, when it names those its class needs."""
+    if trigger is not frame.head and lemma_of(frame.head) not in ctx.lex.set("act_light_verbs"):
+        return []  # "investigating cases of Ebola", "called for X's arrest": not the act
+    if frame.head.dep_ == "acl" and any(c.dep_ == "aux" and c.lower_ == "to"
+                                        for c in frame.head.children):  # fmt: skip
+        return []  # "the capabilities to confirm cases": what could be done
     speaker = ctx.speaker(frame.head)
     said = {t.i for t in speaker} if speaker is not None else set()
-    toks: list[Token] = [t for t in trigger.subtree if t.i != trigger.i]
-    for role in roles or _PARTY_ROLES:
-        for a in frame.args.get(role, []):
-            toks += [t for t in a.subtree]
+    roles = (ctx.lex.map("act_roles").get(word_class) or "").split("|") if not roles else roles
+    if roles != [""]:
+        # the party is the one the act is done to, named by the role's head ("X was
+        # arrested", "a warrant for X"), not any name in its phrase ("ISIS fighters")
+        heads = [t for r in roles for t in frame.args.get(r, [])]
+        if trigger is not frame.head:
+            heads += prep_objects(trigger, "of", "for", "against")
+        toks: list[Token] = [t for h in heads if h.pos_ in ("PROPN", "PRON")
+                             for t in (h, *children(h, "compound", "poss"))]  # fmt: skip
+    else:
+        toks = [t for t in trigger.subtree if t.i != trigger.i]
+        for role in _PARTY_ROLES:
+            for a in frame.args.get(role, []):
+                toks += [t for t in a.subtree]
     # "signed an agreement to acquire X": the clause under the trigger noun
     found: dict[str, EntityRef] = {}
     for tok in toks:

@@ -56,7 +56,10 @@ def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
         if tok.i in said or not ctx.is_place_token(tok):
             continue
         place = ctx.place_at(tok, allow_coref=False)
-        if place is not None and place.rank in _RANK:
+        # in the story's country, which keys the incident (a meteor over Chelyabinsk in a
+        # story about a blast in Managua is another incident)
+        home = ctx.main_country[0] if ctx.main_country else None
+        if place is not None and place.rank in _RANK and (place.country or "").lower() == home:
             places.append(place)
     if not places:
         return None

@@ -200,7 +200,9 @@ def past_episode(tok: Token, lex: Lexicon, published_at: datetime) -> bool:
                 return True
         if c.dep_ == "prep" and c.lower_ in ("in", "during", "since"):
             for pobj in c.children:
-                if pobj.dep_ == "pobj" and pobj.ent_type_ == "DATE" and pobj.text.isdigit() \
-                        and len(pobj.text) == 4 and int(pobj.text) < year:  # fmt: skip
+                # "in 2011", "in February 2013": a year before the report's
+                years = [t for t in pobj.subtree if t.ent_type_ == "DATE" and t.text.isdigit()
+                         and len(t.text) == 4]  # fmt: skip
+                if pobj.dep_ == "pobj" and any(int(t.text) < year for t in years):
                     return True
     return False

@@ -36,7 +36,7 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         head = next((t for t in toks if t.head not in toks), toks[-1])
         seen.add(id(m))
         phrases: list[list[Token]] = []
-        left = [t for t in ctx.doc[head.left_edge.i : toks[0].i]]
+        left = _own_title(ctx, list(ctx.doc[head.left_edge.i : toks[0].i]), m)
         if left:
             phrases.append(left)
             for prep in children(head, "prep"):  # "Foreign Minister X of Verenia"
@@ -70,6 +70,18 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if found is not None:
             org, title = found
             yield ctx.make_claim(head, org, f"office:{title}", object=person)
+
+
+def _own_title(ctx: ArticleContext, left: list[Token], person: object) -> list[Token]:
+    """The words before a name that are its own title: not those of another person the
+    parser hung on it ("Mayor Bill de Blasio and Police Commissioner William Bratton")."""
+    cut = 0
+    for k, t in enumerate(left):
+        other = ctx.mention_at(t)
+        if t.dep_ == "cc" or t.text in (",", ";") or (
+                other is not None and other is not person and other.label == "PERSON"):
+            cut = k + 1
+    return left[cut:]
 
 
 def country_ref(place: EntityRef) -> EntityRef:
