@@ -162,6 +162,10 @@ def resolve(text: str, published_at: datetime, prefer_future: bool = False) -> T
             return None
         return TimeSpan(d, d, text)
 
+    found = _part_of_month(s, ref, prefer_future, text)
+    if found is not None:
+        return found
+
     m = re.fullmatch(r"(?:early |mid-?|late )?(" + _MONTH_RE + r")\.?(?:,? (\d{4}))?", s)
     if m:
         month = MONTHS[m.group(1)]
@@ -181,6 +185,44 @@ def resolve(text: str, published_at: datetime, prefer_future: bool = False) -> T
             d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             return None
+        return TimeSpan(d, d, text)
+    return None
+
+
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
+
+
+def _month_year(month: int, year_text: str | None, ref: date, prefer_future: bool) -> int:
+    if year_text:
+        return int(year_text)
+    if prefer_future and month < ref.month:
+        return ref.year + 1
+    if not prefer_future and month > ref.month:
+        return ref.year - 1
+    return ref.year
+
+
+def _part_of_month(s: str, ref: date, prefer_future: bool, text: str) -> TimeSpan | None:
+    """"the end of March" (its last ten days), "the start of June" (its first ten), "the
+    first Monday of June" (that day)."""
+    m = re.fullmatch(r"(?:the )?(end|close|start|beginning|middle) of (" + _MONTH_RE
+                     + r")\.?(?:,? (\d{4}))?", s)  # fmt: skip
+    if m:
+        month = MONTHS[m.group(2)]
+        year = _month_year(month, m.group(3), ref, prefer_future)
+        last = calendar.monthrange(year, month)[1]
+        first, final = {"end": (last - 9, last), "close": (last - 9, last),
+                        "middle": (11, 20)}.get(m.group(1), (1, 10))  # fmt: skip
+        return TimeSpan(date(year, month, first), date(year, month, final), text)
+    m = re.fullmatch(r"(?:the )?(" + "|".join(_ORDINALS) + r") (" + "|".join(WEEKDAYS)
+                     + r") (?:of|in) (" + _MONTH_RE + r")\.?(?:,? (\d{4}))?", s)  # fmt: skip
+    if m:
+        month = MONTHS[m.group(3)]
+        year = _month_year(month, m.group(4), ref, prefer_future)
+        weekday = WEEKDAYS.index(m.group(2))
+        days = [d for d in range(1, calendar.monthrange(year, month)[1] + 1)
+                if date(year, month, d).weekday() == weekday]  # fmt: skip
+        d = date(year, month, days[_ORDINALS[m.group(1)]])
         return TimeSpan(d, d, text)
     return None
 

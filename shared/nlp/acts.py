@@ -123,7 +123,7 @@ def _act_parties(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[
         ref = _party(ctx, tok)
         if ref is not None and ref.name.lower() not in ctx.lex.set("news_outlets"):
             found.setdefault(ref.id, ref)
-    if not found and speaker is not None:
+    if not found and speaker is not None and roles == [""]:
         # "There is no strike by pilots, SriLankan Airlines said": who says it of an
         # unnamed party speaks of itself
         for tok in speaker:

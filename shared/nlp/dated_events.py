@@ -3,13 +3,16 @@ date may stand, and the story key of the event ("the elections" in a story about
 event:election@country:td).
 
 The key is the event's class (lexicon `dated_events`: vote, polls, polling and elect are one
-class) and the country the story is about, or the person a trial or verdict is about
-(`personal_events`), because two reports of one schedule seldom share more than that:
+class) with the person a trial or verdict is about (`personal_events`), else with the named
+thing it is of and with the country the story is about, because two reports of one schedule
+seldom share more than that:
 "Chad will hold legislative elections on Dec. 29" and "Chadians are to go to the polls
 ... on Jan. 12" name the event in other words and the country in other forms.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from spacy.tokens import Token
 
@@ -53,6 +56,11 @@ def date_candidates(frame: Frame, roles: list[str]) -> list[Token]:
             toks += prep_objects(a, *roles)
     for x in children(frame.head, "xcomp", "advcl"):  # "to choose an assembly on Jan. 12"
         toks += prep_objects(x, *roles)
+    for a in frame.arg("patient", "agent", "theme"):  # "a campaign to vaccinate girls on 12
+        for x in children(a, "acl", "relcl"):         # September"
+            toks += prep_objects(x, *roles)
+    if frame.head.dep_ == "relcl" and any(c.lower_ == "when" for c in frame.head.children):
+        toks.append(frame.head.head)  # "until January 31, when it will shut for good"
     return toks
 
 
@@ -73,20 +81,39 @@ def _person_in(ctx: ArticleContext, frame: Frame, trigger: Token) -> EntityRef |
     return None
 
 
-def story_event(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
-                word_class: str) -> EntityRef | None:  # fmt: skip
-    """The scheduled event as a story key: its class and its person (a trial) or its
-    country (an election, a plant's closure: the organisation is named in other ways)."""
+def _named(ctx: ArticleContext, frame: Frame) -> EntityRef | None:
+    """The named thing a dated event is of ("Auckland's City Rail Link will open", "Meridian
+    Cement will close its plant"): an organisation or facility in the clause's subject or
+    object, keyed on its name whatever the NER called it."""
+    for a in frame.arg("agent", "patient", "theme"):
+        for tok in (a, *children(a, "poss", "compound")):
+            ref = ctx.entity_at(tok) if tok.pos_ == "PROPN" else None
+            if ref is not None and ref.type in (EntityType.ORG, EntityType.OTHER,
+                                                EntityType.PERSON):  # fmt: skip
+                return EntityRef(id=entity_id("party", ref.name), name=ref.name,
+                                 type=EntityType.ORG)  # fmt: skip
+    return None
+
+
+def story_events(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
+                 word_class: str) -> list[tuple[EntityRef, dict[str, Any]]]:  # fmt: skip
+    """The scheduled event as story keys: its class with the person a trial is about; else
+    with the named organisation or facility it is of and with the story's country (two
+    keys, since one report may name only one of them)."""
     if word_class in ctx.lex.set("personal_events"):
         person = _person_in(ctx, frame, trigger)
         if person is None:
-            return None
+            return []
         surname = entity_id("person", person.name.split()[-1])
-        return EntityRef(id=f"event:{word_class}@{surname}",
-                         name=f"{word_class} of {person.name}", type=EntityType.EVENT)
-    country = ctx.main_country
-    if country is None:
-        return None
-    code, name = country
-    return EntityRef(id=f"event:{word_class}@country:{code}", name=f"{word_class} ({name})",
-                     type=EntityType.EVENT)  # fmt: skip
+        return [(EntityRef(id=f"event:{word_class}@{surname}",
+                           name=f"{word_class} of {person.name}", type=EntityType.EVENT), {})]
+    keys: list[tuple[EntityRef, dict[str, Any]]] = []
+    named = _named(ctx, frame)
+    if named is not None:
+        keys.append((EntityRef(id=f"event:{word_class}@{named.id}",
+                               name=f"{named.name} {word_class}", type=EntityType.EVENT), {}))
+    if ctx.main_country is not None:
+        code, name = ctx.main_country
+        keys.append((EntityRef(id=f"event:{word_class}@country:{code}",
+                               name=f"{word_class} ({name})", type=EntityType.EVENT), {}))
+    return keys

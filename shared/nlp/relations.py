@@ -36,7 +36,7 @@ from shared.domain.timeexpr import resolve
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
 from shared.nlp.acts import act_claims
 from shared.nlp.claim_context import ArticleContext
-from shared.nlp.dated_events import date_candidates, future_clause, story_event
+from shared.nlp.dated_events import date_candidates, future_clause, story_events
 from shared.nlp.frames import NOMINAL, Frame
 from shared.nlp.incidents import incident, incident_place
 from shared.nlp.names import fallback_org
@@ -274,7 +274,7 @@ SubjectReader = Callable[[ArticleContext, Frame, Token, list[str], str],
 _SUBJECTS: dict[str, SubjectReader] = {
     "owner": _one(_subject_owner),
     "event_or_place": _one(_subject_event_or_place),
-    "story_event": _one(story_event),
+    "story_event": story_events,
     "parties": act_claims,
     "incident": _one(incident),
 }
