@@ -76,6 +76,18 @@ def _owned(noun: Token, lex: Lexicon) -> bool:
     ) for c in noun.children)  # fmt: skip
 
 
+def _speech_subjects(verb: Token) -> list[Token]:
+    """Who speaks through a reporting verb: its subject, or for a participle the noun or
+    subject it hangs on ("the false report claiming that ...", "an article has started
+    circulating, claiming that ...")."""
+    subj = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not subj and verb.dep_ == "acl":
+        return [verb.head]
+    if not subj and verb.dep_ in ("xcomp", "advcl", "conj") and verb.head.i != verb.i:
+        return [c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")]
+    return subj
+
+
 def _framed(chain: list[Token], lex: Lexicon) -> bool:
     """Under a framing noun ("a story claiming that ...", "rumours that ...", "reports of
     his capture") or said by one ("unconfirmed reports say ...")."""
@@ -92,9 +104,14 @@ def _framed(chain: list[Token], lex: Lexicon) -> bool:
         ) and not _owned(t, lex):
             return True
         if t.pos_ in ("VERB", "AUX") and _lemma(t) in speech:
-            subj = [c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")]
+            subj = _speech_subjects(t)
             if any((s.lower_ in speakers or _lemma(s) in speakers) and not _owned(s, lex)
                    for s in subj):  # fmt: skip
+                return True
+            # "It states that ...", "it mentions X was arrested": a document told of by a
+            # pronoun (the hoax a story is about), not a source speaking
+            if _lemma(t) in lex.set("document_verbs") and any(
+                    s.lower_ in ("it", "this") for s in subj):  # fmt: skip
                 return True
             break  # the nearest reporting verb owns the clause
     return False

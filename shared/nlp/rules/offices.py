@@ -110,7 +110,11 @@ def _bare_title(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str
     main = ctx.main_place
     if main is not None and main.rank in (PlaceRank.ADMIN1, PlaceRank.CITY):
         candidates.append((main, set(local)))
-    candidates.append((ctx.salient_org(), None))
+    # a company's title only where the sentence speaks of a company ("Chief executive X
+    # said the company ..."), not "Chairman Dempsey said" in a story about ISIS
+    company = ctx.lex.set("org_nouns") | {"its", "their", "our", "we"}
+    if words and any(t.lower_ in company or lemma_of(t) in company for t in words[0].sent):
+        candidates.append((ctx.salient_org(), None))
     for holder, titles in candidates:
         if holder is None:
             continue
