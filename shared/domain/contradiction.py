@@ -441,6 +441,7 @@ def _generic(new: Claim, old: Claim, policy: Policy) -> Verdict:
 _JUDGES: dict[str, Callable[[Claim, Claim, Policy], Verdict]] = {
     "located_in": _location,
     "held_in": _location,
+    "held_at": _location,
     "occurred_in": _location,
     "controlled_by": _control,
     "status": _status,

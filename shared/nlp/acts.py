@@ -79,8 +79,11 @@ def act_claims(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[st
     if not parties:
         return []
     if word_class in ctx.lex.set("paired_acts"):
+        # the sides of a deal or a truce; a town it was signed in is where, not who
+        sides = [p for p in parties if p.type != EntityType.PLACE or p.rank == PlaceRank.COUNTRY
+                 or word_class in ctx.lex.set("place_party_acts")]  # fmt: skip
         return [(p, {"object": _thing(word_class, f"@{q.id}", f"{word_class} with {q.name}")})
-                for p in parties for q in parties if p.id != q.id]  # fmt: skip
+                for p in sides for q in sides if p.id != q.id]  # fmt: skip
     if word_class in ctx.lex.set("qualified_acts"):
         qual = _qualifier(ctx, frame, trigger)
         if qual is None:

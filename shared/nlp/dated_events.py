@@ -16,7 +16,7 @@ from typing import Any
 
 from spacy.tokens import Token
 
-from shared.domain.entities import EntityRef, EntityType
+from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.claim_lexicon import Lexicon
@@ -117,3 +117,23 @@ def story_events(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[
         keys.append((EntityRef(id=f"event:{word_class}@country:{code}",
                                name=f"{word_class} ({name})", type=EntityType.EVENT), {}))
     return keys
+
+
+def venue(ctx: ArticleContext, frame: Frame, roles: list[str],
+          word_class: str) -> dict[str, Any] | None:  # fmt: skip
+    """Where a scheduled event is held, as the claim's object: "talks will be held in
+    Kunming", "the trial will take place at the Ouagadougou high court", "the final will be
+    played at the Estadio Centenario in Montevideo" (a town before its region)."""
+    if word_class not in ctx.lex.set("venue_events"):
+        return None
+    objs = [o for role in roles for o in frame.args.get(role, [])]
+    places: list[EntityRef] = []
+    for o in objs:
+        for tok in (o, *children(o, "compound", "poss", "nmod"), *prep_objects(o, "in")):
+            place = ctx.place_at(tok, allow_coref=False) if ctx.is_place_token(tok) else None
+            if place is not None and ctx.is_local_place(place):
+                places.append(place)
+    if not places:
+        return None
+    rank = {PlaceRank.CITY: 0, PlaceRank.ADMIN2: 1, PlaceRank.ADMIN1: 2}
+    return {"object": min(places, key=lambda p: rank.get(p.rank, 3) if p.rank else 3)}

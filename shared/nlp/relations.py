@@ -36,7 +36,7 @@ from shared.domain.timeexpr import resolve
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
 from shared.nlp.acts import act_claims
 from shared.nlp.claim_context import ArticleContext
-from shared.nlp.dated_events import date_candidates, future_clause, story_events
+from shared.nlp.dated_events import date_candidates, future_clause, story_events, venue
 from shared.nlp.frames import NOMINAL, Frame
 from shared.nlp.incidents import incident, incident_place
 from shared.nlp.names import fallback_org
@@ -102,13 +102,22 @@ def _words(tok: Token) -> tuple[str, ...]:
 def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[Token, str] | None:
     """(trigger token, what the word list maps it to), looked for in the order given."""
     words = ctx.lex.map(spec["words"])
+    containers = ctx.lex.set("container_nouns")
     for where in spec.get("in", ["head"]):
         toks = [frame.head] if where == "head" else frame.args.get(where, [])
+        # "the next round of negotiations", "the opening session of the congress"
+        toks = [t for tok in toks for t in ([tok, *_of_objects(tok)]
+                                            if tok.lemma_.lower() in containers else [tok])]
         for tok in toks:
             for form in _words(tok):
                 if form in words:
                     return tok, words[form]
     return None
+
+
+def _of_objects(tok: Token) -> list[Token]:
+    return [o for p in tok.children if p.dep_ == "prep" and p.lower_ == "of"
+            for o in p.children if o.dep_ == "pobj"]  # fmt: skip
 
 
 # --- values --------------------------------------------------------------------------
@@ -200,6 +209,7 @@ _VALUES: dict[str, ValueReader] = {
     "date": _dated,
     "act": _value_act,
     "place": incident_place,
+    "venue": venue,
 }
 
 
@@ -324,9 +334,12 @@ def frame_claims(ctx: ArticleContext, frames: list[Frame]) -> Iterator[tuple[Fra
     """Claims the registry's frame patterns read from `frames`, each with its frame."""
     patterns = registry().frames
     for frame in frames:
+        said: set[str] = set()  # one claim per relation and frame: the first pattern's
         for pattern in patterns:
+            if pattern["relation"] in said:
+                continue
             claims = _apply(ctx, frame, pattern)
             for claim in claims:
                 yield frame, claim
             if claims:
-                break
+                said.add(pattern["relation"])
