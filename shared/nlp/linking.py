@@ -224,6 +224,12 @@ class EntityLinker:
                 m.entity = EntityRef(id=entity_id("name", pm.key or e.text), name=e.text,
                                      type=EntityType.PLACE)
                 return m
+        elif _names_a_facility(e):
+            # "its Santa Rosa mine", "the Al Ahly stadium": the name of a mine or a club,
+            # not a place mention for a reader to resolve
+            m.entity = EntityRef(id=entity_id("name", pm.key or e.text), name=e.text,
+                                 type=EntityType.PLACE)
+            return m
         elif (second is not None and top.score - second.score < 0.25
               and top.context < 0.5 and second.context < 0.5
               and top.match.kind == "name" and second.match.kind == "name"
@@ -270,6 +276,20 @@ class EntityLinker:
             type=EntityType.PLACE, rank=PlaceRank.VAGUE,
             ancestors=(base.id, *base.ancestors), country=base.country,
         )
+
+
+@lru_cache(maxsize=1)
+def facility_nouns() -> frozenset[str]:
+    """'mine', 'stadium', 'club': nouns a place name before them names (facility_nouns.json)."""
+    path = ENTITY_DATA_DIR.parent / "places" / "facility_nouns.json"
+    if not path.exists():
+        return frozenset()
+    return frozenset(json.loads(path.read_text(encoding="utf-8")).get("nouns", []))
+
+
+def _names_a_facility(e: Span) -> bool:
+    nxt = e.doc[e.end] if e.end < len(e.doc) else None
+    return nxt is not None and nxt.lemma_.lower() in facility_nouns()
 
 
 def admin_suffix_word(word: str) -> bool:
