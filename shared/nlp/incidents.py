@@ -37,6 +37,14 @@ def _target(ctx: ArticleContext, frame: Frame, trigger: Token) -> str | None:
     return None
 
 
+def _own_trigger(frame: Frame, trigger: Token) -> bool:
+    """The incident is the clause's own: its verb, subject, object or a phrase of it, not
+    the subject a side clause borrows ("struck Chile, shaking buildings in Santiago")."""
+    if trigger.i == frame.head.i or trigger.head.i == frame.head.i:
+        return True
+    return trigger.head.head.i == frame.head.i and trigger.head.dep_ in ("prep", "agent")
+
+
 def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
                    word_class: str) -> dict[str, Any] | None:  # fmt: skip
     """The place of the incident, as the claim's object."""
@@ -71,7 +79,7 @@ def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
 def incident(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
              word_class: str) -> EntityRef | None:  # fmt: skip
     """The incident as a story key: class, target (attacks) and country."""
-    if ctx.main_country is None:
+    if ctx.main_country is None or not _own_trigger(frame, trigger):
         return None
     code, name = ctx.main_country
     what = word_class

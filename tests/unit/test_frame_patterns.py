@@ -1,0 +1,164 @@
+"""The frame patterns of relations.yaml that key claims on a story rather than on one
+phrase: dated events, their venues, acts asserted or denied, where incidents happened,
+bare titles. Sentences are invented for the phenomenon (places and names are real so that
+the gazetteer links them); each test could fail both ways: no claim, or claims that do not
+meet, or meet where they should not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.domain.alerts import Outcome
+from shared.domain.contradiction import compare
+from shared.nlp.claim_extraction import ArticleInfo, extract_claims, read_claims
+
+T0 = datetime(2025, 3, 4, 8, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Any:
+    from shared.nlp.pipeline import build_nlp
+
+    return build_nlp()
+
+
+def read(nlp: Any, text: str, hours: float = 0, aid: str = "a1") -> Any:
+    from shared.nlp.pipeline import link_doc
+
+    doc, mentions = link_doc(nlp, text)
+    art = ArticleInfo(id=aid, source=f"src-{aid}", published_at=T0 + timedelta(hours=hours))
+    return read_claims(doc, mentions, art)
+
+
+def claims(nlp: Any, text: str, relation: str, hours: float = 0, aid: str = "a1") -> list[Any]:
+    from shared.nlp.pipeline import link_doc
+
+    doc, mentions = link_doc(nlp, text)
+    art = ArticleInfo(id=aid, source=f"src-{aid}", published_at=T0 + timedelta(hours=hours))
+    return [c for c in extract_claims(doc, mentions, art) if c.relation.startswith(relation)]
+
+
+def conflicts(a: list[Any], b: list[Any]) -> list[Any]:
+    return [v for x in a for y in b if x.subject.id == y.subject.id and x.relation == y.relation
+            for v in [compare(y, x)] if v.outcome is Outcome.CONTRADICTION]  # fmt: skip
+
+
+def test_one_election_named_two_ways_with_two_dates_conflicts(nlp: Any) -> None:
+    a = claims(nlp, "Zambia will hold general elections on 13 August, the electoral "
+                    "commission in Lusaka said.", "scheduled_for")
+    b = claims(nlp, "Zambians are to go to the polls on 20 August, officials in Lusaka said.",
+               "scheduled_for", 5, "a2")
+    assert a and b
+    assert conflicts(a, b)
+
+
+def test_a_date_in_the_past_is_no_schedule(nlp: Any) -> None:
+    found = claims(nlp, "Zambia held general elections on 13 January, officials in Lusaka "
+                        "said.", "scheduled_for")
+    assert not found
+
+
+def test_two_trials_of_two_people_in_one_week_do_not_meet(nlp: Any) -> None:
+    a = claims(nlp, "The trial of John Phiri will begin on 3 June in Lusaka.",
+               "scheduled_for")
+    b = claims(nlp, "The trial of Peter Mwansa will begin on 9 June in Lusaka.",
+               "scheduled_for", 2, "a2")
+    assert a and b
+    assert not conflicts(a, b)
+
+
+def test_the_end_of_a_month_is_a_span_that_a_day_in_it_fits(nlp: Any) -> None:
+    a = claims(nlp, "Zambia Sugar will shut its plant in Mazabuka at the end of March, the "
+                    "company said.", "scheduled_for")
+    b = claims(nlp, "Zambia Sugar's plant in Mazabuka will stop operating on 28 March.",
+               "scheduled_for", 3, "a2")
+    assert a and b
+    assert not conflicts(a, b)
+
+
+def test_a_venue_named_two_ways_conflicts(nlp: Any) -> None:
+    a = claims(nlp, "The next round of peace talks will be held in Nairobi on Monday, "
+                    "mediators said.", "held_at")
+    b = claims(nlp, "The talks will take place in Mombasa on Monday, a diplomat said.",
+               "held_at", 2, "a2")
+    assert a and b
+    assert conflicts(a, b)
+
+
+def test_a_deal_announced_and_denied_by_one_party_conflicts(nlp: Any) -> None:
+    a = claims(nlp, "Copperbelt Energy signed an agreement on Monday to acquire Lunsemfwa "
+                    "Hydro Power for $200 million.", "event:deal")
+    b = claims(nlp, "Lunsemfwa Hydro Power has not agreed to any sale to Copperbelt Energy, "
+                    "its board said.", "event:deal", 4, "a2")
+    assert a and b
+    assert conflicts(a, b)
+
+
+def test_a_denied_deal_with_another_party_is_no_conflict(nlp: Any) -> None:
+    a = claims(nlp, "Copperbelt Energy signed an agreement to acquire Lunsemfwa Hydro Power.",
+               "event:deal")
+    b = claims(nlp, "Copperbelt Energy has not agreed to any purchase of Zesco Holdings.",
+               "event:deal", 4, "a2")
+    assert a and b
+    assert not conflicts(a, b)
+
+
+def test_a_company_selling_to_customers_is_no_deal(nlp: Any) -> None:
+    assert not claims(nlp, "Shoprite sells nothing but fresh bread, the company said.",
+                      "event:deal")
+
+
+def test_an_arrest_reported_and_denied_conflicts_whatever_the_ner_calls_the_name(
+        nlp: Any) -> None:  # fmt: skip
+    a = claims(nlp, "A court in Lusaka issued an arrest warrant for Mulenga Kapwepwe.",
+               "event:arrest")
+    b = claims(nlp, "No court has ordered the arrest of Mulenga Kapwepwe, prosecutors said.",
+               "event:arrest", 3, "a2")
+    assert a and b
+    assert conflicts(a, b)
+
+
+def test_an_act_told_of_in_passing_is_not_claimed(nlp: Any) -> None:
+    found = claims(nlp, "Protesters called for the arrest of Mulenga Kapwepwe outside the "
+                        "court.", "event:arrest")
+    assert not found
+
+
+def test_a_false_report_claiming_an_arrest_is_not_asserted(nlp: Any) -> None:
+    reading = read(nlp, "The false report claiming Mulenga Kapwepwe had been arrested spread "
+                        "online.")
+    assert not [c for c in reading.claims if c.relation == "event:arrest"]
+    assert [why for c, why in reading.dropped if c.relation == "event:arrest"]
+
+
+def test_an_ambush_placed_in_two_towns_of_one_country_conflicts(nlp: Any) -> None:
+    a = claims(nlp, "Gunmen ambushed an army convoy near Gao on Sunday, killing nine "
+                    "soldiers in Mali.", "occurred_in")
+    b = claims(nlp, "The convoy was targeted in an ambush just outside Timbuktu on Sunday, "
+                    "the Malian army said.", "occurred_in", 3, "a2")
+    assert a and b
+    assert conflicts(a, b)
+
+
+def test_where_a_quake_was_felt_is_not_where_it_struck(nlp: Any) -> None:
+    found = claims(nlp, "A strong earthquake struck central Chile on Sunday, shaking buildings "
+                        "in Santiago.", "occurred_in")
+    assert not [c for c in found if c.object is not None and c.object.name == "Santiago"]
+
+
+def test_a_bare_title_in_a_story_about_one_country_is_that_countrys_office(
+        nlp: Any) -> None:  # fmt: skip
+    a = claims(nlp, "Senegal's Prime Minister Ousmane Sonko spoke in Dakar on Monday.",
+               "office:prime-minister")
+    b = claims(nlp, "Prime Minister Amadou Ba opened a hospital near Dakar on Tuesday.",
+               "office:prime-minister", 24, "a2")
+    assert a and b and a[0].subject.id == b[0].subject.id
+
+
+def test_a_bare_title_in_a_story_about_several_countries_names_no_office(nlp: Any) -> None:
+    found = claims(nlp, "Prime Minister Amadou Ba met officials from Mali and Guinea in "
+                        "Dakar.", "office:prime-minister")
+    assert not found
