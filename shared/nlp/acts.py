@@ -104,7 +104,7 @@ def _act_parties(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[
         return []  # "the capabilities to confirm cases": what could be done
     speaker = ctx.speaker(frame.head)
     said = {t.i for t in speaker} if speaker is not None else set()
-    roles = (ctx.lex.map("act_roles").get(word_class) or "").split("|") if not roles else roles
+    roles = roles if roles else (ctx.lex.map("act_roles").get(word_class) or "").split("|")
     if roles != [""]:
         # the party is the one the act is done to, named by the role's head ("X was
         # arrested", "a warrant for X"), not any name in its phrase ("ISIS fighters")

@@ -72,7 +72,7 @@ def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
     if not places:
         return None
     # the most precise place of the nearest phrase: a town before its region
-    best = min(places, key=lambda p: _RANK[p.rank] if p.rank in _RANK else 9)
+    best = min(places, key=lambda p: _RANK.get(p.rank, 9) if p.rank else 9)
     return {"object": best}
 
 

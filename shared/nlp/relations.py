@@ -30,11 +30,11 @@ import srsly
 from spacy.tokens import Token
 
 from shared.domain.claims import Claim, Polarity, Quantity
-from shared.domain.entities import EntityRef, EntityType
+from shared.domain.entities import EntityRef
 from shared.domain.quantities import parse_money, parse_quantity
 from shared.domain.timeexpr import resolve
-from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
 from shared.nlp.acts import act_claims
+from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import date_candidates, future_clause, story_events, venue
 from shared.nlp.frames import NOMINAL, Frame
@@ -93,7 +93,7 @@ def _words(tok: Token) -> tuple[str, ...]:
     """The forms a trigger list may name: lemma, lower case, "take in" with its particle,
     and each of them with the part of speech ("deal/noun": the noun, not "to deal with")."""
     prt = [c.lower_ for c in tok.children if c.dep_ == "prt"]
-    forms = (tok.lemma_.lower(), tok.lower_)
+    forms: tuple[str, ...] = (tok.lemma_.lower(), tok.lower_)
     forms += tuple(f"{f} {p}" for f in forms for p in prt)
     pos = "noun" if tok.pos_ in ("NOUN", "PROPN") else tok.pos_.lower()
     return forms + tuple(f"{f}/{pos}" for f in forms)

@@ -99,7 +99,7 @@ def _bare_title(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str
     national office, its region or town for a local one, its company for a company's."""
     local = ctx.lex.set("local_offices")
     place_offices = ctx.lex.set("place_offices")
-    candidates: list[tuple[EntityRef | None, set[str] | None]] = []
+    candidates: list[tuple[EntityRef | None, frozenset[str] | None]] = []
     # only in a story about one country: "President Obama" in a story about Iraq is not
     # Iraq's president
     if ctx.main_country is not None and ctx.one_country:
@@ -109,7 +109,7 @@ def _bare_title(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str
         candidates.append((country, place_offices - local))
     main = ctx.main_place
     if main is not None and main.rank in (PlaceRank.ADMIN1, PlaceRank.CITY):
-        candidates.append((main, set(local)))
+        candidates.append((main, local))
     # a company's title only where the sentence speaks of a company ("Chief executive X
     # said the company ..."), not "Chairman Dempsey said" in a story about ISIS
     company = ctx.lex.set("org_nouns") | {"its", "their", "our", "we"}
