@@ -158,6 +158,11 @@ def irrealis(tok: Token, lex: Lexicon) -> bool:
     chain = clause_chain(tok)
     if any(_lemma(t) in verbs for t in chain[1:4]):
         return True
+    # "the operation to free Mr Somers", "troops moved in to free them": an infinitive
+    # under a noun or of purpose tells what is meant or possible, not what is
+    if any(t.dep_ in ("acl", "advcl") and any(c.dep_ == "aux" and c.lower_ == "to"
+                                             for c in t.children) for t in chain[:3]):
+        return True
     marks = lex.set("background_marks")
     return any(t.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in marks
                                          for c in t.children) for t in chain[:3])  # fmt: skip
