@@ -30,7 +30,8 @@ import srsly
 from spacy.tokens import Token
 
 from shared.domain.claims import Claim, Polarity, Quantity
-from shared.domain.entities import EntityRef
+from shared.domain.entities import EntityRef, EntityType
+from shared.domain.ids import entity_id
 from shared.domain.quantities import parse_money, parse_quantity
 from shared.domain.timeexpr import resolve
 from shared.nlp.acts import act_claims
@@ -247,8 +248,20 @@ def _subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
     for tok in near:
         org = _org_at(ctx, tok)
         if org is not None:
-            return org
-    return ctx.salient_org()
+            return _as_party(org)
+    for tok in frame.arg(*roles):
+        # "Mainwerk Antriebstechnik will cut 1,200 jobs": a company the NER took for a
+        # person, as the subject of what only an organisation does
+        m = ctx.mention_at(tok)
+        if m is not None and m.label == "PERSON" and tok.pos_ == "PROPN":
+            return _as_party(fallback_org(m.text))
+    found = ctx.salient_org()
+    return _as_party(found) if found is not None else None
+
+
+def _as_party(org: EntityRef) -> EntityRef:
+    """An owner keyed on its name, whatever the NER or the linker called it."""
+    return EntityRef(id=entity_id("party", org.name), name=org.name, type=EntityType.ORG)
 
 
 def _subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,
@@ -303,9 +316,10 @@ def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[C
     if fields is None:
         return []
     value = fields.get("value")
-    if value is not None and value.unit and ctx.lex.map(
-            pattern["trigger"]["words"]).get(value.unit) == word_class:  # fmt: skip
-        # "3,000 protesters" counts what "30,000 people joined the protest" counts
+    if value is not None and value.unit and (pattern.get("unitless") or ctx.lex.map(
+            pattern["trigger"]["words"]).get(value.unit) == word_class):  # fmt: skip
+        # "3,000 protesters" counts what "30,000 people joined the protest" counts; "1,200
+        # jobs" what "2,100 positions" count (the measure is in the relation)
         fields["value"] = value.model_copy(update={"unit": None})
     (subject_kind, subject_roles), = pattern["subject"].items()
     subjects = _SUBJECTS[subject_kind](ctx, frame, trigger, list(subject_roles), word_class)

@@ -162,3 +162,21 @@ def test_a_bare_title_in_a_story_about_several_countries_names_no_office(nlp: An
     found = claims(nlp, "Prime Minister Amadou Ba met officials from Mali and Guinea in "
                         "Dakar.", "office:prime-minister")
     assert not found
+
+
+def test_job_cuts_counted_two_ways_meet_on_the_company(nlp: Any) -> None:
+    a = claims(nlp, "Zambia Sugar will cut 400 jobs at its Mazabuka estate, the company said.",
+               "quantity:job-cuts")
+    b = claims(nlp, "Zambia Sugar plans to eliminate 900 positions in Mazabuka, the union "
+                    "said.", "quantity:job-cuts", 3, "a2")
+    assert a and b
+    assert conflicts(a, b)
+
+
+def test_a_rate_of_a_place_is_keyed_on_the_place(nlp: Any) -> None:
+    a = claims(nlp, "Turnout in Lusaka was 54 percent, the electoral commission said.",
+               "quantity:turnout")
+    b = claims(nlp, "Turnout in Lusaka stood at 71 percent, observers said.",
+               "quantity:turnout", 2, "a2")
+    assert a and b and a[0].subject.id == b[0].subject.id
+    assert conflicts(a, b)
