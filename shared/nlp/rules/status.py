@@ -132,6 +132,12 @@ def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
     m = ctx.mention_at(tok)
     if ref is not None and m is not None and m.label == "PERSON" and m.entity is None:
         return ref.model_copy(update={"type": EntityType.PERSON})
+    if tok.pos_ == "PROPN" and any(lemma_of(a) in ctx.lex.set("person_nouns")
+                                   for a in children(tok, "appos")):  # fmt: skip
+        # "Lucía Garrido, a Spanish aid worker, was freed": the apposition says a person,
+        # whatever the NER said
+        full = person_name(tok)
+        return EntityRef(id=entity_id("person", full), name=full, type=EntityType.PERSON)
     # A full proper name that is released or held is a person, whatever the NER said, unless
     # it names an event or a company ("the World Hydrogen Congress will be held in ...")
     # (the NER often calls an unfamiliar person ORG; but products are "released" too: "the
