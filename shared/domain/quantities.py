@@ -124,11 +124,13 @@ _CURRENCIES = {
     "rs": "INR", "rupee": "INR", "reais": "BRL", "zloty": "PLN", "lei": "RON", "ron": "RON",
     "cfa": "XOF", "soles": "PEN", "crowns": "CZK", "koruna": "CZK", "naira": "NGN",
     "shillings": "KES", "birr": "ETB", "dirhams": "AED", "riyals": "SAR", "taka": "BDT",
-    "kyat": "MMK", "hryvnias": "UAH", "forints": "HUF", "dinars": "RSD",
+    "kyat": "MMK", "hryvnias": "UAH", "forints": "HUF", "dinars": "RSD", "ksh": "KES",
+    "kes": "KES",
 }  # fmt: skip
+# a currency word stands alone or glued to its amount ("Rs11.3 billion", "KSh2.1bn")
 _CURRENCY_RE = re.compile(
     r"(us\$|[$€£¥])|\b(" + "|".join(sorted((k for k in _CURRENCIES if k.isalpha()),
-                                            key=len, reverse=True)) + r")\b"
+                                            key=len, reverse=True)) + r")(?:\b|(?=\d))"
 )
 
 

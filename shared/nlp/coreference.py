@@ -53,6 +53,10 @@ class Coreference(ArticleSalience):
                             if inner is not None:
                                 return inner
         ref = self.entity_at(tok)
+        if ref is not None and ref.type != EntityType.PLACE and self.named_as_place(tok):
+            # "Adan Yabaal, a strategic town in Middle Shabelle": the apposition says what
+            # the name is, whatever the NER said
+            return unique_place(ref.name) or fallback_ref(ref.name, "GPE", EntityType.PLACE)
         if ref is not None:
             m = self.mention_at(tok) or next(
                 (self.mention_at(c) for c in tok.children if self.mention_at(c)), None
@@ -79,6 +83,12 @@ class Coreference(ArticleSalience):
             if det:
                 return self.salient_place(tok, settlement=True)
         return None
+
+    def named_as_place(self, tok: Token) -> bool:
+        """A proper name with a place noun in apposition: "X, a town in Y"."""
+        places = self.lex.set("place_nouns")
+        return tok.pos_ == "PROPN" and any(c.dep_ == "appos" and c.lemma_.lower() in places
+                                           for c in tok.children)  # fmt: skip
 
     def salient_person(self, before: Token) -> EntityRef | None:
         """"he" / "she": the person the article has named most often (then most recently)

@@ -35,6 +35,7 @@ class ArticleMentions:
     article: ArticleLike
     lex: Lexicon
     tok_mention: dict[int, Mention] = field(default_factory=dict)
+    _places_cache: tuple[tuple[int, EntityRef], ...] | None = None
 
     def __post_init__(self) -> None:
         # Tokens overlapping each mention; the first (longest at a start) mention wins.
@@ -89,6 +90,15 @@ class ArticleMentions:
         return r.name.lower() not in country_names()
 
     def _place_mentions(self) -> list[tuple[int, EntityRef]]:
+        # asked by salience (twice) and coreference (per "the city"): computed once
+        cached = self._places_cache
+        if cached is not None:
+            return list(cached)
+        out = self._read_place_mentions()
+        self._places_cache = tuple(out)
+        return out
+
+    def _read_place_mentions(self) -> list[tuple[int, EntityRef]]:
         out = []
         seen_mentions: set[int] = set()
         for tok in self.doc:

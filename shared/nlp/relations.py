@@ -100,6 +100,14 @@ def _words(tok: Token) -> tuple[str, ...]:
     return forms + tuple(f"{f}/{pos}" for f in forms)
 
 
+def _forms(ctx: ArticleContext, tok: Token) -> tuple[str, ...]:
+    """_words of a token, computed once per article (every pattern asks for them)."""
+    found = ctx.word_forms.get(tok.i)
+    if found is None:
+        found = ctx.word_forms[tok.i] = _words(tok)
+    return found
+
+
 def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[Token, str] | None:
     """(trigger token, what the word list maps it to), looked for in the order given."""
     words = ctx.lex.map(spec["words"])
@@ -110,7 +118,7 @@ def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[T
         toks = [t for tok in toks for t in ([tok, *_of_objects(tok)]
                                             if tok.lemma_.lower() in containers else [tok])]
         for tok in toks:
-            for form in _words(tok):
+            for form in _forms(ctx, tok):
                 if form in words:
                     return tok, words[form]
     return None

@@ -92,3 +92,12 @@ def test_money_carries_its_currency() -> None:
     low = parse_money("95 million euros")
     assert low is not None and not compatible(a, low)
     assert parse_money("310 million") is None
+
+
+def test_a_currency_glued_to_its_amount_is_read() -> None:
+    from shared.domain.quantities import parse_money
+
+    a, b = parse_money("Rs11.3 billion"), parse_money("Rs 11.3bn")
+    assert a is not None and b is not None
+    assert a.unit == b.unit == "INR" and a.value == b.value == 11.3e9
+    assert parse_money("KSh2.1bn") is not None

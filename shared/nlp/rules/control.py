@@ -63,6 +63,8 @@ def _named_person(ctx: ArticleContext, tok: Token) -> bool:
     if m is None or m.label != "PERSON" or (m.entity is not None
                                             and m.entity.id.startswith("geo:")):
         return False
+    if ctx.named_as_place(tok):  # "Adan Yabaal, a strategic town in ..."
+        return False
     if " " in m.text.strip():
         return True
     # "Rosenberg was captured" in an article about Gill Rosenberg: the surname of a person
