@@ -41,17 +41,26 @@ def claims(nlp: Any, text: str, relation: str, hours: float = 0, aid: str = "a1"
     return [c for c in extract_claims(doc, mentions, art) if c.relation.startswith(relation)]
 
 
+def both(nlp: Any, first: str, second: str, relation: str,
+         hours: float = 3) -> tuple[list[Any], list[Any]]:  # fmt: skip
+    """The claims of `relation` in two reports, `hours` apart; each must have some."""
+    a = claims(nlp, first, relation)
+    b = claims(nlp, second, relation, hours, "a2")
+    assert a, first
+    assert b, second
+    return a, b
+
+
 def conflicts(a: list[Any], b: list[Any]) -> list[Any]:
     return [v for x in a for y in b if x.subject.id == y.subject.id and x.relation == y.relation
             for v in [compare(y, x)] if v.outcome is Outcome.CONTRADICTION]  # fmt: skip
 
 
 def test_one_election_named_two_ways_with_two_dates_conflicts(nlp: Any) -> None:
-    a = claims(nlp, "Zambia will hold general elections on 13 August, the electoral "
-                    "commission in Lusaka said.", "scheduled_for")
-    b = claims(nlp, "Zambians are to go to the polls on 20 August, officials in Lusaka said.",
-               "scheduled_for", 5, "a2")
-    assert a and b
+    first = ("Zambia will hold general elections on 13 August, the electoral "
+             "commission in Lusaka said.")
+    second = "Zambians are to go to the polls on 20 August, officials in Lusaka said."
+    a, b = both(nlp, first, second, "scheduled_for", 5)
     assert conflicts(a, b)
 
 
@@ -71,29 +80,27 @@ def test_two_trials_of_two_people_in_one_week_do_not_meet(nlp: Any) -> None:
 
 
 def test_the_end_of_a_month_is_a_span_that_a_day_in_it_fits(nlp: Any) -> None:
-    a = claims(nlp, "Zambia Sugar will shut its plant in Mazabuka at the end of March, the "
-                    "company said.", "scheduled_for")
-    b = claims(nlp, "Zambia Sugar's plant in Mazabuka will stop operating on 28 March.",
-               "scheduled_for", 3, "a2")
-    assert a and b
+    first = ("Zambia Sugar will shut its plant in Mazabuka at the end of March, the "
+             "company said.")
+    second = "Zambia Sugar's plant in Mazabuka will stop operating on 28 March."
+    a, b = both(nlp, first, second, "scheduled_for", 3)
     assert not conflicts(a, b)
 
 
 def test_a_venue_named_two_ways_conflicts(nlp: Any) -> None:
-    a = claims(nlp, "The next round of peace talks will be held in Nairobi on Monday, "
-                    "mediators said.", "held_at")
-    b = claims(nlp, "The talks will take place in Mombasa on Monday, a diplomat said.",
-               "held_at", 2, "a2")
-    assert a and b
+    first = ("The next round of peace talks will be held in Nairobi on Monday, "
+             "mediators said.")
+    second = "The talks will take place in Mombasa on Monday, a diplomat said."
+    a, b = both(nlp, first, second, "held_at", 2)
     assert conflicts(a, b)
 
 
 def test_a_deal_announced_and_denied_by_one_party_conflicts(nlp: Any) -> None:
-    a = claims(nlp, "Copperbelt Energy signed an agreement on Monday to acquire Lunsemfwa "
-                    "Hydro Power for $200 million.", "event:deal")
-    b = claims(nlp, "Lunsemfwa Hydro Power has not agreed to any sale to Copperbelt Energy, "
-                    "its board said.", "event:deal", 4, "a2")
-    assert a and b
+    first = ("Copperbelt Energy signed an agreement on Monday to acquire Lunsemfwa "
+             "Hydro Power for $200 million.")
+    second = ("Lunsemfwa Hydro Power has not agreed to any sale to Copperbelt Energy, "
+              "its board said.")
+    a, b = both(nlp, first, second, "event:deal", 4)
     assert conflicts(a, b)
 
 
@@ -135,11 +142,11 @@ def test_a_false_report_claiming_an_arrest_is_not_asserted(nlp: Any) -> None:
 
 
 def test_an_ambush_placed_in_two_towns_of_one_country_conflicts(nlp: Any) -> None:
-    a = claims(nlp, "Gunmen ambushed an army convoy near Gao on Sunday, killing nine "
-                    "soldiers in Mali.", "occurred_in")
-    b = claims(nlp, "The convoy was targeted in an ambush just outside Timbuktu on Sunday, "
-                    "the Malian army said.", "occurred_in", 3, "a2")
-    assert a and b
+    first = ("Gunmen ambushed an army convoy near Gao on Sunday, killing nine "
+             "soldiers in Mali.")
+    second = ("The convoy was targeted in an ambush just outside Timbuktu on Sunday, "
+              "the Malian army said.")
+    a, b = both(nlp, first, second, "occurred_in", 3)
     assert conflicts(a, b)
 
 
