@@ -36,8 +36,10 @@ class ArticleMentions:
     lex: Lexicon
     tok_mention: dict[int, Mention] = field(default_factory=dict)
     _places_cache: tuple[tuple[int, EntityRef], ...] | None = None
+    acronyms: dict[str, str] = field(default_factory=dict)  # "Fegafoot" -> its full name
 
     def __post_init__(self) -> None:
+        self.acronyms = self._read_acronyms()
         # Tokens overlapping each mention; the first (longest at a start) mention wins.
         by_start = sorted(self.mentions, key=lambda m: (m.start, -(m.end - m.start)))
         for m in by_start:
@@ -134,4 +136,23 @@ class ArticleMentions:
         guess = m.entity is not None and is_label_guess(m.entity)
         if m.entity is not None and not guess and m.entity.type != EntityType.ORG:
             return None
-        return fallback_org(m.text)
+        long_name = self.acronyms.get(m.text.strip())
+        return fallback_org(long_name or m.text)
+
+    def _read_acronyms(self) -> dict[str, str]:
+        """"The Gabonese Football Federation (Fegafoot)": the short form the article defines
+        stands for the full name, so that "Fegafoot president X" and "X, president of the
+        Gabonese Football Federation" name one organisation."""
+        out: dict[str, str] = {}
+        doc = self.doc
+        for m in self.mentions:
+            if m.label != "ORG":
+                continue
+            span = doc.char_span(m.start, m.end, alignment_mode="expand")
+            if span is None or span.end + 2 >= len(doc):
+                continue
+            opening, short, closing = doc[span.end], doc[span.end + 1], doc[span.end + 2]
+            if opening.text == "(" and closing.text == ")" and short.is_alpha \
+                    and short.text[0].isupper() and short.text != m.text:  # fmt: skip
+                out.setdefault(short.text, m.text)
+        return out
