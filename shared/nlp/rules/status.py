@@ -136,8 +136,8 @@ def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
                                    for a in children(tok, "appos")):  # fmt: skip
         # "Lucía Garrido, a Spanish aid worker, was freed": the apposition says a person,
         # whatever the NER said
-        named = person_name(tok) or tok.text
-        return EntityRef(id=entity_id("person", named), name=named, type=EntityType.PERSON)
+        who = person_name(tok) or tok.text
+        return EntityRef(id=entity_id("person", who), name=who, type=EntityType.PERSON)
     # A full proper name that is released or held is a person, whatever the NER said, unless
     # it names an event or a company ("the World Hydrogen Congress will be held in ...")
     # (the NER often calls an unfamiliar person ORG; but products are "released" too: "the
