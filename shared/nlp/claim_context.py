@@ -46,6 +46,7 @@ class ArticleContext(Sides):
     # incident class -> the first target the article names ("convoy"), for later sentences
     # that name the incident alone ("the ambush took place near Diffa")
     incident_targets: dict[str, str] = field(default_factory=dict)
+    placed_incidents: set[str] = field(default_factory=set)  # incident keys given a place
     word_forms: dict[int, tuple[str, ...]] = field(default_factory=dict)  # token -> its forms
 
     def polarity(self, pred: Token, noun_trigger: bool = False) -> Polarity:

@@ -90,11 +90,11 @@ def incident(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str]
         ctx.incident_targets.setdefault(word_class, target)
         what = f"{word_class}:{target}"
     key = f"incident:{what}@country:{code}"
-    if key in ctx.incident_targets.values():
+    if key in ctx.placed_incidents:
         # one place per incident and article: the first sentence that places it ("struck
         # near Meiktila"), not every town it was felt in
         return None
-    ctx.incident_targets[f"placed:{key}"] = key
+    ctx.placed_incidents.add(key)
     return EntityRef(id=key, name=f"{what.replace(':', ' on ')} ({name})",
                      type=EntityType.EVENT)
 

@@ -10,11 +10,15 @@ yet what dispatches. `frame_claims(ctx, frames)` applies the registry's
 frame patterns to the clause frames of an article (shared/nlp/frames.py). A pattern says:
 
     trigger: {words: <lexicon map>, in: [roles where the trigger word may stand]}
-    value:   {amount: [roles]} | {count: [roles]}
-    subject: {owner: [roles]} | {event_or_place: [roles]}
+    value:   {amount|money|count|date|act|place|venue: [roles]}
+    subject: {owner|event_or_place|story_event|parties|incident: [roles]}
+    class_in: relation (default: "quantity:revenue") | subject ("event:election@...")
+    frame_kinds, subject_types, unitless: optional narrowing
 
-so a new phrasing is a word in a list or a pattern in the file, and a new reader here only
-when a pattern needs a kind of value or subject no pattern had before.
+Trigger words may carry a part of speech ("deal/noun"). The story-keyed readers live beside
+this module: dated_events.py (date, venue, story_event), acts.py (parties), incidents.py
+(place, incident). A new phrasing is a word in a list or a pattern in the file, and a new
+reader only when a pattern needs a kind of value or subject no pattern had before.
 """
 
 from __future__ import annotations

@@ -41,16 +41,16 @@ class ArticleSalience(ArticleMentions):
         if self.main_org is None:
             self.main_org = next(filter(None, (self.proper_org(t) for t in self.doc)), None)
         self.story = self._story()
-        self.main_country = self._country()
+        self.main_country, self.one_country = self._country()
 
-    def _country(self) -> tuple[str, str] | None:
+    def _country(self) -> tuple[tuple[str, str] | None, bool]:
         """The country most of the article's places are in, with its name when the article
-        names it ("Chad" for Chad, N'Djamena and Mongo)."""
+        names it ("Chad" for Chad, N'Djamena and Mongo); and whether its places are all in
+        that one country (demonyms aside: "Russian diplomats" at a ceremony in Bamako leave
+        the story Malian)."""
         places = [ref for _, ref in self._place_mentions() if ref.country]
         counts = Counter(str(ref.country).lower() for ref in places)
-        # one country among the places named (demonyms aside: "Russian diplomats" at a
-        # ceremony in Bamako leave the story Malian)
-        self.one_country = len(counts) == 1
+        one_country = len(counts) == 1
         # "Chadians are to go to the polls": a demonym tells the country too
         demonyms = default_demonyms()
         for ent in self.doc.ents:
@@ -60,12 +60,11 @@ class ArticleSalience(ArticleMentions):
                 if code:
                     counts[code.lower()] += 1
         if not counts:
-            return None
+            return None, False
         code = max(counts, key=lambda c: counts[c])
-        assert code is not None
         named = next((r.name for r in places if r.country and r.country.lower() == code
                       and r.rank == PlaceRank.COUNTRY), code.upper())  # fmt: skip
-        return code, named
+        return (code, named), one_country
 
     def _main(self, pred: Callable[[EntityRef], bool], places: bool) -> EntityRef | None:
         counts: Counter[str] = Counter()
