@@ -18,10 +18,10 @@ from typing import Any
 from spacy.tokens import Token
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
-from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
-from shared.nlp.deps import children, lemma_of, prep_objects
+from shared.nlp.deps import children, lemma_of, prep_objects, to_infinitive
 from shared.nlp.frames import Frame
+from shared.nlp.names import as_country, party_ref
 
 _PARTY_TYPES = (EntityType.ORG, EntityType.PERSON, EntityType.PLACE)
 _PARTY_ROLES = ("agent", "patient", "theme", "attr", "to", "for", "of", "with", "against",
@@ -46,11 +46,6 @@ def _qualifier(ctx: ArticleContext, frame: Frame, trigger: Token) -> Token | Non
             first = next((t for t in tok.subtree if t.pos_ in ("NOUN", "PROPN")), tok)
             return first
     return None
-def _country_ref(code: str, name: str) -> EntityRef:
-    return EntityRef(id=f"country:{code}", name=name, type=EntityType.PLACE,
-                     rank=PlaceRank.COUNTRY)  # fmt: skip
-
-
 def _party(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     if tok.pos_ == "PRON" and tok.lower_ in ("it", "its", "they", "their", "we", "our"):
         ref = ctx.salient_org()
@@ -60,14 +55,10 @@ def _party(ctx: ArticleContext, tok: Token) -> EntityRef | None:
             ref = ctx.proper_org(tok)
     if ref is None:
         return None
-    if ref.rank == PlaceRank.COUNTRY and ref.country:
-        # one id for a country named as a party and a country the story is about
-        return _country_ref(ref.country.lower(), ref.name)
     if ref.type in (EntityType.PERSON, EntityType.ORG):
-        # the NER calls one name a person in one report and an organisation in the other
-        # ("Vitalie Grosu", "Transilvania Energie"): a party is keyed on its name
-        return EntityRef(id=entity_id("party", ref.name), name=ref.name, type=ref.type)
-    return ref
+        return party_ref(ref)
+    # one id for a country named as a party and a country the story is about
+    return as_country(ref)
 
 
 def act_claims(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
@@ -99,11 +90,10 @@ def _act_parties(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[
     """The named parties of the act, when it names those its class needs."""
     if trigger is not frame.head and lemma_of(frame.head) not in ctx.lex.set("act_light_verbs"):
         return []  # "investigating cases of Ebola", "called for X's arrest": not the act
-    if frame.head.dep_ == "acl" and any(c.dep_ == "aux" and c.lower_ == "to"
-                                        for c in frame.head.children):  # fmt: skip
+    if frame.head.dep_ == "acl" and to_infinitive(frame.head):
         return []  # "the capabilities to confirm cases": what could be done
     speaker = ctx.speaker(frame.head)
-    said = {t.i for t in speaker} if speaker is not None else set()
+    said = ctx.speaker_tokens(frame.head)
     roles = roles if roles else (ctx.lex.map("act_roles").get(word_class) or "").split("|")
     if roles != [""]:
         # the party is the one the act is done to, named by the role's head ("X was

@@ -59,6 +59,12 @@ class Attribution(Coreference):
                             return self.doc[pobj.left_edge.i : pobj.right_edge.i + 1]
         return None
 
+    def speaker_tokens(self, tok: Token) -> set[int]:
+        """The token indexes of the speaker of tok's clause (none when nobody is named), so
+        that a reader can leave the speaker out of what the clause is about."""
+        spk = self.speaker(tok)
+        return {t.i for t in spk} if spk is not None else set()
+
     def attribution(self, pred: Token) -> str | None:
         spk = self.speaker(pred)
         return clean_name(spk.text) if spk is not None else None

@@ -20,8 +20,9 @@ from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.claim_lexicon import Lexicon
-from shared.nlp.deps import children, lemma_of, prep_objects
+from shared.nlp.deps import children, lemma_of, prep_objects, to_infinitive
 from shared.nlp.frames import Frame
+from shared.nlp.names import country_ref, party_ref
 
 
 def future_clause(lex: Lexicon, head: Token) -> bool:
@@ -43,8 +44,7 @@ def future_clause(lex: Lexicon, head: Token) -> bool:
                                           for a in children(t, "acomp")):  # fmt: skip
             return True
     # "Chadians are to go to the polls": be + to-infinitive
-    return head.dep_ == "xcomp" and lemma_of(head.head) == "be" and any(
-        c.dep_ == "aux" and c.lower_ == "to" for c in head.children)
+    return head.dep_ == "xcomp" and lemma_of(head.head) == "be" and to_infinitive(head)
 
 
 def date_candidates(frame: Frame, roles: list[str]) -> list[Token]:
@@ -67,8 +67,7 @@ def date_candidates(frame: Frame, roles: list[str]) -> list[Token]:
 def _person_in(ctx: ArticleContext, frame: Frame, trigger: Token) -> EntityRef | None:
     """The person a trial or verdict is about: in the trigger's phrase, the frame's
     arguments, else the first person the sentence names outside its speaker."""
-    speaker = ctx.speaker(frame.head)
-    said = {t.i for t in speaker} if speaker is not None else set()
+    said = ctx.speaker_tokens(frame.head)
     near = [*trigger.subtree]
     for role in ("agent", "patient", "theme", "of", "against", "in"):
         for a in frame.args.get(role, []):
@@ -90,8 +89,7 @@ def _named(ctx: ArticleContext, frame: Frame) -> EntityRef | None:
             ref = ctx.entity_at(tok) if tok.pos_ == "PROPN" else None
             if ref is not None and ref.type in (EntityType.ORG, EntityType.OTHER,
                                                 EntityType.PERSON):  # fmt: skip
-                return EntityRef(id=entity_id("party", ref.name), name=ref.name,
-                                 type=EntityType.ORG)  # fmt: skip
+                return party_ref(ref, EntityType.ORG)
     return None
 
 
@@ -113,9 +111,9 @@ def story_events(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[
         keys.append((EntityRef(id=f"event:{word_class}@{named.id}",
                                name=f"{named.name} {word_class}", type=EntityType.EVENT), {}))
     if ctx.main_country is not None:
-        code, name = ctx.main_country
-        keys.append((EntityRef(id=f"event:{word_class}@country:{code}",
-                               name=f"{word_class} ({name})", type=EntityType.EVENT), {}))
+        country = country_ref(*ctx.main_country)
+        keys.append((EntityRef(id=f"event:{word_class}@{country.id}",
+                               name=f"{word_class} ({country.name})", type=EntityType.EVENT), {}))
     return keys
 
 

@@ -36,5 +36,10 @@ def is_passive(tok: Token) -> bool:
     return bool(children(tok, "nsubjpass", "auxpass"))
 
 
+def to_infinitive(tok: Token) -> bool:
+    """"to free", "to go": the verb has the infinitive marker."""
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+
+
 def lemma_of(tok: Token) -> str:
     return tok.lemma_.lower()

@@ -19,6 +19,7 @@ from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import lemma_of, prep_objects
 from shared.nlp.frames import Frame
+from shared.nlp.names import country_ref
 
 _RANK = {PlaceRank.CITY: 0, PlaceRank.ADMIN2: 1, PlaceRank.ADMIN1: 2}
 _SIDE_CLAUSES = ("advcl", "xcomp", "ccomp", "conj", "relcl", "acl", "parataxis")
@@ -48,8 +49,7 @@ def _own_trigger(frame: Frame, trigger: Token) -> bool:
 def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
                    word_class: str) -> dict[str, Any] | None:  # fmt: skip
     """The place of the incident, as the claim's object."""
-    speaker = ctx.speaker(frame.head)
-    said = {t.i for t in speaker} if speaker is not None else set()
+    said = ctx.speaker_tokens(frame.head)
     toks = [t for a in frame.arg(*roles) for t in a.subtree]
     # the clause itself, without its side clauses ("struck eastern Taiwan, shaking
     # buildings in Taipei": Taipei is where it was felt)
@@ -60,13 +60,13 @@ def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
         # assault was carried out just outside Ansongo"): the target keeps it apart
         toks += list(frame.sent)
     places: list[EntityRef] = []
+    # in the story's country, which keys the incident (a meteor over Chelyabinsk in a story
+    # about a blast in Managua is another incident)
+    home = ctx.main_country[0] if ctx.main_country else None
     for tok in toks:
         if tok.i in said or not ctx.is_place_token(tok):
             continue
         place = ctx.place_at(tok, allow_coref=False)
-        # in the story's country, which keys the incident (a meteor over Chelyabinsk in a
-        # story about a blast in Managua is another incident)
-        home = ctx.main_country[0] if ctx.main_country else None
         if place is not None and place.rank in _RANK and (place.country or "").lower() == home:
             places.append(place)
     if not places:
@@ -81,7 +81,7 @@ def incident(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str]
     """The incident as a story key: class, target (attacks) and country."""
     if ctx.main_country is None or not _own_trigger(frame, trigger):
         return None
-    code, name = ctx.main_country
+    country = country_ref(*ctx.main_country)
     what = word_class
     if word_class in ctx.lex.set("targeted_incidents"):
         target = _target(ctx, frame, trigger) or ctx.incident_targets.get(word_class)
@@ -89,13 +89,13 @@ def incident(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str]
             return None
         ctx.incident_targets.setdefault(word_class, target)
         what = f"{word_class}:{target}"
-    key = f"incident:{what}@country:{code}"
+    key = f"incident:{what}@{country.id}"
     if key in ctx.placed_incidents:
         # one place per incident and article: the first sentence that places it ("struck
         # near Meiktila"), not every town it was felt in
         return None
     ctx.placed_incidents.add(key)
-    return EntityRef(id=key, name=f"{what.replace(':', ' on ')} ({name})",
+    return EntityRef(id=key, name=f"{what.replace(':', ' on ')} ({country.name})",
                      type=EntityType.EVENT)
 
 

@@ -22,6 +22,7 @@ from itertools import pairwise
 from spacy.tokens import Token
 
 from shared.nlp.claim_lexicon import Lexicon
+from shared.nlp.deps import to_infinitive
 
 QUESTION = "question"
 CONDITIONAL = "conditional"
@@ -160,8 +161,7 @@ def irrealis(tok: Token, lex: Lexicon) -> bool:
         return True
     # "the operation to free Mr Somers", "troops moved in to free them": an infinitive
     # under a noun or of purpose tells what is meant or possible, not what is
-    if any(t.dep_ in ("acl", "advcl") and any(c.dep_ == "aux" and c.lower_ == "to"
-                                             for c in t.children) for t in chain[:3]):
+    if any(t.dep_ in ("acl", "advcl") and to_infinitive(t) for t in chain[:3]):
         return True
     marks = lex.set("background_marks")
     return any(t.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in marks

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from spacy.tokens import Token
 
-from shared.domain.entities import EntityRef, EntityType
+from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.domain.ids import entity_id
 
 _LABEL_TYPES = {
@@ -131,3 +131,23 @@ def np_text(tok: Token, drop_det: bool = True) -> str:
         words = [t for t in words if t.dep_ not in ("det", "poss", "case", "nummod", "quantmod")
                  and t.pos_ not in ("DET", "PRON", "NUM")]  # fmt: skip
     return " ".join(t.text for t in words)
+
+
+def country_ref(code: str, name: str) -> EntityRef:
+    """A country as a story key or the holder of an office: `country:<iso code>`, one id
+    whether the article names the country or only its towns and people."""
+    return EntityRef(id=f"country:{code.lower()}", name=name, type=EntityType.PLACE,
+                     rank=PlaceRank.COUNTRY)  # fmt: skip
+
+
+def as_country(place: EntityRef) -> EntityRef:
+    """A linked country re-keyed as `country_ref`; any other place as it is."""
+    if place.rank == PlaceRank.COUNTRY and place.country:
+        return country_ref(place.country, place.name)
+    return place
+
+
+def party_ref(ref: EntityRef, typ: EntityType | None = None) -> EntityRef:
+    """A person or organisation keyed on its name (`party:<name>`), whatever the NER or the
+    linker called it: one report tags "Vitalie Grosu" a person, the next an organisation."""
+    return EntityRef(id=entity_id("party", ref.name), name=ref.name, type=typ or ref.type)

@@ -35,16 +35,16 @@ from spacy.tokens import Token
 
 from shared.domain.claims import Claim, Polarity, Quantity
 from shared.domain.entities import EntityRef, EntityType
-from shared.domain.ids import entity_id
 from shared.domain.quantities import parse_money, parse_quantity
 from shared.domain.timeexpr import resolve
 from shared.nlp.acts import act_claims
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import date_candidates, future_clause, story_events, venue
+from shared.nlp.deps import prep_objects
 from shared.nlp.frames import NOMINAL, Frame
 from shared.nlp.incidents import incident, incident_place
-from shared.nlp.names import fallback_org
+from shared.nlp.names import fallback_org, party_ref
 
 REGISTRY_PATH = Path(__file__).resolve().parent.parent / "data" / "claims" / "relations.yaml"
 
@@ -119,18 +119,13 @@ def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[T
     for where in spec.get("in", ["head"]):
         toks = [frame.head] if where == "head" else frame.args.get(where, [])
         # "the next round of negotiations", "the opening session of the congress"
-        toks = [t for tok in toks for t in ([tok, *_of_objects(tok)]
+        toks = [t for tok in toks for t in ([tok, *prep_objects(tok, "of")]
                                             if tok.lemma_.lower() in containers else [tok])]
         for tok in toks:
             for form in _forms(ctx, tok):
                 if form in words:
                     return tok, words[form]
     return None
-
-
-def _of_objects(tok: Token) -> list[Token]:
-    return [o for p in tok.children if p.dep_ == "prep" and p.lower_ == "of"
-            for o in p.children if o.dep_ == "pobj"]  # fmt: skip
 
 
 # --- values --------------------------------------------------------------------------
@@ -173,7 +168,8 @@ def _value_money(ctx: ArticleContext, frame: Frame, roles: list[str]) -> Quantit
     return q if q is not None and q.unit is not None and q.unit.isupper() else None
 
 
-def _value_date(ctx: ArticleContext, frame: Frame, roles: list[str]) -> dict[str, Any] | None:
+def _value_date(ctx: ArticleContext, frame: Frame, roles: list[str],
+                word_class: str) -> dict[str, Any] | None:  # fmt: skip
     """The date a scheduled event is set for: "will hold elections on Dec. 29", "is due to
     face trial from April 15", "are scheduled for 29 March". Only of a clause that looks
     ahead (dates.future_clause); a date before publication is another, earlier episode."""
@@ -208,18 +204,13 @@ def _as_value(read: Callable[[ArticleContext, Frame, list[str]], Quantity | None
     return reader
 
 
-def _dated(ctx: ArticleContext, frame: Frame, roles: list[str],
-           word_class: str) -> dict[str, Any] | None:  # fmt: skip
-    return _value_date(ctx, frame, roles)
-
-
 # each reader gives the claim fields that carry the value, or None
 ValueReader = Callable[[ArticleContext, Frame, list[str], str], "dict[str, Any] | None"]
 _VALUES: dict[str, ValueReader] = {
     "amount": _as_value(_value_amount),
     "money": _as_value(_value_money),
     "count": _as_value(_value_count),
-    "date": _dated,
+    "date": _value_date,
     "act": _value_act,
     "place": incident_place,
     "venue": venue,
@@ -260,20 +251,15 @@ def _subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
     for tok in near:
         org = _org_at(ctx, tok)
         if org is not None:
-            return _as_party(org)
+            return party_ref(org, EntityType.ORG)
     for tok in frame.arg(*roles):
         # "Mainwerk Antriebstechnik will cut 1,200 jobs": a company the NER took for a
         # person, as the subject of what only an organisation does
         m = ctx.mention_at(tok)
         if m is not None and m.label == "PERSON" and tok.pos_ == "PROPN":
-            return _as_party(fallback_org(m.text))
+            return party_ref(fallback_org(m.text), EntityType.ORG)
     found = ctx.salient_org()
-    return _as_party(found) if found is not None else None
-
-
-def _as_party(org: EntityRef) -> EntityRef:
-    """An owner keyed on its name, whatever the NER or the linker called it."""
-    return EntityRef(id=entity_id("party", org.name), name=org.name, type=EntityType.ORG)
+    return party_ref(found, EntityType.ORG) if found is not None else None
 
 
 def _subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,

@@ -13,6 +13,7 @@ from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, lemma_of, prep_objects
 from shared.nlp.frames import subject_of
+from shared.nlp.names import as_country, country_ref
 
 
 def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
@@ -84,15 +85,6 @@ def _own_title(ctx: ArticleContext, left: list[Token], person: object) -> list[T
     return left[cut:]
 
 
-def country_ref(place: EntityRef) -> EntityRef:
-    """A country as the holder of offices: one id whether the article names the country
-    ("Mali's prime minister") or only its towns ("Prime Minister X ... near Bamako")."""
-    if place.rank == PlaceRank.COUNTRY and place.country:
-        return EntityRef(id=f"country:{place.country.lower()}", name=place.name,
-                         type=EntityType.PLACE, rank=PlaceRank.COUNTRY)  # fmt: skip
-    return place
-
-
 def _bare_title(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str] | None:
     """"Prime Minister X inaugurated ...", "Chief executive X said the company ...": a title
     without its organisation is the office of what the article is about: its country for a
@@ -103,10 +95,9 @@ def _bare_title(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str
     # only in a story about one country: "President Obama" in a story about Iraq is not
     # Iraq's president
     if ctx.main_country is not None and ctx.one_country:
-        code, name = ctx.main_country
-        country = EntityRef(id=f"country:{code}", name=name, type=EntityType.PLACE,
-                            rank=PlaceRank.COUNTRY)  # fmt: skip
-        candidates.append((country, place_offices - local))
+        # a country's offices are keyed on the country ("Mali's prime minister" and "Prime
+        # Minister X ... near Bamako")
+        candidates.append((country_ref(*ctx.main_country), place_offices - local))
     main = ctx.main_place
     if main is not None and main.rank in (PlaceRank.ADMIN1, PlaceRank.CITY):
         candidates.append((main, local))
@@ -189,7 +180,7 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
         org = ctx.salient_org()  # "the company's CEO, X"
     by_place = org is None and place is not None
     if by_place and place is not None:
-        org, org_ids = country_ref(place[0]), place[1]
+        org, org_ids = as_country(place[0]), place[1]
     elif org is None and default_org is not None and any(t.lower_ in ("its", "their") or
                                                          t.dep_ != "prep" for t in words):
         org = default_org  # "Acme named X as its chief executive"
