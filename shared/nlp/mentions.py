@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
 from shared.nlp.article import ArticleLike
@@ -39,13 +39,14 @@ class ArticleMentions:
     acronyms: dict[str, str] = field(default_factory=dict)  # "Fegafoot" -> its full name
 
     def __post_init__(self) -> None:
-        self.acronyms = self._read_acronyms()
         # Tokens overlapping each mention; the first (longest at a start) mention wins.
         by_start = sorted(self.mentions, key=lambda m: (m.start, -(m.end - m.start)))
         for m in by_start:
             span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
             for tok in span if span is not None else ():
                 self.tok_mention.setdefault(tok.i, m)
+            if span is not None and m.label == "ORG":
+                self._note_acronym(m, span)
 
     def mention_at(self, tok: Token) -> Mention | None:
         return self.tok_mention.get(tok.i)
@@ -139,20 +140,14 @@ class ArticleMentions:
         long_name = self.acronyms.get(m.text.strip())
         return fallback_org(long_name or m.text)
 
-    def _read_acronyms(self) -> dict[str, str]:
+    def _note_acronym(self, m: Mention, span: Span) -> None:
         """"The Gabonese Football Federation (Fegafoot)": the short form the article defines
         stands for the full name, so that "Fegafoot president X" and "X, president of the
         Gabonese Football Federation" name one organisation."""
-        out: dict[str, str] = {}
         doc = self.doc
-        for m in self.mentions:
-            if m.label != "ORG":
-                continue
-            span = doc.char_span(m.start, m.end, alignment_mode="expand")
-            if span is None or span.end + 2 >= len(doc):
-                continue
-            opening, short, closing = doc[span.end], doc[span.end + 1], doc[span.end + 2]
-            if opening.text == "(" and closing.text == ")" and short.is_alpha \
-                    and short.text[0].isupper() and short.text != m.text:  # fmt: skip
-                out.setdefault(short.text, m.text)
-        return out
+        if span.end + 2 >= len(doc):
+            return
+        opening, short, closing = doc[span.end], doc[span.end + 1], doc[span.end + 2]
+        if opening.text == "(" and closing.text == ")" and short.is_alpha \
+                and short.text[0].isupper() and short.text != m.text:  # fmt: skip
+            self.acronyms.setdefault(short.text, m.text)
