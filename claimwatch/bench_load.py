@@ -16,6 +16,7 @@ from rich.progress import Progress
 from claimwatch import bench_corpus
 from claimwatch.bench_measure import RssMonitor, Waiter, article_times, last_entry, percentiles
 from claimwatch.feeding import publish_lines
+from shared.connections import make_broker, sync_redis
 
 # --- ingest ----------------------------------------------------------------------------------
 
@@ -50,14 +51,13 @@ def paced_publish(
 ) -> None:
     """Publish `articles` at `rate` per second on a fixed schedule (no catch-up bursts beyond
     the schedule), appending ids to `published`; stops early when `stop` is set."""
-    from faststream.redis import RedisBroker
 
     from shared.streams import Streams
 
-    streams = Streams(settings.stream_prefix)
+    streams = Streams.of(settings)
 
     async def go() -> None:
-        broker = RedisBroker(url)
+        broker = make_broker(url)
         await broker.connect()
         try:
             start = time.monotonic()
@@ -109,12 +109,11 @@ def throughput(
     """(articles/s, articles, seconds, missing, dead-lettered) for an all-at-once feed; with
     `monitor`, fills `cpu` with CPU ms per article by service, Redis, and this process (which
     runs the ingestor's validation)."""
-    import redis
 
     from shared.streams import Streams
 
-    streams = Streams(settings.stream_prefix)
-    client = redis.Redis.from_url(url)
+    streams = Streams.of(settings)
+    client = sync_redis(url)
     try:
         waiter = Waiter(client, streams)
         since = last_entry(client, streams.articles)
@@ -174,12 +173,11 @@ def paced(
     soak: bool = False,
 ) -> dict[str, Any]:
     """Publish at `rate`/s for `seconds` (cycling the corpus), wait, and measure latencies."""
-    import redis
 
     from shared.streams import Streams
 
-    streams = Streams(settings.stream_prefix)
-    client = redis.Redis.from_url(url)
+    streams = Streams.of(settings)
+    client = sync_redis(url)
     try:
         count = max(1, int(rate * seconds))
         cycles = (count + len(records) - 1) // len(records)

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.progress import Progress, TaskID
 
-from shared.streams import entry_body
+from shared.streams import entry_body, read_streams
 
 # --- stream reading --------------------------------------------------------------------------
 
@@ -68,7 +68,7 @@ class Waiter:
             self.cursors.setdefault(stream, last_entry(self.client, stream))
 
     def poll(self, block_ms: int = 500) -> int:
-        reply = self.client.xread(self.cursors, count=2_000, block=block_ms)
+        reply = read_streams(self.client, self.cursors, count=2_000, block_ms=block_ms)
         seen = 0
         for stream, entries in reply or []:
             name = stream.decode()

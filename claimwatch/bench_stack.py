@@ -20,6 +20,7 @@ from claimwatch.bench_load import paced, throughput
 from claimwatch.bench_measure import RssMonitor
 from claimwatch.bench_options import Options
 from claimwatch.console import redis_for
+from shared.connections import sync_redis
 
 
 @dataclass
@@ -80,7 +81,6 @@ def run_stack_phases(
     replicas: dict[str, int],
     bar: Progress,
 ) -> tuple[StackRun, list[dict[str, Any]]]:
-    import redis
 
     from shared.settings import Settings, get_settings
     from shared.streams import Streams
@@ -89,7 +89,7 @@ def run_stack_phases(
     scaling: list[dict[str, Any]] = []
     base = get_settings()
     with redis_for(base) as url, tempfile.TemporaryDirectory(prefix="claimwatch-bench-") as tmp:
-        client = redis.Redis.from_url(url)
+        client = sync_redis(url)
         run_id = uuid.uuid4().hex[:8]
         try:
             for k in opts.scale:

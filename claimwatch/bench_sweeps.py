@@ -13,6 +13,7 @@ from rich.progress import Progress, TaskID
 
 from claimwatch.bench_load import json_lines
 from claimwatch.bench_options import DEFAULT_BATCH, Options, cores
+from shared.connections import sync_redis
 
 
 def run_limit(
@@ -74,7 +75,6 @@ def run_limit(
 
 
 def run_checks(opts: Options, bar: Progress) -> dict[int, Any]:
-    import redis
 
     from claimwatch.bench_store import run_check, shape
     from claimwatch.embedded import EmbeddedRedis
@@ -85,7 +85,7 @@ def run_checks(opts: Options, bar: Progress) -> dict[int, Any]:
         task = bar.add_task(f"check cost, {total:,} stored claims", total=work)
         with EmbeddedRedis() as server:
             # a throwaway server: no AOF, no snapshots while a million claims go in
-            conn = redis.Redis.from_url(server.url)
+            conn = sync_redis(server.url)
             conn.config_set("appendonly", "no")
             conn.config_set("save", "")
             conn.close()

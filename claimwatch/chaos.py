@@ -8,7 +8,10 @@ is fed in), chaos_checks (what is counted)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,7 @@ from claimwatch.chaos_inputs import (
 )
 from claimwatch.chaos_receiver import Behaviour, Receiver, Record, accept, always, fail_first
 from claimwatch.chaos_scenarios import SERVICE_ENV, Chaos, Row, Supervisor, ingest, wait_for
+from shared.settings import get_settings
 
 # What this module exported before it was split; chaos_cli and the tests import from here.
 __all__ = [
@@ -65,19 +69,44 @@ __all__ = [
     "wait_for",
 ]
 
+@contextlib.contextmanager
+def _cluster_env(cluster: bool) -> Iterator[None]:
+    """In cluster mode this process's own clients (feeding, synthetic inputs) are cluster
+    clients too: they read CLAIMWATCH_REDIS_CLUSTER like the services do."""
+    if not cluster:
+        yield
+        return
+    before = os.environ.get("CLAIMWATCH_REDIS_CLUSTER")
+    os.environ["CLAIMWATCH_REDIS_CLUSTER"] = "true"
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("CLAIMWATCH_REDIS_CLUSTER", None)
+        else:
+            os.environ["CLAIMWATCH_REDIS_CLUSTER"] = before
+        get_settings.cache_clear()
+
+
 def run_chaos(
     articles: int,
     scenarios: list[str],
     log_dir: Path | None,
     timeout_s: float,
     console: Console,
+    cluster: bool = False,
 ) -> dict[str, Any]:
+    """Run the scenarios; with `cluster`, on a local Redis Cluster (3 primaries with a
+    replica each), where the "redis" scenario kills a primary instead of restarting Redis."""
     rows: list[Row] = []
-    with Chaos(log_dir, timeout_s, console) as chaos:
+    with Chaos(log_dir, timeout_s, console, cluster=cluster) as chaos, _cluster_env(cluster):
         for name in scenarios:
             chaos.say(f"scenario {name}")
             if name == "kill":
                 rows.append(chaos.kill(articles))
+            elif name in {"redis", "failover"} and cluster:
+                rows.append(chaos.failover(max(20, articles // 2)))
             elif name == "redis":
                 rows.append(chaos.redis_restart(max(20, articles // 2)))
             elif name == "webhook":

@@ -65,7 +65,8 @@ def integrity(client: redis.Redis, streams: Streams) -> dict[str, int]:
     """Duplicates the pipeline could have produced by processing a message twice."""
     first: dict[str, set[str]] = {}
     union: dict[str, set[str]] = {}
-    for _id, fields in stream_entries(client, streams.claims):
+    claims = [e for stream in streams.all("claims") for e in stream_entries(client, stream)]
+    for _id, fields in claims:
         body = entry_body(fields)
         if not isinstance(body, dict):
             continue

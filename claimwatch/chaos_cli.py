@@ -22,13 +22,22 @@ def chaos(
     articles: Annotated[int, typer.Option(help="Articles in the worker-kill scenario")] = 500,
     scenario: Annotated[
         list[str] | None,
-        typer.Option(help="kill, redis, webhook, bad-input (default: all)"),
+        typer.Option(help="kill, redis (a failover with --cluster), webhook, bad-input"),
     ] = None,
     log_dir: Annotated[Path | None, typer.Option(help="Keep service logs here")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds each scenario may take")] = 600.0,
+    cluster: Annotated[
+        bool,
+        typer.Option(
+            "--cluster",
+            help="On a local Redis Cluster (3 primaries + replicas); the redis scenario then "
+            "SIGKILLs a primary and the services must follow the failover",
+        ),
+    ] = False,
 ) -> None:
-    """Crash, restart and bad-input scenarios on an embedded Redis and real service
-    processes; prints a table and, on the last line, one JSON object with the figures."""
+    """Crash, restart and bad-input scenarios on an embedded Redis (or a local Redis
+    Cluster) and real service processes; prints a table and, on the last line, one JSON
+    object with the figures."""
     started = datetime.now()
     summary = run_chaos(
         articles=articles,
@@ -36,6 +45,7 @@ def chaos(
         log_dir=log_dir,
         timeout_s=timeout,
         console=err,
+        cluster=cluster,
     )
     summary["seconds"] = round((datetime.now() - started).total_seconds(), 1)
     print(json.dumps(summary))

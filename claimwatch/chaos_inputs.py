@@ -9,9 +9,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import redis
-from faststream.redis import RedisBroker
-
+from shared.connections import async_redis, make_broker
 from shared.domain.alerts import Alert, AlertKind, AmbiguousMention, Severity
 from shared.streams import Streams
 
@@ -125,9 +123,9 @@ def bad_ingest_inputs() -> list[tuple[str, bytes, str]]:
 async def publish_bad_stream_messages(url: str, streams: Streams) -> dict[str, tuple[str, str]]:
     """Garbage straight onto every worker's input stream; case -> (key, reason), the key
     being `stream|entry id` (ids repeat across streams) or `payload:text`."""
-    broker = RedisBroker(url)
+    broker = make_broker(url)
     await broker.connect()
-    client = redis.asyncio.Redis.from_url(url)
+    client = async_redis(url)
     try:
         out: dict[str, tuple[str, str]] = {}
         mid: Any = await client.xadd(streams.articles, {"chaos_case": "foreign_fields"})
@@ -152,7 +150,7 @@ async def publish_synthetic_alerts(url: str, streams: Streams, n: int, tag: str 
     """Alerts straight onto the alert stream (as the alert worker would, once each)."""
     from shared.store import AlertLog
 
-    client = redis.asyncio.Redis.from_url(url)
+    client = async_redis(url)
     try:
         log = AlertLog(client, streams, 100_000)
         for i in range(n):

@@ -1,6 +1,8 @@
-"""The chaos scenarios on real processes and a real Redis (an embedded one, restartable):
-a worker SIGKILLed mid-stream, Redis restarted mid-stream, a failing receiver with the
-notifier killed mid-delivery, and bad inputs among good ones. Each returns a `Row`."""
+"""The chaos scenarios on real processes and a real Redis (an embedded one, restartable, or
+with `cluster=True` a local Redis Cluster of three primaries with a replica each): a worker
+SIGKILLed mid-stream, Redis restarted mid-stream (on a cluster: a primary SIGKILLed and
+replaced by its replica), a failing receiver with the notifier killed mid-delivery, and bad
+inputs among good ones. Each returns a `Row`."""
 
 from __future__ import annotations
 
@@ -38,7 +40,9 @@ from claimwatch.chaos_receiver import Receiver, always, fail_first
 from claimwatch.console import sample_feed
 from claimwatch.embedded import EmbeddedRedis, free_port
 from claimwatch.feeding import publish_lines
+from claimwatch.localcluster import LocalCluster
 from claimwatch.stack import Stack
+from shared.connections import sync_redis
 from shared.settings import Settings
 from shared.streams import Streams
 from shared.webhooks import Subscription, generate_secret, subscriptions_key
@@ -94,11 +98,12 @@ def wait_for(
     timeout_s: float,
     supervisor: Supervisor | None = None,
     on_tick: Callable[[Progress], None] | None = None,
+    cluster: bool = False,
 ) -> Progress:
     """Poll the progress streams until `done`, tolerating Redis being away for a while."""
     deadline = time.monotonic() + timeout_s
     state = Progress()
-    client = redis.Redis.from_url(url, socket_timeout=5)
+    client = sync_redis(url, cluster=cluster, socket_timeout=5)
     try:
         while time.monotonic() < deadline:
             if supervisor is not None:
@@ -127,25 +132,52 @@ class Row:
     note: str = ""
 
 
+# On a cluster the article streams are split over the three primaries.
+CLUSTER_PARTITIONS = 3
+
+
 class Chaos:
-    def __init__(self, log_dir: Path | None, timeout_s: float, console: Console) -> None:
+    def __init__(
+        self, log_dir: Path | None, timeout_s: float, console: Console, cluster: bool = False
+    ) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="claimwatch-chaos-")
         self.root = Path(self._tmp.name)
         self.log_dir = log_dir or self.root / "logs"
         self.timeout_s = timeout_s
         self.console = console
+        self.cluster = LocalCluster() if cluster else None
         self.server = EmbeddedRedis(data_dir=self.root / "redis", port=free_port())
+        self.partitions = CLUSTER_PARTITIONS if cluster else 1
 
     @property
     def url(self) -> str:
-        return self.server.url
+        return self.cluster.url if self.cluster else self.server.url
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What the services are told beyond SERVICE_ENV."""
+        if self.cluster is None:
+            return {}
+        return {"CLAIMWATCH_REDIS_CLUSTER": "true", "CLAIMWATCH_PARTITIONS": str(self.partitions)}
+
+    def streams(self, prefix: str) -> Streams:
+        return Streams(prefix, self.partitions)
+
+    def client(self) -> redis.Redis:
+        return sync_redis(self.url, cluster=self.cluster is not None, socket_timeout=5)
 
     def __enter__(self) -> Chaos:
-        self.server.start()
+        if self.cluster is not None:
+            self.cluster.start()
+        else:
+            self.server.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self.server.stop()
+        if self.cluster is not None:
+            self.cluster.stop()
+        else:
+            self.server.stop()
         self._tmp.cleanup()
 
     def say(self, text: str) -> None:
@@ -155,7 +187,7 @@ class Chaos:
     def stack(self, prefix: str, **env: str) -> Iterator[tuple[Stack, Supervisor]]:
         stack = Stack(
             self.url,
-            env={"CLAIMWATCH_STREAM_PREFIX": prefix, **SERVICE_ENV, **env},
+            env={"CLAIMWATCH_STREAM_PREFIX": prefix, **SERVICE_ENV, **self.env, **env},
             log_dir=self.log_dir / prefix,
         )
         stack.start()
@@ -166,12 +198,17 @@ class Chaos:
             stack.stop()
 
     def settings(self, prefix: str) -> Settings:
-        return Settings(redis_url=self.url, stream_prefix=prefix)
+        return Settings(
+            redis_url=self.url,
+            stream_prefix=prefix,
+            redis_cluster=self.cluster is not None,
+            partitions=self.partitions,
+        )
 
     # (1) a worker killed with SIGKILL mid-stream, and restarted
     def kill(self, n: int) -> Row:
         prefix = f"chaos-kill-{uuid.uuid4().hex[:6]}"
-        streams = Streams(prefix)
+        streams = self.streams(prefix)
         started = time.monotonic()
 
         lines = [*synthetic_articles(n - 4, prefix), *sample_feed().read_bytes().splitlines()]
@@ -207,9 +244,10 @@ class Chaos:
             self.timeout_s,
             sup,
             tick,
+            cluster=self.cluster is not None,
         )
         time.sleep(1.0)  # let the last acks land before counting
-        client = redis.Redis.from_url(self.url)
+        client = self.client()
         checks = integrity(client, streams)
         client.close()
         return state, checks
@@ -217,7 +255,7 @@ class Chaos:
     # (2) Redis restarted mid-stream (AOF on, same port and data directory)
     def redis_restart(self, n: int) -> Row:
         prefix = f"chaos-redis-{uuid.uuid4().hex[:6]}"
-        streams = Streams(prefix)
+        streams = self.streams(prefix)
         started = time.monotonic()
         restarted: list[str] = []
         with self.stack(prefix) as (_stack, sup):
@@ -240,6 +278,46 @@ class Chaos:
             if sup.restarts:
                 note += f"; services restarted: {dict(sup.restarts)}"
         return self._row("redis", ids, state, checks, started, note)
+
+    # (2b) on a cluster: the primary of partition 0's streams SIGKILLed mid-stream; its
+    # replica takes over and the services follow it (asynchronous replication: writes the
+    # primary acknowledged in its last moments may be lost, and are counted)
+    def failover(self, n: int) -> Row:
+        assert self.cluster is not None, "the failover scenario needs a cluster"
+        cluster = self.cluster
+        prefix = f"chaos-failover-{uuid.uuid4().hex[:6]}"
+        streams = self.streams(prefix)
+        started = time.monotonic()
+        events: list[str] = []
+        with self.stack(prefix) as (_stack, sup):
+            ids = ingest(self.url, self.settings(prefix), synthetic_articles(n, prefix, seed=13))
+            self.say(f"failover: ingested {len(ids)} articles")
+
+            def tick(state: Progress) -> None:
+                if events or len(state.processed) < len(ids) // 4:
+                    return
+                port = cluster.primary_for(streams.stream("articles", 0))
+                self.say(f"failover: SIGKILL primary {port} after {len(state.processed)} processed")
+                t0 = time.monotonic()
+                cluster.kill(port)
+                cluster.wait_failover(port)
+                took = time.monotonic() - t0
+                events.append(f"primary {port} killed after {len(state.processed)} processed; "
+                              f"replica serving its slots after {took:.1f} s")  # fmt: skip
+                self.say(f"failover: {events[-1]}")
+
+            state, checks = self._drain(streams, ids, sup, tick)
+            note = "; ".join(events) or "the primary was never killed"
+            if sup.restarts:
+                note += f"; services restarted: {dict(sup.restarts)}"
+        return self._row("failover", ids, state, checks, started, note)
+
+    def _entries(self, stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
+        client = self.client()
+        try:
+            return stream_entries(client, stream)
+        finally:
+            client.close()
 
     def _row(
         self,
@@ -269,10 +347,10 @@ class Chaos:
     # (3) a receiver that fails the first 3 attempts, and a notifier killed mid-delivery
     def webhook(self, alerts: int = 30) -> Row:
         prefix = f"chaos-hook-{uuid.uuid4().hex[:6]}"
-        streams = Streams(prefix)
+        streams = self.streams(prefix)
         started = time.monotonic()
         secret = generate_secret()
-        client = redis.Redis.from_url(self.url)
+        client = self.client()
         with Receiver(secret, fail_first(3)) as receiver:
             sub = Subscription(id="chaos", url=receiver.url, secret=SecretStr(secret))
             client.hset(subscriptions_key(streams), sub.id, sub.stored_json())
@@ -300,7 +378,7 @@ class Chaos:
             attempts = dict(receiver.attempts)
         client.close()
         alert_ids = {
-            f[b"id"].decode() for _i, f in _entries_safe(self.url, streams.alerts) if b"id" in f
+            f[b"id"].decode() for _i, f in self._entries(streams.alerts) if b"id" in f
         }
         figures = {
             "alerts": len(alert_ids),
@@ -326,10 +404,10 @@ class Chaos:
     # (4) bad inputs among good ones
     def bad_input(self, good: int = 20) -> Row:
         prefix = f"chaos-bad-{uuid.uuid4().hex[:6]}"
-        streams = Streams(prefix)
+        streams = self.streams(prefix)
         started = time.monotonic()
         secret = generate_secret()
-        client = redis.Redis.from_url(self.url)
+        client = self.client()
         with Receiver(secret, always(204, delay_s=3.0)) as hang, Receiver(secret) as fine:
             for sub_id, rec in (("hang", hang), ("fine", fine)):
                 sub = Subscription(id=sub_id, url=rec.url, secret=SecretStr(secret))
@@ -363,6 +441,7 @@ class Chaos:
                     lambda s: target <= s.processed and len(found(s)) >= len(expected),
                     self.timeout_s,
                     sup,
+                    cluster=self.cluster is not None,
                 )
                 matched = found(state)
                 checks = integrity(client, streams)
@@ -387,9 +466,4 @@ class Chaos:
         return Row("bad-input", figures, ok, time.monotonic() - started, note)
 
 
-def _entries_safe(url: str, stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
-    client = redis.Redis.from_url(url)
-    try:
-        return stream_entries(client, stream)
-    finally:
-        client.close()
+

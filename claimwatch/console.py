@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from claimwatch.embedded import EmbeddedRedis
+from shared.connections import sync_redis
 from shared.errors import validation_text
 from shared.settings import Settings, get_settings
 
@@ -76,7 +77,7 @@ def running_local_redis(settings: Settings) -> str | None:
         return None
     url = marker.read_text().strip()
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        client = sync_redis(url, socket_connect_timeout=1)
         client.ping()
         client.close()
     except (redis.RedisError, OSError, ValueError):
@@ -97,7 +98,7 @@ def shown_url(url: str) -> str:
 def connect(url: str) -> redis.Redis:
     """A client that has answered PING, or a UserError naming the URL (password hidden)."""
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=5)
+        client = sync_redis(url, socket_connect_timeout=5)
         client.ping()
     except (redis.RedisError, ValueError, OSError) as exc:
         raise UserError(f"cannot reach Redis at {shown_url(url)}: {exc}") from None

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis as AsyncRedis
 
 from claimwatch.stack import service_groups
+from shared.connections import async_redis, make_broker
 from shared.events import DeadLetter
 from shared.ingest import publish_articles
 from shared.settings import Settings
@@ -71,10 +72,10 @@ class Replay:
 async def replay(
     url: str, settings: Settings, selected: list[tuple[str, DeadLetter]], keep: bool
 ) -> Replay:
-    streams = Streams(settings.stream_prefix)
-    broker = RedisBroker(url)
+    streams = Streams.of(settings)
+    broker = make_broker(url)
     await broker.connect()
-    client = AsyncRedis.from_url(url)
+    client = async_redis(url)
     result = Replay()
     try:
         for entry_id, letter in selected:

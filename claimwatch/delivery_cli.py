@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import SecretStr, ValidationError
-from redis.asyncio import Redis as AsyncRedis
 from rich.table import Table
 
 from claimwatch.console import UserError, connect, console, err, load_settings, redis_url
@@ -19,6 +18,7 @@ from claimwatch.deadletters import read_dead_letters, replay, select, wait_settl
 from claimwatch.follow import last_id
 from claimwatch.samples import describe_filters, parse_period, resolve_region, send_sample
 from shared.channels import is_webhook_url, plugin_for, scrub
+from shared.connections import async_redis
 from shared.domain.alerts import Severity
 from shared.errors import validation_text
 from shared.settings import Settings
@@ -49,9 +49,9 @@ def _store_call(settings: Settings, method: str, *args: Any) -> Any:
     connect(redis_url(settings)).close()
 
     async def go() -> Any:
-        client = AsyncRedis.from_url(redis_url(settings))
+        client = async_redis(redis_url(settings))
         try:
-            store = SubscriptionStore(client, Streams(settings.stream_prefix), settings)
+            store = SubscriptionStore(client, Streams.of(settings), settings)
             return await getattr(store, method)(*args)
         finally:
             await client.aclose()
@@ -232,7 +232,7 @@ def deadletters_list(
     counts per reason at the end."""
     settings = load_settings()
     client = connect(redis_url(settings))
-    letters = select(read_dead_letters(client, Streams(settings.stream_prefix)), None, reason,
+    letters = select(read_dead_letters(client, Streams.of(settings)), None, reason,
                      service)
     client.close()
     shown = letters[-limit:] if limit > 0 else letters
@@ -283,7 +283,7 @@ def deadletters_replay(
     settings = load_settings()
     url = redis_url(settings)
     client = connect(url)
-    streams = Streams(settings.stream_prefix)
+    streams = Streams.of(settings)
     selected = select(read_dead_letters(client, streams), entry_ids, reason, service)
     unknown = sorted(set(entry_ids or []) - {entry_id for entry_id, _ in selected})
     if unknown:

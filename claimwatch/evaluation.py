@@ -21,6 +21,7 @@ from claimwatch.feeding import publish_lines
 from claimwatch.follow import positions, read_alerts, wait_processed
 from claimwatch.scoring import load_scenarios, score
 from claimwatch.stack import Stack
+from shared.connections import sync_redis
 from shared.domain.alerts import Alert, AlertKind
 from shared.events import ArticleIn
 from shared.settings import Settings
@@ -63,7 +64,7 @@ def run_eval(path: Path, redis_url: str, timeout_s: float = 600.0) -> dict[str, 
     prefix = f"claimwatch-eval-{uuid.uuid4().hex[:8]}"
     streams = Streams(prefix)
     settings = Settings(redis_url=redis_url, stream_prefix=prefix)
-    client = redis.Redis.from_url(redis_url)
+    client = sync_redis(redis_url)
     started = time.monotonic()
     stack = Stack(redis_url, env={"CLAIMWATCH_STREAM_PREFIX": prefix})
     try:

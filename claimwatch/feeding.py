@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from faststream.redis import RedisBroker
-
+from shared.connections import make_broker
 from shared.ingest import IngestReport, publish_articles
 from shared.settings import Settings
 
@@ -15,7 +14,7 @@ def publish_lines(url: str, lines: Iterable[bytes | str], settings: Settings) ->
     """Ids of the published articles and the dead letters of the rejected lines."""
 
     async def go() -> IngestReport:
-        broker = RedisBroker(url)
+        broker = make_broker(url, cluster=settings.redis_cluster)
         await broker.connect()
         try:
             return await publish_articles(broker, lines, settings)

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from shared.domain.alerts import Alert, AlertKind
 from shared.domain.claims import Claim
-from shared.streams import Streams, entry_body
+from shared.streams import Streams, entry_body, read_streams
 
 
 def _text(value: bytes | str) -> str:
@@ -67,7 +67,7 @@ def wait_processed(
     cursors = dict(cursors)
     deadline = time.monotonic() + timeout_s
     while missing and time.monotonic() < deadline:
-        reply: Any = client.xread(dict(cursors), count=1000, block=500)  # type: ignore[arg-type]
+        reply = read_streams(client, cursors, count=1000, block_ms=500)
         for stream, entries in reply or []:
             name = _text(stream)
             for entry_id, fields in entries:

@@ -79,7 +79,7 @@ def health(
     _known(service)
     settings = load_settings()
     client = connect(redis_url(settings))
-    streams = Streams(settings.stream_prefix)
+    streams = Streams.of(settings)
     found = (
         next(iter(instances(client, streams, service)), None)
         if anywhere

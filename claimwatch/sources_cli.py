@@ -12,11 +12,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
-from redis.asyncio import Redis
 from rich.table import Table
 
 from claimwatch.console import UserError, console, load_settings, readable_file, redis_for
 from claimwatch.sourcing import SourceListError, read_source_list, to_opml
+from shared.connections import async_redis
 from shared.errors import validation_text
 from shared.sources import Source, SourceStore, parse_every
 from shared.streams import Streams
@@ -36,9 +36,9 @@ def _with_store(work: Callable[[SourceStore], Awaitable[T]]) -> T:
     settings = load_settings()
 
     async def go(url: str) -> T:
-        client = Redis.from_url(url)
+        client = async_redis(url)
         try:
-            return await work(SourceStore(client, Streams(settings.stream_prefix)))
+            return await work(SourceStore(client, Streams.of(settings)))
         finally:
             await client.aclose()
 

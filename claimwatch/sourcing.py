@@ -8,10 +8,9 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import listparser
-from faststream.redis import RedisBroker
 from pydantic import ValidationError
-from redis.asyncio import Redis
 
+from shared.connections import async_redis, make_broker
 from shared.errors import validation_text
 from shared.fetch import Fetcher
 from shared.polling import LEASE_S, Poller, PollResult
@@ -77,10 +76,10 @@ def poll_once(url: str, settings: Settings, sources: list[Source]) -> list[PollR
     """Store the sources and poll each once, as the poller service would."""
 
     async def go() -> list[PollResult]:
-        broker = RedisBroker(url)
+        broker = make_broker(url)
         await broker.connect()
-        redis = Redis.from_url(url)
-        store = SourceStore(redis, Streams(settings.stream_prefix))
+        redis = async_redis(url)
+        store = SourceStore(redis, Streams.of(settings))
         try:
             async with Fetcher(settings) as fetcher:
                 poller = Poller(broker, store, fetcher, settings)

@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-import redis
 from rich.console import Console
 
+from shared.connections import sync_redis
 from shared.runtime import ensure_groups, heartbeat_key
 from shared.settings import Settings
 from shared.streams import (
@@ -77,9 +77,9 @@ def prepare_first_run(settings: Settings, console: Console) -> None:
 
 def service_groups(streams: Streams) -> list[tuple[str, str]]:
     return [
-        (streams.articles, ENTITY_GROUP),
-        (streams.entities, CLAIM_GROUP),
-        (streams.claims, ALERT_GROUP),
+        *((s, ENTITY_GROUP) for s in streams.all("articles")),
+        *((s, CLAIM_GROUP) for s in streams.all("entities")),
+        *((s, ALERT_GROUP) for s in streams.all("claims")),
         (streams.alerts, NOTIFIER_GROUP),
     ]
 
@@ -106,7 +106,7 @@ class Stack:
         return env
 
     def start(self) -> Stack:
-        ensure_groups(self.redis_url, service_groups(Streams(self.prefix)))
+        ensure_groups(self.redis_url, service_groups(self.streams), cluster=self.cluster)
         for name in self.services:
             for index in range(self.replicas.get(name, 1)):
                 self.start_one(name, index)
@@ -127,16 +127,26 @@ class Stack:
         self.processes[key] = proc
         return proc
 
+    def _setting(self, name: str, default: str) -> str:
+        """A setting as the services will see it: the stack's env, else this process's."""
+        return self.env.get(name) or os.environ.get(name, default)
+
     @property
     def prefix(self) -> str:
-        return self.env.get("CLAIMWATCH_STREAM_PREFIX") or os.environ.get(
-            "CLAIMWATCH_STREAM_PREFIX", "claimwatch"
-        )
+        return self._setting("CLAIMWATCH_STREAM_PREFIX", "claimwatch")
+
+    @property
+    def cluster(self) -> bool:
+        return self._setting("CLAIMWATCH_REDIS_CLUSTER", "false").lower() in ("1", "true", "yes")
+
+    @property
+    def streams(self) -> Streams:
+        return Streams(self.prefix, int(self._setting("CLAIMWATCH_PARTITIONS", "1")))
 
     def wait_ready(self, timeout_s: float = 120.0) -> None:
         """Every service process has started consuming (its heartbeat key exists)."""
-        streams = Streams(self.prefix)
-        client = redis.Redis.from_url(self.redis_url)
+        streams = self.streams
+        client = sync_redis(self.redis_url, cluster=self.cluster)
         deadline = time.monotonic() + timeout_s
         try:
             while time.monotonic() < deadline:

@@ -146,7 +146,7 @@ def _process_feed(
 ) -> int:
     """Feed a running stack, wait for it, print its alerts; returns a count (-1 when some
     articles were not processed in time)."""
-    streams = Streams(settings.stream_prefix)
+    streams = Streams.of(settings)
     client = connect(url)
     cursors = positions(client, streams)
     fed = feed(url)
@@ -244,7 +244,7 @@ def _drain_notifications(url: str, settings: Settings) -> None:
     """`demo` stops the stack once the feed is processed: first let the notifier send what
     the feed's alerts queued (held stories are due after CLAIMWATCH_NOTIFY_SETTLE_S)."""
     client = connect(url)
-    streams = Streams(settings.stream_prefix)
+    streams = Streams.of(settings)
     try:
         if notifications_pending(client, streams, bool(settings.webhook_url)) == 0:
             return
@@ -269,7 +269,7 @@ def run(
     settings = load_settings()
     feeder = _feeder(settings, feed, sources, default=not no_feed)
     log_dir = new_log_dir(settings)
-    streams = Streams(settings.stream_prefix)
+    streams = Streams.of(settings)
     with redis_for(settings, keep=True) as url:
         stack = _start_stack(url, settings, log_dir, FULL_STACK)
         err.print(f"dashboard and API on {settings.dashboard_url} (OpenAPI at /docs)")
@@ -314,7 +314,7 @@ def tail(
 ) -> None:
     """Follow the alert stream of a running stack (needs REDIS_URL) until Ctrl-C."""
     settings = load_settings()
-    streams = Streams(settings.stream_prefix)
+    streams = Streams.of(settings)
     client = connect(redis_url(settings))
     since = "0-0" if from_start else last_id(client, streams.alerts)
     with contextlib.suppress(KeyboardInterrupt):

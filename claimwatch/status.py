@@ -10,9 +10,9 @@ import socket
 from typing import Any
 
 import redis
-from redis.asyncio import Redis as AsyncRedis
 
 from claimwatch.stack import service_groups
+from shared.connections import async_redis
 from shared.runtime import heartbeat_pattern
 from shared.settings import Settings
 from shared.streams import NOTIFIER_GROUP, Streams
@@ -96,9 +96,9 @@ def _gone_consumers(
 
 def _subscriptions(url: str, settings: Settings) -> list[dict[str, Any]]:
     async def go() -> list[dict[str, Any]]:
-        client = AsyncRedis.from_url(url)
+        client = async_redis(url)
         try:
-            store = SubscriptionStore(client, Streams(settings.stream_prefix), settings)
+            store = SubscriptionStore(client, Streams.of(settings), settings)
             subs, disabled, last = (
                 await store.all(),
                 await store.disabled(),
@@ -119,7 +119,7 @@ def _subscriptions(url: str, settings: Settings) -> list[dict[str, Any]]:
 
 
 def collect(client: redis.Redis, url: str, settings: Settings) -> dict[str, Any]:
-    streams = Streams(settings.stream_prefix)
+    streams = Streams.of(settings)
     subs = _subscriptions(url, settings)
     groups = _groups(client, streams, [s["id"] for s in subs])
     live = instances(client, streams)

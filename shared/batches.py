@@ -1,12 +1,13 @@
 """Alerts held before delivery: per story (a settle window, so the alerts of one pair of
 articles, which the alert worker emits together, become one message) or per digest period.
 
-Held alerts live in Redis, not in memory: the hash `{prefix}:notify:held:{sub}:{group}`
-(alert id -> alert JSON) and the sorted set `{prefix}:notify:due:{sub}` (group -> when it is
-due, ms). A due group is moved into the subscription's delivery queue as one job by one Lua
-script (read, XADD, delete), so a notifier killed at any point loses nothing and no two
-replicas send the same group: the alerts are either still held or in the queue, where the
-usual retries, dead letters and delivered markers apply.
+Held alerts live in Redis, not in memory: the hash `<prefix>:notify:{<sub>}:held:<group>`
+(alert id -> alert JSON) and the sorted set `<prefix>:notify:{<sub>}:due` (group -> when it
+is due, ms), in the subscription's hash slot with its queue and markers. A due group is
+moved into the subscription's delivery queue as one job by one Lua script (read, XADD,
+delete), so a notifier killed at any point loses nothing and no two replicas send the same
+group: the alerts are either still held or in the queue, where the usual retries, dead
+letters and delivered markers apply.
 """
 
 from __future__ import annotations
@@ -48,11 +49,11 @@ return redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'alert_id', ids[
 
 
 def held_key(streams: Streams, sub_id: str, group: str) -> str:
-    return streams.key("notify", "held", sub_id, group)
+    return streams.key("notify", "held", group, shard=sub_id)
 
 
 def due_key(streams: Streams, sub_id: str) -> str:
-    return streams.key("notify", "due", sub_id)
+    return streams.key("notify", "due", shard=sub_id)
 
 
 def group_of(sub: Subscription, alert: Alert, settings: Settings, now_s: float) -> tuple[str, int]:

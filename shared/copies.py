@@ -171,7 +171,11 @@ class CopyIndex:
             return None
         # More bands shared means more similar, on average: verify the likeliest first.
         candidates = sorted(hits, key=lambda c: (-hits[c], c))[:MAX_CANDIDATES]
-        stored = await self._client.mget([self._key(store, "sig", c) for c in candidates])
+        # GETs in a pipeline, not one MGET: a cluster client splits them by node.
+        pipe = self._client.pipeline(transaction=False)
+        for candidate in candidates:
+            pipe.get(self._key(store, "sig", candidate))
+        stored = await pipe.execute()
         best: CopyOf | None = None
         for candidate, raw in zip(candidates, stored, strict=True):
             if not isinstance(raw, bytes):
@@ -211,7 +215,9 @@ class CopyIndex:
             "source": article.source,
             "url": article.url or "",
         }
-        pipe = self._client.pipeline(transaction=True)
+        # Not a transaction: the two keys lie in different slots of a cluster, and every
+        # command is idempotent, so a crash between them is mended by the redelivery.
+        pipe = self._client.pipeline(transaction=False)
         pipe.hset(record, mapping=mapping)
         pipe.expire(record, ttl)
         pipe.sadd(of, article.id)

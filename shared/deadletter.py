@@ -155,7 +155,7 @@ class DeadLetterMiddleware(BaseMiddleware):
             broker = self.context.get("broker")
             await broker.publish(
                 letter,
-                stream=Streams(self.settings.stream_prefix).deadletter,
+                stream=Streams.of(self.settings).deadletter,
                 maxlen=self.settings.stream_maxlen,
             )
             if client is not None and group:

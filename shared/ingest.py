@@ -211,7 +211,7 @@ async def publish_articles(
     same store) as duplicates, record copies of an earlier article (same text, or nearly, under
     another URL or source) without publishing them, and dead-letter rejected lines with their
     reason."""
-    streams = Streams(settings.stream_prefix)
+    streams = Streams.of(settings)
     report = IngestReport()
     client: Redis = await broker.connect()
     copies = CopyIndex(client, streams, settings)
@@ -266,7 +266,7 @@ async def publish_articles(
             report.results.append(copy_result)
             return
         # No MAXLEN: the entity worker trims what it has acknowledged (never pending entries).
-        await broker.publish(article, stream=streams.articles)
+        await broker.publish(article, stream=streams.for_article("articles", article.id))
         # Indexed, then marked, after publishing: a crash in between publishes it again on the
         # next try, which the pipeline absorbs (processing twice changes nothing); never the
         # reverse (an article indexed or marked but never published would make its copies

@@ -22,13 +22,13 @@ from contextlib import contextmanager
 from typing import Any
 from wsgiref.simple_server import WSGIServer
 
-import redis
 import structlog
 from faststream import BaseMiddleware
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from shared.connections import sync_redis
 from shared.settings import Settings
 from shared.streams import Streams
 
@@ -163,7 +163,7 @@ class RedisStreamsCollector(Collector):
 
     def __init__(self, url: str, streams: Streams, timeout_s: float = 2.0) -> None:
         self._streams = streams
-        self._client = redis.Redis.from_url(
+        self._client = sync_redis(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
 
@@ -242,7 +242,7 @@ def start_metrics_server(settings: Settings, service: str) -> str | None:
         if _server is not None:
             return _url
         if _collector is None and settings.redis_url:
-            _collector = RedisStreamsCollector(settings.redis_url, Streams(settings.stream_prefix))
+            _collector = RedisStreamsCollector(settings.redis_url, Streams.of(settings))
             REGISTRY.register(_collector)
         try:
             server, _thread = start_http_server(

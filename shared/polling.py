@@ -58,7 +58,7 @@ class Poller:
         self._store = store
         self._fetcher = fetcher
         self._settings = settings
-        self._streams = Streams(settings.stream_prefix)
+        self._streams = Streams.of(settings)
 
     async def poll(self, source: Source) -> PollResult:
         state = await self._store.state(source.id)

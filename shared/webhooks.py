@@ -232,17 +232,19 @@ def disabled_key(streams: Streams) -> str:
     return streams.key("subscriptions", "disabled")
 
 
+# A subscription's queue, markers and held alerts share its hash slot (scripts write a marker
+# and a queue entry together); subscriptions spread over a cluster's nodes.
 def delivery_stream(streams: Streams, sub_id: str) -> str:
     """The durable queue of deliveries to one subscription."""
-    return streams.key("webhook", sub_id)
+    return streams.key("webhook", shard=sub_id)
 
 
 def delivered_key(streams: Streams, sub_id: str, alert_id: str) -> str:
-    return streams.key("webhook", "delivered", sub_id, alert_id)
+    return streams.key("webhook", "delivered", alert_id, shard=sub_id)
 
 
 def queued_key(streams: Streams, sub_id: str, alert_id: str) -> str:
-    return streams.key("webhook", "queued", sub_id, alert_id)
+    return streams.key("webhook", "queued", alert_id, shard=sub_id)
 
 
 def env_subscription(settings: Settings) -> Subscription | None:

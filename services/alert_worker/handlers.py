@@ -13,23 +13,17 @@ from shared import metrics
 from shared.articles import ArticleStore
 from shared.desk_index import DeskIndex
 from shared.detection import detect
-from shared.runtime import consume, produce
+from shared.runtime import clone, consume, produce
 from shared.settings import get_settings
 from shared.store import AlertLog, RedisClaimStore
 from shared.streams import ALERT_GROUP, Streams
 
 settings = get_settings()
-streams = Streams(settings.stream_prefix)
+streams = Streams.of(settings)
 router = RedisRouter()
 log = structlog.get_logger("alert-worker")
 
 
-@router.subscriber(
-    stream=consume(streams.claims, ALERT_GROUP, settings),
-    ack_policy=AckPolicy.NACK_ON_ERROR,
-    title="alert-worker",
-)
-@router.publisher(stream=produce(streams.processed, settings), schema=ArticleProcessed)
 async def on_claims(
     msg: ArticleClaims,
     store: Annotated[RedisClaimStore, Context("claim_store")],
@@ -53,4 +47,17 @@ async def on_claims(
         store=msg.article.store,
         claims=len(msg.claims),
         alerts=[a.id for a in alerts],
+    )
+
+
+# Every replica reads every partition; alerts and "processed" are one stream each.
+for _partition in range(streams.partitions):
+    router.subscriber(
+        stream=consume(streams.stream("claims", _partition), ALERT_GROUP, settings),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title="alert-worker" if streams.partitions == 1 else f"alert-worker-{_partition}",
+    )(
+        router.publisher(stream=produce(streams.processed, settings), schema=ArticleProcessed)(
+            clone(on_claims)
+        )
     )

@@ -1,10 +1,10 @@
 """Alert worker app: `faststream run services.alert_worker.main:app`."""
 
 from faststream import ContextRepo
-from redis.asyncio import Redis
 
 from services.alert_worker.handlers import router, settings, streams
 from shared.articles import ArticleStore
+from shared.connections import async_redis
 from shared.desk_index import DeskIndex
 from shared.runtime import build_app
 from shared.store import AlertLog, RedisClaimStore
@@ -14,14 +14,14 @@ app, broker = build_app(
     "alert-worker",
     settings,
     [router],
-    groups=[(streams.claims, ALERT_GROUP)],
-    trim=[(streams.claims, settings.stream_maxlen)],
+    groups=[(s, ALERT_GROUP) for s in streams.all("claims")],
+    trim=[(s, settings.stream_maxlen) for s in streams.all("claims")],
 )
 
 
 @app.on_startup
 async def connect_store(context: ContextRepo) -> None:
-    redis = Redis.from_url(settings.effective_redis_url)
+    redis = async_redis(settings.effective_redis_url)
     context.set_global("redis", redis)
     context.set_global("claim_store", RedisClaimStore(redis, streams))
     context.set_global("alert_log", AlertLog(redis, streams, settings.stream_maxlen))

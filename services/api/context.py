@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from services.api.models import AlertView, ClaimView, EntityClaims, StatsOut
 from services.api.security import Guard
 from shared.articles import ArticleStore
+from shared.connections import async_redis
 from shared.desk import DeskStore, Mute, MuteScope, VerdictRecord, VerdictValue, precision
 from shared.desk_index import DeskIndex
 from shared.domain.alerts import Alert
@@ -59,8 +60,8 @@ class Desk:
 
     @classmethod
     def connect(cls, settings: Settings, broker: RedisBroker) -> Desk:
-        redis = Redis.from_url(settings.effective_redis_url)
-        streams = Streams(settings.stream_prefix)
+        redis = async_redis(settings.effective_redis_url)
+        streams = Streams.of(settings)
         days = settings.article_retention_days
         return cls(
             settings=settings,

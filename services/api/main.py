@@ -19,7 +19,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from faststream.redis import RedisBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,6 +27,7 @@ from services.api.context import Desk
 from services.api.models import Health
 from services.api.security import OPEN_PATHS, LimitMiddleware
 from shared import metrics
+from shared.connections import make_broker
 from shared.logs import configure_logging
 from shared.runtime import Heartbeat, heartbeat_details, http_options, package_version
 from shared.settings import Settings, get_settings
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings, "api")
     # FastStream's broker publishes what POST /api/articles accepts, as the ingestor does.
-    broker = RedisBroker(
+    broker = make_broker(
         settings.effective_redis_url, middlewares=[metrics.prometheus_middleware("api")]
     )
     heartbeat = Heartbeat(settings, "api", details=heartbeat_details)

@@ -14,12 +14,12 @@ from shared import metrics
 from shared.detection import ambiguous_mentions
 from shared.nlp.claim_extraction import extract_claims
 from shared.nlp.docbin import decode_doc
-from shared.runtime import consume, handoff
+from shared.runtime import clone, consume, handoff
 from shared.settings import get_settings
 from shared.streams import CLAIM_GROUP, Streams
 
 settings = get_settings()
-streams = Streams(settings.stream_prefix)
+streams = Streams.of(settings)
 router = RedisRouter()
 
 
@@ -29,12 +29,6 @@ def vocab() -> Vocab:
     return spacy.blank("en").vocab
 
 
-@router.subscriber(
-    stream=consume(streams.entities, CLAIM_GROUP, settings),
-    ack_policy=AckPolicy.NACK_ON_ERROR,
-    title="claim-worker",
-)
-@router.publisher(stream=handoff(streams.claims), schema=ArticleClaims)
 async def on_entities(msg: ArticleEntities) -> ArticleClaims:
     doc = decode_doc(msg.doc, vocab())
     with metrics.stage("claim_extraction"):
@@ -53,4 +47,17 @@ async def on_entities(msg: ArticleEntities) -> ArticleClaims:
         claims=claims,
         ambiguous=ambiguous_mentions(msg.article, msg.mentions),
         aliases={k: sorted(v)[:20] for k, v in aliases.items()},
+    )
+
+
+# Every replica reads every partition; an article's claims go to its own partition's stream.
+for _partition in range(streams.partitions):
+    router.subscriber(
+        stream=consume(streams.stream("entities", _partition), CLAIM_GROUP, settings),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title="claim-worker" if streams.partitions == 1 else f"claim-worker-{_partition}",
+    )(
+        router.publisher(
+            stream=handoff(streams.stream("claims", _partition)), schema=ArticleClaims
+        )(clone(on_entities))
     )

@@ -8,8 +8,8 @@ app, broker = build_app(
     "claim-worker",
     settings,
     [router],
-    groups=[(streams.entities, CLAIM_GROUP)],
-    trim=[(streams.entities, settings.entities_maxlen)],
+    groups=[(s, CLAIM_GROUP) for s in streams.all("entities")],
+    trim=[(s, settings.entities_maxlen) for s in streams.all("entities")],
 )
 
 

@@ -35,7 +35,7 @@ from shared.deadletter import classify, payload_text
 from shared.events import DeadLetter
 from shared.nlp.docbin import encode_doc
 from shared.nlp.pipeline import build_nlp, doc_mentions
-from shared.runtime import claim, handoff
+from shared.runtime import claim, clone, handoff
 from shared.settings import get_settings
 from shared.streams import ENTITY_GROUP, Streams
 
@@ -43,16 +43,20 @@ SERVICE = "entity-worker"
 
 
 settings = get_settings()
-streams = Streams(settings.stream_prefix)
+streams = Streams.of(settings)
 router = RedisRouter()
 log = structlog.get_logger(SERVICE)
 
-# Each entry carries a parse (~25 KB): the claim worker trims it to a shorter bound.
-entities = router.publisher(
-    stream=handoff(streams.entities),
-    schema=ArticleEntities,
-    title="entities",
-)
+# One publisher per partition: an article's parse goes to the entities stream of the
+# partition it came from. Each entry carries a parse (~25 KB): the claim worker trims it.
+entities = [
+    router.publisher(stream=handoff(stream), schema=ArticleEntities, title=stream)
+    for stream in streams.all("entities")
+]
+
+
+def publisher_for(output: ArticleEntities) -> Any:
+    return entities[streams.partition_of(output.article.id)]
 
 
 def nlp() -> Language:
@@ -89,7 +93,12 @@ def _text(value: Any) -> str:
 
 
 async def _dead_letter(
-    broker: RedisBroker, message_id: str, fields: dict[Any, Any], body: Any, exc: Exception
+    broker: RedisBroker,
+    stream: str,
+    message_id: str,
+    fields: dict[Any, Any],
+    body: Any,
+    exc: Exception,
 ) -> None:
     """What the dead-letter middleware does for a single message that can never succeed."""
     reason, error = classify(exc) or ("invalid_schema", str(exc)[:2_000])
@@ -97,7 +106,7 @@ async def _dead_letter(
         reason, error = "invalid_json", f"message is not JSON ({error})"
     letter = DeadLetter(
         service=SERVICE,
-        stream=streams.articles,
+        stream=stream,
         message_id=message_id,
         error=error,
         reason=reason,
@@ -108,22 +117,11 @@ async def _dead_letter(
     log.warning("message dead-lettered", message_id=message_id, reason=reason, error=error[:300])
 
 
-@router.subscriber(
-    stream=StreamSub(
-        streams.articles,
-        group=ENTITY_GROUP,
-        consumer=settings.consumer_name,
-        batch=True,
-        max_records=settings.entity_batch_size,
-        polling_interval=100,
-    ),
-    ack_policy=AckPolicy.NACK_ON_ERROR,
-    title=SERVICE,
-)
 async def on_articles(
     bodies: list[Any], message: RedisBatchStreamMessage, redis: Redis, broker: RedisBroker
 ) -> None:
     raw = message.raw_message
+    stream = raw["channel"]  # the partition this batch came from
     ids = [_text(i) for i in raw["message_ids"]]
     fields: list[dict[Any, Any]] = list(raw["data"])
     articles: list[Article] = []
@@ -133,7 +131,7 @@ async def on_articles(
             articles.append(Article.model_validate(body))
             article_ids.append(message_id)
         except ValidationError as exc:
-            await _dead_letter(broker, message_id, entry, body, exc)
+            await _dead_letter(broker, stream, message_id, entry, body, exc)
     try:
         outputs = await asyncio.to_thread(parse_articles, articles)
         failed: list[tuple[str, Exception]] = []
@@ -145,14 +143,14 @@ async def on_articles(
             except Exception as exc:
                 failed.append((message_id, exc))
     for output in outputs:
-        await entities.publish(output)
+        await publisher_for(output).publish(output)
     if failed:
         # Ack what succeeded (and what was dead-lettered); the failures stay pending for the
         # claimer, which retries them one at a time and dead-letters them in the end.
         failed_ids = {message_id for message_id, _ in failed}
         done = [i for i in ids if i not in failed_ids]
         if done:
-            await redis.xack(streams.articles, ENTITY_GROUP, *done)
+            await redis.xack(stream, ENTITY_GROUP, *done)
         log.warning(
             "articles failed to parse; they stay pending for a retry",
             message_ids=sorted(failed_ids),
@@ -161,15 +159,31 @@ async def on_articles(
         raise failed[0][1]
 
 
-@router.subscriber(
-    stream=claim(streams.articles, ENTITY_GROUP, settings),
-    ack_policy=AckPolicy.NACK_ON_ERROR,
-    title=f"{SERVICE}-claimer",
-    include_in_schema=False,
-)
-@entities
 async def on_reclaimed(article: Article) -> ArticleEntities:
     """An article left pending (a dead replica's, or one that failed): one at a time, through
     the dead-letter middleware (retries counted, dead-lettered after `max_deliveries`)."""
     (output,) = await asyncio.to_thread(parse_articles, [article])
     return output
+
+
+# Every replica reads every partition: a batch subscriber and its claimer per partition
+# (each its own copy of the handler, since FastStream keeps publishers per handler).
+for _partition, _stream in enumerate(streams.all("articles")):
+    router.subscriber(
+        stream=StreamSub(
+            _stream,
+            group=ENTITY_GROUP,
+            consumer=settings.consumer_name,
+            batch=True,
+            max_records=settings.entity_batch_size,
+            polling_interval=100,
+        ),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title=SERVICE if streams.partitions == 1 else f"{SERVICE}-{_partition}",
+    )(clone(on_articles))
+    router.subscriber(
+        stream=claim(_stream, ENTITY_GROUP, settings),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title=f"{SERVICE}-claimer-{_partition}",
+        include_in_schema=False,
+    )(entities[_partition](clone(on_reclaimed)))

@@ -10,8 +10,8 @@ app, broker = build_app(
     "entity-worker",
     settings,
     [router],
-    groups=[(streams.articles, ENTITY_GROUP)],
-    trim=[(streams.articles, settings.stream_maxlen)],
+    groups=[(s, ENTITY_GROUP) for s in streams.all("articles")],
+    trim=[(s, settings.stream_maxlen) for s in streams.all("articles")],
     claimers=False,
 )
 app.on_startup(load_model)

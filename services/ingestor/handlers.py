@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from faststream.asgi import AsgiFastStream, AsgiResponse, Request, get, post
-from faststream.redis import RedisBroker
 
 from shared import metrics
+from shared.connections import make_broker
 from shared.ingest import publish_articles, split_body
 from shared.logs import configure_logging
 from shared.runtime import Heartbeat, heartbeat_details
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> AsgiFastStream:
     settings = settings or get_settings()
     configure_logging(settings, "ingestor")
     # FastStream's metrics count what the ingestor publishes (faststream_published_*).
-    broker = RedisBroker(
+    broker = make_broker(
         settings.effective_redis_url, middlewares=[metrics.prometheus_middleware("ingestor")]
     )
     limit = settings.max_input_bytes * MAX_BODY_FACTOR

@@ -102,7 +102,7 @@ class SubscriptionWorker:
         self._broker = broker
         self._settings = settings
         self._store = store
-        self._streams = Streams(settings.stream_prefix)
+        self._streams = Streams.of(settings)
         self.stream = delivery_stream(self._streams, sub.id)
         self._slots = asyncio.Semaphore(max(1, settings.webhook_concurrency))
         self._jobs: set[asyncio.Task[None]] = set()
@@ -321,7 +321,7 @@ class DeliveryManager:
         self._http = http
         self._broker = broker
         self._settings = settings
-        self.store = SubscriptionStore(redis, Streams(settings.stream_prefix), settings)
+        self.store = SubscriptionStore(redis, Streams.of(settings), settings)
         self.workers: dict[str, SubscriptionWorker] = {}
         self._task: asyncio.Task[None] | None = None
         self._subs: list[Subscription] = []

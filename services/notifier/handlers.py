@@ -19,7 +19,7 @@ from shared.settings import get_settings
 from shared.streams import NOTIFIER_GROUP, Streams
 
 settings = get_settings()
-streams = Streams(settings.stream_prefix)
+streams = Streams.of(settings)
 router = RedisRouter()
 log = structlog.get_logger("notifier")
 

@@ -2,10 +2,10 @@
 
 import httpx
 from faststream import ContextRepo
-from redis.asyncio import Redis
 
 from services.notifier.delivery import DeliveryManager
 from services.notifier.handlers import router, settings, streams
+from shared.connections import async_redis
 from shared.desk import DeskStore
 from shared.runtime import build_app
 from shared.streams import NOTIFIER_GROUP
@@ -16,7 +16,7 @@ app, broker = build_app("notifier", settings, [router], groups=[(streams.alerts,
 @app.on_startup
 async def open_clients(context: ContextRepo) -> None:
     http = httpx.AsyncClient(timeout=settings.webhook_timeout_s, follow_redirects=False)
-    redis = Redis.from_url(settings.effective_redis_url)
+    redis = async_redis(settings.effective_redis_url)
     context.set_global("http", http)
     context.set_global("redis", redis)
     context.set_global("deliveries", DeliveryManager(redis, http, broker, settings))

@@ -12,6 +12,7 @@ import structlog
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
+from shared.connections import async_redis
 from shared.fetch import Fetcher
 from shared.polling import LEASE_S, Poller
 from shared.settings import Settings, get_settings
@@ -33,7 +34,7 @@ class PollLoop:
         self._polls: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self._redis = Redis.from_url(self._settings.effective_redis_url)
+        self._redis = async_redis(self._settings.effective_redis_url)
         self._fetcher = Fetcher(self._settings)
         self._task = asyncio.create_task(self._run())
 
@@ -46,7 +47,7 @@ class PollLoop:
 
     async def _run(self) -> None:
         assert self._redis is not None and self._fetcher is not None
-        store = SourceStore(self._redis, Streams(self._settings.stream_prefix))
+        store = SourceStore(self._redis, Streams.of(self._settings))
         poller = Poller(self._broker, store, self._fetcher, self._settings)
         while True:
             with contextlib.suppress(OSError, ConnectionError):

@@ -23,7 +23,7 @@ from claimwatch.chaos import (
 from claimwatch.stack import Stack
 from shared.runtime import GRACEFUL_TIMEOUT_S
 from shared.streams import NOTIFIER_GROUP, Streams, entry_body
-from shared.webhooks import Subscription, generate_secret, subscriptions_key
+from shared.webhooks import Subscription, delivery_stream, generate_secret, subscriptions_key
 
 pytestmark = pytest.mark.e2e
 
@@ -131,7 +131,7 @@ def test_sigterm_returns_in_flight_deliveries_and_exits_in_bounded_time(
     assert code == 0
     assert took < GRACEFUL_TIMEOUT_S + 5
     # the deliveries were not lost: they are still pending on the subscription's queue
-    queue = streams.key("webhook", "slow")
+    queue = delivery_stream(streams, "slow")
     assert client.xpending(queue, NOTIFIER_GROUP)["pending"] == 2
     assert client.xpending(streams.alerts, NOTIFIER_GROUP)["pending"] == 0
     client.close()

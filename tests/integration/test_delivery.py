@@ -23,6 +23,7 @@ from shared.webhooks import (
     Subscription,
     SubscriptionStore,
     check_target,
+    delivery_stream,
     generate_secret,
     subscriptions_key,
 )
@@ -108,7 +109,7 @@ async def test_a_redelivered_job_is_not_sent_twice(
         assert await wait_until(lambda: rec.accepted()["alert-x"] == 1)
         # as a replay or a crashed notifier would: the same job on the queue again
         client.xadd(
-            streams.key("webhook", "one"),
+            delivery_stream(streams, "one"),
             {"alert_id": "alert-x", "subscription": "one", "body": "{}"},
         )
         await asyncio.sleep(1.5)
@@ -141,8 +142,9 @@ async def test_client_errors_gone_and_hanging_targets(
         assert await wait_until(lambda: len(letters(client, streams)) >= 15, 30)
         assert await n.manager.store.disabled() == {"gone": "HTTP 410: "}
     by_sub: dict[str, list[dict[str, Any]]] = {}
+    queues = {delivery_stream(streams, name): name for name in subs}
     for letter in letters(client, streams):
-        by_sub.setdefault(letter["stream"].rsplit(":", 1)[1], []).append(letter)
+        by_sub.setdefault(queues[letter["stream"]], []).append(letter)
     assert {letter["reason"] for letter in by_sub["bad"]} == {"http_400"}
     assert all(letter["attempts"] == 1 for letter in by_sub["bad"])
     assert by_sub["hang"] and {x["reason"] for x in by_sub["hang"]} == {"max_attempts:timeout"}
