@@ -1,3 +1,3 @@
-from claimwatch.cli import main
+from claimwatch.entry import main
 
 main()

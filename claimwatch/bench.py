@@ -57,7 +57,7 @@ from claimwatch.bench_measure import (
     percentiles,
 )
 from claimwatch.bench_options import DEFAULT_BATCH, Options, cores, parse_replicas
-from claimwatch.bench_report import JSON_KEYS, out, print_report, summarise
+from claimwatch.bench_report import JSON_KEYS, out, print_cluster_report, print_report, summarise
 from claimwatch.bench_stack import (
     StackRun,
     entities_message_bytes,
@@ -92,6 +92,7 @@ __all__ = [
     "progress",
     "run_bench",
     "run_checks",
+    "run_cluster",
     "run_limit",
     "run_stack_phases",
     "running_stack",
@@ -112,6 +113,20 @@ def progress() -> Progress:
         console=err,
         transient=False,
     )
+
+
+def run_cluster(opts: Options, store_sizes: tuple[int, int]) -> dict[str, Any]:
+    """`bench --cluster` (claimwatch/bench_cluster.py): prints a table, returns the figures."""
+    from claimwatch.bench_cluster import run_cluster_bench
+
+    n = opts.articles if opts.articles is not None else (20 if opts.quick else None)
+    records, corpus_name = bench_corpus.load(opts.corpus, n)
+    replicas = opts.replicas or {"entity_worker": cores()}
+    with progress() as bar:
+        result = run_cluster_bench(opts, records, replicas, bar, store_sizes)
+    result["corpus"] = corpus_name
+    print_cluster_report(result)
+    return result
 
 
 def run_bench(opts: Options) -> dict[str, Any]:

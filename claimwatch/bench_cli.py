@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from claimwatch.bench import DEFAULT_BATCH, Options, cores, parse_replicas, run_bench
+from claimwatch.bench import DEFAULT_BATCH, Options, cores, parse_replicas, run_bench, run_cluster
 from claimwatch.console import UserError
 
 
@@ -56,9 +56,17 @@ def bench(
     timeout: Annotated[
         float, typer.Option(help="Seconds without progress before a phase gives up")
     ] = 180.0,
+    cluster: Annotated[
+        bool,
+        typer.Option(
+            "--cluster",
+            help="Instead: the stack on a local Redis Cluster against a single Redis "
+            "(throughput ratio, latency) and the store's check cost over the shards",
+        ),
+    ] = False,
 ) -> None:
     """Throughput, latency, contradiction-check cost and memory of the real pipeline; the
-    last line printed is one JSON object (see docs/performance.md)."""
+    last line printed is one JSON object (see docs/performance.md, docs/capacity.md)."""
     opts = Options(
         corpus=corpus,
         articles=articles,
@@ -75,6 +83,12 @@ def bench(
     )
     if corpus is not None and not corpus.exists():
         raise UserError(f"no such corpus: {corpus}")
+    if cluster:
+        result = run_cluster(opts, store_sizes=(10_000, 2_000) if quick else (1_000_000, 20_000))
+        print(json.dumps(result), flush=True)
+        if result["single"]["missing"] or result["cluster"]["missing"]:
+            raise typer.Exit(1)
+        return
     result = run_bench(opts)
     print(json.dumps(result), flush=True)
     if result["missing"]:

@@ -14,7 +14,7 @@ from typing import Any
 from rich.progress import Progress
 
 from claimwatch import bench_corpus
-from claimwatch.bench_measure import RssMonitor, Waiter, article_times, last_entry, percentiles
+from claimwatch.bench_measure import RssMonitor, Waiter, article_times, percentiles, stream_ends
 from claimwatch.feeding import publish_lines
 from shared.connections import make_broker, sync_redis
 
@@ -57,7 +57,7 @@ def paced_publish(
     streams = Streams.of(settings)
 
     async def go() -> None:
-        broker = make_broker(url)
+        broker = make_broker(url, cluster=settings.redis_cluster)
         await broker.connect()
         try:
             start = time.monotonic()
@@ -68,7 +68,9 @@ def paced_publish(
                 if delay > 0:
                     await asyncio.sleep(delay)
                 await broker.publish(
-                    article, stream=streams.articles, maxlen=settings.stream_maxlen
+                    article,
+                    stream=streams.for_article("articles", article.id),
+                    maxlen=settings.stream_maxlen,
                 )
                 published.append(article.id)
         finally:
@@ -113,10 +115,10 @@ def throughput(
     from shared.streams import Streams
 
     streams = Streams.of(settings)
-    client = sync_redis(url)
+    client = sync_redis(url, cluster=settings.redis_cluster)
     try:
         waiter = Waiter(client, streams)
-        since = last_entry(client, streams.articles)
+        since = stream_ends(client, streams.all("articles"))
         # A store per run: the warm-up replays the first texts, which in the same store would
         # be syndicated copies (shared/copies.py), recorded and never processed.
         feed = list(bench_corpus.tagged(records, tag, f"bench-{tag}"))
@@ -149,7 +151,7 @@ def throughput(
             n = max(1, len(published))
             cpu["redis"] = round((_redis_cpu(client) - redis_before) * 1000 / n, 1)
             cpu["bench+ingest"] = round((time.process_time() - own_before) * 1000 / n, 1)
-        t_in = article_times(client, streams.articles, since, published)
+        t_in = article_times(client, since, published)
         finished = [waiter.processed[i] for i in published if i in waiter.processed]
         if not t_in or not finished:
             return 0.0, 0, 0.0, len(missing), len(waiter.dead)
@@ -177,7 +179,7 @@ def paced(
     from shared.streams import Streams
 
     streams = Streams.of(settings)
-    client = sync_redis(url)
+    client = sync_redis(url, cluster=settings.redis_cluster)
     try:
         count = max(1, int(rate * seconds))
         cycles = (count + len(records) - 1) // len(records)
@@ -186,7 +188,7 @@ def paced(
             pool += list(bench_corpus.tagged(records, f"{tag}-{c}", "bench"))
         articles = prepared(pool[:count], settings)
         waiter = Waiter(client, streams)
-        since = last_entry(client, streams.articles)
+        since = stream_ends(client, streams.all("articles"))
         published: list[str] = []
         stop = threading.Event()
         done = threading.Event()
@@ -220,7 +222,7 @@ def paced(
         final = set(published)
         missing = waiter.wait(lambda: final, bar, task, timeout_s)
         end_rss = monitor.sample() if monitor is not None else {}
-        t_in = article_times(client, streams.articles, since, set(published))
+        t_in = article_times(client, since, set(published))
         lat = [waiter.processed[a] - t for a, t in t_in.items() if a in waiter.processed]
         alert_lat = [
             ms - max(t_in[a] for a in ids if a in t_in)

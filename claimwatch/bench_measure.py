@@ -35,19 +35,27 @@ def last_entry(client: Any, stream: str) -> str:
     return entries[0][0].decode() if entries else "0-0"
 
 
-def article_times(client: Any, stream: str, since: str, ids: set[str]) -> dict[str, int]:
-    """article id -> ms of its (first) entry on the articles stream after `since`."""
+def article_times(client: Any, since: dict[str, str], ids: set[str]) -> dict[str, int]:
+    """article id -> ms of its (first) entry on the articles streams (every partition)
+    after the positions in `since` (stream -> entry id)."""
     times: dict[str, int] = {}
-    cursor = since
-    while True:
-        entries = client.xrange(stream, min=f"({cursor}", count=2_000)
-        if not entries:
-            return times
-        for entry_id, fields in entries:
-            cursor = entry_id.decode()
-            aid = _body(fields).get("id")
-            if aid in ids and aid not in times:
-                times[aid] = entry_ms(entry_id)
+    for stream, start in since.items():
+        cursor = start
+        while True:
+            entries = client.xrange(stream, min=f"({cursor}", count=2_000)
+            if not entries:
+                break
+            for entry_id, fields in entries:
+                cursor = entry_id.decode()
+                aid = _body(fields).get("id")
+                if aid in ids and (aid not in times or entry_ms(entry_id) < times[aid]):
+                    times[aid] = entry_ms(entry_id)
+    return times
+
+
+def stream_ends(client: Any, streams: list[str]) -> dict[str, str]:
+    """stream -> its last entry id now: where to read new entries from."""
+    return {s: last_entry(client, s) for s in streams}
 
 
 @dataclass

@@ -202,3 +202,36 @@ def print_report(
     for s in result["scaling"]:
         row(f"scaling: {s['entity_workers']} entity worker(s)", s["articles_per_s"], "articles/s")
     out.print(table)
+
+
+def print_cluster_report(result: dict[str, Any]) -> None:
+    """The table of `bench --cluster`."""
+    table = Table(title=f"claimwatch bench --cluster — {result['corpus']}")
+    table.add_column("measure")
+    table.add_column("single Redis", justify="right")
+    table.add_column("Redis Cluster", justify="right")
+    table.add_column("note")
+    one, many = result["single"], result["cluster"]
+
+    def lat(side: dict[str, Any]) -> str:
+        ms = side.get("latency_ms") or {}
+        return f"{ms.get('p50')} / {ms.get('p95')} / {ms.get('p99')}"
+
+    reps = ", ".join(f"{k}×{v}" for k, v in sorted(result["replicas"].items()))
+    table.add_row(
+        "articles/s end to end", str(one["articles_per_s"]), str(many["articles_per_s"]),
+        f"{many['articles']} articles; {reps}; cluster: {result['cluster_nodes']}, "
+        f"{many['partitions']} partitions",
+    )  # fmt: skip
+    table.add_row(
+        "ratio cluster / single", "", str(result["ratio"]), "target ≥ 0.9 on this machine"
+    )
+    table.add_row(
+        "latency p50 / p95 / p99 ms", lat(one), lat(many),
+        f"paced at half of each side's throughput ({one.get('latency_rate')}/s, "
+        f"{many.get('latency_rate')}/s)",
+    )  # fmt: skip
+    for key, value in result["store"].items():
+        if not isinstance(value, dict | list):
+            table.add_row(f"store: {key}", "", str(value), "")
+    out.print(table)

@@ -50,7 +50,12 @@ def _delete_prefix(client: Any, prefix: str) -> None:
 
 @contextlib.contextmanager
 def running_stack(
-    url: str, prefix: str, replicas: dict[str, int], batch_size: int, log_dir: Path
+    url: str,
+    prefix: str,
+    replicas: dict[str, int],
+    batch_size: int,
+    log_dir: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Any]:
     from claimwatch.stack import Stack
 
@@ -59,6 +64,7 @@ def running_stack(
         "CLAIMWATCH_ENTITY_BATCH_SIZE": str(batch_size),
         "CLAIMWATCH_LOG_FORMAT": "json",
         "CLAIMWATCH_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     stack = Stack(url, env=env, replicas=replicas, log_dir=log_dir)
     try:

@@ -156,8 +156,11 @@ def run_chaos(
     return {
         "ok": all(r.ok for r in rows),
         "scenarios": {r.scenario: r.ok for r in rows},
+        "notes": {r.scenario: r.note for r in rows},
         "articles": total("articles"),
         "processed": total("processed"),
+        "dead_lettered": total("dead_lettered"),
+        "reprocessed": total("reprocessed"),
         "lost": total("lost"),
         "duplicate_claims": total("duplicate_claims"),
         "duplicate_alerts": total("duplicate_alerts"),

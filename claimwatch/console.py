@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 import structlog
 from pydantic import ValidationError
+from redis.exceptions import RedisClusterException
 from rich.console import Console
 
 from claimwatch.embedded import EmbeddedRedis
@@ -77,7 +78,7 @@ def running_local_redis(settings: Settings) -> str | None:
         return None
     url = marker.read_text().strip()
     try:
-        client = sync_redis(url, socket_connect_timeout=1)
+        client = sync_redis(url, cluster=False, socket_connect_timeout=1)
         client.ping()
         client.close()
     except (redis.RedisError, OSError, ValueError):
@@ -100,7 +101,7 @@ def connect(url: str) -> redis.Redis:
     try:
         client = sync_redis(url, socket_connect_timeout=5)
         client.ping()
-    except (redis.RedisError, ValueError, OSError) as exc:
+    except (redis.RedisError, RedisClusterException, ValueError, OSError) as exc:
         raise UserError(f"cannot reach Redis at {shown_url(url)}: {exc}") from None
     return client
 
@@ -116,6 +117,11 @@ def redis_for(settings: Settings, *, keep: bool = False) -> Iterator[str]:
         connect(settings.redis_url).close()
         yield settings.redis_url
         return
+    if settings.redis_cluster:
+        raise UserError(
+            "CLAIMWATCH_REDIS_CLUSTER is set but REDIS_URL is not: point REDIS_URL at any "
+            "node of the cluster (e.g. REDIS_URL=redis://10.0.0.5:7000)"
+        )
     if keep and (local := running_local_redis(settings)):
         yield local
         return

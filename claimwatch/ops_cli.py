@@ -11,9 +11,9 @@ import typer
 from rich.table import Table
 
 from claimwatch.console import UserError, connect, console, err, load_settings, redis_url
+from claimwatch.probe import check
 from claimwatch.stack import SERVICE_MODULES, logs_root
-from claimwatch.status import collect, healthy_here, instances
-from shared.streams import Streams
+from claimwatch.status import collect
 
 NAMES = ", ".join(SERVICE_MODULES)
 
@@ -62,6 +62,11 @@ def _print(report: dict[str, Any]) -> None:
     if not report["services"]:
         console.print("no service instance is running on this Redis and prefix")
     console.print(f"dead letters: {report['dead_letters']}")
+    if report["cluster"]:
+        nodes = Table("primary", "slots", "keys", title="Redis Cluster")
+        for node in report["cluster"]:
+            nodes.add_row(node["node"], str(node["slots"]), str(node["keys"]))
+        console.print(nodes)
     for sub in report["subscriptions"]:
         last = sub["last_delivery"] or {}
         seen = f"{last.get('outcome')} ({last.get('reason')}) at {last.get('at')}" if last else (
@@ -75,22 +80,14 @@ def health(
         bool, typer.Option(help="Accept an instance on any host, not only this one")
     ] = False,
 ) -> None:
-    """Exit 0 when SERVICE runs on this host (its heartbeat is fresh): for healthchecks."""
+    """Exit 0 when SERVICE runs on this host (its heartbeat is fresh): for healthchecks.
+    The console script answers it in claimwatch/probe.py without loading the whole CLI."""
     _known(service)
-    settings = load_settings()
-    client = connect(redis_url(settings))
-    streams = Streams.of(settings)
-    found = (
-        next(iter(instances(client, streams, service)), None)
-        if anywhere
-        else healthy_here(client, streams, service)
-    )
-    client.close()
-    if found is None:
-        where = "anywhere" if anywhere else "on this host"
-        err.print(f"unhealthy: no live {service} {where}")
+    ok, line = check(service, anywhere)
+    if not ok:
+        err.print(line)
         raise typer.Exit(1)
-    console.print(f"healthy: {service} {found['consumer']} (pid {found.get('pid')})")
+    console.print(line)
 
 
 def _log_files(folder: Path, service: str) -> list[Path]:

@@ -6,14 +6,13 @@ delivery. `claimwatch status` prints it; `claimwatch health` asks one question o
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any
 
 import redis
 
+from claimwatch.probe import instances
 from claimwatch.stack import service_groups
 from shared.connections import async_redis
-from shared.runtime import heartbeat_pattern
 from shared.settings import Settings
 from shared.streams import NOTIFIER_GROUP, Streams
 from shared.webhooks import SubscriptionStore, delivery_stream
@@ -21,26 +20,6 @@ from shared.webhooks import SubscriptionStore, delivery_stream
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def instances(client: redis.Redis, streams: Streams, service: str = "*") -> list[dict[str, Any]]:
-    """Every service instance with a live heartbeat (the key expires with the process)."""
-    found: list[dict[str, Any]] = []
-    for key in client.scan_iter(match=heartbeat_pattern(streams, service), count=500):
-        fields: Any = client.hgetall(key)
-        if not fields:
-            continue
-        row: dict[str, Any] = {_text(k): _text(v) for k, v in fields.items()}
-        row["alive"] = True
-        row["handled"] = int(row.get("handled", 0) or 0)
-        found.append(row)
-    return sorted(found, key=lambda r: (r.get("service", ""), r.get("consumer", "")))
-
-
-def healthy_here(client: redis.Redis, streams: Streams, service: str) -> dict[str, Any] | None:
-    """A live instance of `service` on this host (the container, under compose), if any."""
-    host = socket.gethostname()
-    return next((r for r in instances(client, streams, service) if r.get("host") == host), None)
 
 
 def _groups(client: redis.Redis, streams: Streams, sub_ids: list[str]) -> list[dict[str, Any]]:
@@ -118,6 +97,27 @@ def _subscriptions(url: str, settings: Settings) -> list[dict[str, Any]]:
     return asyncio.run(go())
 
 
+def primaries(client: redis.Redis) -> list[dict[str, Any]]:
+    """On a Redis Cluster, each primary with the slots it serves and its key count (the
+    keys of every deployment on it); empty on a single Redis."""
+    from redis.cluster import RedisCluster
+
+    if not isinstance(client, RedisCluster):
+        return []
+    slots: dict[str, int] = {}
+    served: Any = client.execute_command("CLUSTER SLOTS", target_nodes=RedisCluster.RANDOM)
+    for (start, end), info in served.items():
+        host, port = info["primary"][:2]
+        address = f"{_text(host)}:{port}"
+        slots[address] = slots.get(address, 0) + int(end) - int(start) + 1
+    rows = []
+    for node in client.get_primaries():
+        address = f"{node.host}:{node.port}"
+        keys = int(client.execute_command("DBSIZE", target_nodes=node))
+        rows.append({"node": address, "slots": slots.get(address, 0), "keys": keys})
+    return sorted(rows, key=lambda r: r["node"])
+
+
 def collect(client: redis.Redis, url: str, settings: Settings) -> dict[str, Any]:
     streams = Streams.of(settings)
     subs = _subscriptions(url, settings)
@@ -129,4 +129,5 @@ def collect(client: redis.Redis, url: str, settings: Settings) -> dict[str, Any]
         "groups": groups,
         "dead_letters": int(client.xlen(streams.deadletter)),
         "subscriptions": subs,
+        "cluster": primaries(client),
     }

@@ -12,15 +12,17 @@ the single-node classes here so that the code above them has one client type.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import redis
 import redis.asyncio as aioredis
-from faststream.redis import RedisBroker, RedisClusterBroker
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
 
 from shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from faststream.redis import RedisBroker
 
 
 def cluster_mode(cluster: bool | None = None) -> bool:
@@ -54,6 +56,9 @@ def sync_redis(url: str, *, cluster: bool | None = None, **options: Any) -> redi
 
 def make_broker(url: str, *, cluster: bool | None = None, **kwargs: Any) -> RedisBroker:
     """A FastStream broker for `url`: `RedisClusterBroker` in cluster mode."""
+    # imported here: the health probe (claimwatch/probe.py) needs clients, not FastStream
+    from faststream.redis import RedisBroker, RedisClusterBroker
+
     if cluster_mode(cluster):
         return RedisClusterBroker(_cluster_url(url), **kwargs)
     return RedisBroker(url, **kwargs)

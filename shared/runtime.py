@@ -25,7 +25,7 @@ from shared.connections import async_redis, make_broker, sync_redis
 from shared.deadletter import dead_letter_middleware
 from shared.logs import configure_logging
 from shared.settings import Settings
-from shared.streams import Streams
+from shared.streams import Streams, heartbeat_key, heartbeat_pattern
 from shared.tasks import cancel_and_wait
 
 # Seconds a stopping service waits for in-flight messages before it exits (SIGTERM).
@@ -226,12 +226,6 @@ def heartbeat_details() -> dict[str, str]:
     return {"metrics_url": metrics.serving_url() or "", "handled": str(metrics.messages_handled())}
 
 
-def heartbeat_key(streams: Streams, service: str, consumer: str) -> str:
-    return streams.key("alive", service, consumer)
-
-
-def heartbeat_pattern(streams: Streams, service: str = "*") -> str:
-    return streams.key("alive", service, "*")
 
 
 # A consumer that owns nothing and has been idle this long, with no live heartbeat, is a

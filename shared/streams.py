@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 
 if TYPE_CHECKING:
@@ -118,6 +117,15 @@ class Streams:
         return "{" + stream + "}:" + ":".join(parts)
 
 
+def heartbeat_key(streams: Streams, service: str, consumer: str) -> str:
+    """The hash a running service instance keeps fresh (shared.runtime.Heartbeat)."""
+    return streams.key("alive", service, consumer)
+
+
+def heartbeat_pattern(streams: Streams, service: str = "*") -> str:
+    return streams.key("alive", service, "*")
+
+
 # Consumer groups, one per consuming service.
 ENTITY_GROUP = "entity-worker"
 CLAIM_GROUP = "claim-worker"
@@ -150,6 +158,8 @@ def _is_cluster_client(client: Any) -> bool:
 def entry_body(fields: Mapping[bytes, bytes]) -> Any:
     """The JSON body of a stream entry FastStream published (its binary envelope in
     `__data__`), or None when the entry has none or it is not JSON."""
+    from faststream.redis.parser.binary import BinaryMessageFormatV1
+
     raw = fields.get(b"__data__")
     if raw is None:
         return None

@@ -50,8 +50,12 @@ log = structlog.get_logger(SERVICE)
 # One publisher per partition: an article's parse goes to the entities stream of the
 # partition it came from. Each entry carries a parse (~25 KB): the claim worker trims it.
 entities = [
-    router.publisher(stream=handoff(stream), schema=ArticleEntities, title=stream)
-    for stream in streams.all("entities")
+    router.publisher(
+        stream=handoff(stream),
+        schema=ArticleEntities,
+        title="entities" if streams.partitions == 1 else f"entities-{i}",
+    )
+    for i, stream in enumerate(streams.all("entities"))
 ]
 
 
