@@ -30,7 +30,7 @@ from prometheus_client.registry import Collector
 
 from shared.connections import sync_redis
 from shared.settings import Settings
-from shared.streams import Streams
+from shared.streams import PARTITIONED, Streams
 
 log = structlog.get_logger("metrics")
 
@@ -168,9 +168,14 @@ class RedisStreamsCollector(Collector):
         )
 
     def _targets(self) -> list[tuple[str, str]]:
+        """(label, stream): a partitioned stream's partitions are `articles[0]`, ... (one
+        partition keeps the plain name, so dashboards see the same labels)."""
         s = self._streams
-        names = ["articles", "entities", "claims", "alerts", "processed", "deadletter"]
-        return [(name, getattr(s, name)) for name in names]
+        out: list[tuple[str, str]] = []
+        for name in PARTITIONED:
+            keys = s.all(name)
+            out += [(name if len(keys) == 1 else f"{name}[{i}]", k) for i, k in enumerate(keys)]
+        return out + [(name, getattr(s, name)) for name in ("alerts", "processed", "deadletter")]
 
     def collect(self) -> Iterable[Any]:
         up = GaugeMetricFamily("claimwatch_redis_up", "1 if Redis answered this scrape")
