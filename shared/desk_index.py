@@ -206,9 +206,9 @@ class DeskIndex:
     async def claims_about(
         self, subject: str, relation: str, store: str = "default", limit: int = 500
     ) -> list[Claim]:
-        key = self._streams.key("idx", store, subject, relation)
-        ids = await self._redis.zrange(key, 0, limit - 1)
-        return await self.claims(store, [_text(i) for i in ids])
+        """Every claim of one (subject, relation), oldest first: the claim store's own list
+        of the key's claim ids (in the subject's slot), then the claims by id."""
+        return await self._claims.claims_about(store, subject, relation, limit)
 
     async def alerts_of_claims(self, store: str, claim_ids: list[str]) -> dict[str, list[str]]:
         pipe = self._redis.pipeline(transaction=False)

@@ -203,8 +203,9 @@ def test_the_stream_sends_each_new_alert_as_an_event(
         redis = Redis.from_url(redis_url)
         alert = await DeskIndex(redis, Streams(prefix), 1).alert(alert_id)
         assert alert is not None
-        await redis.delete(f"{prefix}:alert:default:{alert_id}")  # let it publish again
-        assert await AlertLog(redis, Streams(prefix), 100).publish(alert)
+        log = AlertLog(redis, Streams(prefix), 100)
+        await redis.delete(log.marker_key("default", alert_id))  # let it publish again
+        assert await log.publish(alert)
         await redis.aclose()
 
     with httpx.stream("GET", f"{base}/api/stream", timeout=20) as events:
