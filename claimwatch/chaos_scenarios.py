@@ -290,23 +290,30 @@ class Chaos:
         started = time.monotonic()
         events: list[str] = []
         with self.stack(prefix) as (_stack, sup):
-            ids = ingest(self.url, self.settings(prefix), synthetic_articles(n, prefix, seed=13))
-            self.say(f"failover: ingested {len(ids)} articles")
+            # the sample feed too, so that claims are stored and the seed alert raised
+            feed = sample_feed().read_bytes().splitlines()
+            lines = [*synthetic_articles(n - len(feed), prefix, seed=13), *feed]
+            half = len(lines) // 2
+            ids = ingest(self.url, self.settings(prefix), lines[:half])
+            # the first half is in flight (parsed, compared, alerted) when the primary dies
+            port = cluster.primary_for(streams.stream("articles", 0))
+            client = self.client()
+            in_flight = len(ids) - len(progress(client, streams).processed)
+            client.close()
+            t0 = time.monotonic()
+            cluster.kill(port)
+            replica = cluster.wait_failover(port)
+            took = time.monotonic() - t0
+            events.append(
+                f"primary {port} SIGKILLed with {in_flight} of {len(ids)} articles in flight; "
+                f"replica {replica} serving its slots after {took:.1f} s"
+            )
+            self.say(f"failover: {events[-1]}")
+            # the second half is ingested through the promoted replica
+            ids += ingest(self.url, self.settings(prefix), lines[half:])
+            self.say(f"failover: ingested {len(ids)} articles in all")
 
-            def tick(state: Progress) -> None:
-                if events or len(state.processed) < len(ids) // 4:
-                    return
-                port = cluster.primary_for(streams.stream("articles", 0))
-                self.say(f"failover: SIGKILL primary {port} after {len(state.processed)} processed")
-                t0 = time.monotonic()
-                cluster.kill(port)
-                cluster.wait_failover(port)
-                took = time.monotonic() - t0
-                events.append(f"primary {port} killed after {len(state.processed)} processed; "
-                              f"replica serving its slots after {took:.1f} s")  # fmt: skip
-                self.say(f"failover: {events[-1]}")
-
-            state, checks = self._drain(streams, ids, sup, tick)
+            state, checks = self._drain(streams, ids, sup, lambda _state: None)
             note = "; ".join(events) or "the primary was never killed"
             if sup.restarts:
                 note += f"; services restarted: {dict(sup.restarts)}"

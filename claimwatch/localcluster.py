@@ -80,12 +80,18 @@ class LocalCluster:
         self.replicas = replicas
         self.timeout_s = timeout_s
         self.nodes: list[Node] = []
+        self._before_kill: set[int] = set()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
     @property
-    def url(self) -> str:
+    def node_url(self) -> str:
         """One node's URL: the cluster clients discover the others from it."""
         return f"redis://127.0.0.1:{self.nodes[0].port}/0"
+
+    @property
+    def url(self) -> str:
+        """Every node, comma-separated: clients started after a node died still connect."""
+        return "redis://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
 
     @property
     def ports(self) -> list[int]:
@@ -208,12 +214,14 @@ class LocalCluster:
 
     def kill(self, port: int) -> None:
         """SIGKILL one node: no clean shutdown, no last AOF flush."""
+        self._before_kill = set(self.primaries())
         node = self._node(port)
         node.process.send_signal(signal.SIGKILL)
         node.process.wait(timeout=10)
 
     def wait_failover(self, killed: int) -> int:
-        """Wait until the slots of `killed` are served by another node; returns its port."""
+        """Wait until the slots of `killed` are served by another node; returns the port of
+        the replica that took over."""
         live = [n for n in self.nodes if n.alive]
 
         def promoted() -> bool:
@@ -223,7 +231,8 @@ class LocalCluster:
 
         self._until(f"a replica takes over from node {killed}", promoted)
         self.wait_ok()
-        return 0
+        new = set(self.primaries()) - self._before_kill
+        return new.pop() if new else 0
 
     def stop(self) -> None:
         for node in self.nodes:

@@ -1,6 +1,7 @@
 """Redis connections: the one place that decides between a single Redis and a Redis Cluster.
 
-With `CLAIMWATCH_REDIS_CLUSTER=true` and `REDIS_URL` naming any node, every service, the CLI
+With `CLAIMWATCH_REDIS_CLUSTER=true` and `REDIS_URL` naming any node (or several, comma-
+separated, so that a client starting while one is down still connects), every service, the CLI
 and the API talk through redis-py's cluster clients and FastStream's `RedisClusterBroker`,
 which find the other nodes themselves and follow a failover (a replica promoted to
 primary). The keys the project writes are laid out so that every multi-key operation
@@ -16,8 +17,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode as AsyncClusterNode
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
-from redis.cluster import RedisCluster
+from redis.cluster import ClusterNode, RedisCluster
 
 from shared.settings import get_settings
 
@@ -30,27 +32,42 @@ def cluster_mode(cluster: bool | None = None) -> bool:
     return get_settings().redis_cluster if cluster is None else cluster
 
 
-def _cluster_url(url: str) -> str:
-    # A cluster has only database 0; "redis://host:port/0" is how single-node URLs are
-    # usually written here, and redis-py's cluster client refuses any path at all.
-    head, _, path = url.partition("://")
-    address, _, db = path.partition("/")
+def cluster_seeds(url: str) -> tuple[str, list[tuple[str, int]]]:
+    """(the URL of the first node, every node named) for a cluster `REDIS_URL`, which may
+    name several nodes, "redis://[user:pass@]host1:port1,host2:port2[/0]": the clients try
+    them in turn, so a client started while one of them is down still connects. A cluster
+    has only database 0; redis-py's cluster client refuses any path at all."""
+    scheme, _, rest = url.partition("://")
+    netloc, _, db = rest.partition("/")
     if db not in ("", "0"):
-        raise ValueError(f"a Redis Cluster has only database 0, not {db!r} ({head}://{address})")
-    return f"{head}://{address}"
+        raise ValueError(f"a Redis Cluster has only database 0, not {db!r}")
+    auth, _, hosts = netloc.rpartition("@")
+    seeds: list[tuple[str, int]] = []
+    for address in hosts.split(","):
+        host, _, port = address.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"a cluster node must be host:port, not {address!r}")
+        seeds.append((host, int(port)))
+    first = f"{scheme}://{auth + '@' if auth else ''}{seeds[0][0]}:{seeds[0][1]}"
+    return first, seeds
 
 
 def async_redis(url: str, *, cluster: bool | None = None, **options: Any) -> aioredis.Redis:
     """An asyncio client for `url`: a cluster client in cluster mode."""
     if cluster_mode(cluster):
-        return cast(aioredis.Redis, AsyncRedisCluster.from_url(_cluster_url(url), **options))
+        first, seeds = cluster_seeds(url)
+        nodes = [AsyncClusterNode(host, port) for host, port in seeds]
+        client = AsyncRedisCluster.from_url(first, startup_nodes=nodes, **options)
+        return cast(aioredis.Redis, client)
     return aioredis.Redis.from_url(url, **options)
 
 
 def sync_redis(url: str, *, cluster: bool | None = None, **options: Any) -> redis.Redis:
     """A blocking client for `url`: a cluster client in cluster mode."""
     if cluster_mode(cluster):
-        return cast(redis.Redis, RedisCluster.from_url(_cluster_url(url), **options))
+        first, seeds = cluster_seeds(url)
+        nodes = [ClusterNode(host, port) for host, port in seeds]
+        return cast(redis.Redis, RedisCluster.from_url(first, startup_nodes=nodes, **options))
     return redis.Redis.from_url(url, **options)
 
 
@@ -60,5 +77,6 @@ def make_broker(url: str, *, cluster: bool | None = None, **kwargs: Any) -> Redi
     from faststream.redis import RedisBroker, RedisClusterBroker
 
     if cluster_mode(cluster):
-        return RedisClusterBroker(_cluster_url(url), **kwargs)
+        first, seeds = cluster_seeds(url)
+        return RedisClusterBroker(first, startup_nodes=seeds, **kwargs)
     return RedisBroker(url, **kwargs)
