@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -14,6 +15,8 @@ from claimwatch.console import UserError, connect, console, err, load_settings, 
 from claimwatch.probe import check
 from claimwatch.stack import SERVICE_MODULES, logs_root
 from claimwatch.status import collect
+from shared.connections import async_redis
+from shared.streams import Streams
 
 NAMES = ", ".join(SERVICE_MODULES)
 
@@ -21,6 +24,7 @@ NAMES = ", ".join(SERVICE_MODULES)
 def register(app: typer.Typer) -> None:
     for command in (status, health, logs):
         app.command()(command)
+    app.command("upgrade-keys")(upgrade_keys)
 
 
 def _known(service: str) -> str:
@@ -88,6 +92,28 @@ def health(
         err.print(line)
         raise typer.Exit(1)
     console.print(line)
+
+
+def upgrade_keys() -> None:
+    """Move a Redis written by an earlier claimwatch to this version's key layout (claim
+    summaries, hash-tagged queues and registry); stop the services first. Idempotent."""
+    settings = load_settings()
+    if settings.redis_cluster:
+        raise UserError("upgrade-keys moves a single Redis; a cluster has only this layout")
+    url = redis_url(settings)
+    connect(url).close()
+
+    async def go() -> dict[str, int]:
+        from claimwatch.upgrade import upgrade_keys as run
+
+        client = async_redis(url, cluster=False)
+        try:
+            return await run(client, Streams.of(settings))
+        finally:
+            await client.aclose()
+
+    moved = asyncio.run(go())
+    console.print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in moved.items()))
 
 
 def _log_files(folder: Path, service: str) -> list[Path]:

@@ -111,10 +111,11 @@ class Streams:
         tag = [] if shard is None else ["{" + shard + "}"]
         return ":".join([self.prefix, kind, *tag, *parts])
 
-    def with_stream(self, stream: str, *parts: str) -> str:
-        """A key in the hash slot of `stream` (whose name has no tag of its own): written
-        in one script with an entry on that stream."""
-        return "{" + stream + "}:" + ":".join(parts)
+    def with_stream(self, stream: str, kind: str, *parts: str) -> str:
+        """A key in the hash slot of `stream` (whose name has no tag of its own, so it
+        hashes whole): written in one script with an entry on that stream. It still starts
+        with the prefix, like every key of the deployment."""
+        return self.key(kind, *parts, shard=stream)
 
 
 def heartbeat_key(streams: Streams, service: str, consumer: str) -> str:

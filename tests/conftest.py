@@ -50,8 +50,6 @@ def prefix(redis_url: str) -> Iterator[str]:
     yield name
     client = redis.Redis.from_url(redis_url)
     keys = list(client.scan_iter(match=f"{name}:*", count=1000))
-    # and keys in the slot of one of its streams ("{<prefix>:alerts}:...", Streams.with_stream)
-    keys += client.scan_iter(match=f"\\{{{name}:*", count=1000)
     if keys:
         client.unlink(*keys)
     client.close()
