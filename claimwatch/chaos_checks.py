@@ -11,6 +11,7 @@ from typing import Any
 import redis
 
 from shared.streams import Streams, entry_body
+from shared.webhooks import delivery_stream
 
 
 def stream_entries(client: redis.Redis, stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
@@ -103,6 +104,6 @@ def match_bad_inputs(
         elif any(k.startswith("payload:") and k[8:] in payload for k in by_id):
             key = next(k for k in by_id if k.startswith("payload:") and k[8:] in payload)
             found[by_id[key]] = letter["reason"]
-        elif str(letter.get("stream", "")).endswith(":webhook:hang"):
+        elif letter.get("stream") == delivery_stream(streams, "hang"):
             found["webhook_hangs"] = letter["reason"]
     return found
