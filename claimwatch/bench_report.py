@@ -231,7 +231,10 @@ def print_cluster_report(result: dict[str, Any]) -> None:
         f"paced at half of each side's throughput ({one.get('latency_rate')}/s, "
         f"{many.get('latency_rate')}/s)",
     )  # fmt: skip
-    for key, value in result["store"].items():
-        if not isinstance(value, dict | list):
-            table.add_row(f"store: {key}", "", str(value), "")
     out.print(table)
+    store = Table(title="claim store on the cluster (measure_store)")
+    store.add_column("figure")
+    store.add_column("value", justify="right")
+    for key, value in result["store"].items():
+        store.add_row(key, str(value))
+    out.print(store)
