@@ -17,6 +17,7 @@ from rich.console import Console
 from claimwatch.chaos import run_chaos
 from claimwatch.localcluster import LocalCluster
 from shared.connections import sync_redis
+from tests.support.processes import assert_seed_alerts, run_demo
 
 pytestmark = pytest.mark.e2e
 
@@ -51,21 +52,8 @@ def test_demo_on_a_cluster_raises_the_seed_alert_with_keys_on_several_primaries(
         "CLAIMWATCH_REDIS_CLUSTER": "true",
         "CLAIMWATCH_PARTITIONS": "3",
         "CLAIMWATCH_STREAM_PREFIX": prefix,
-        "COLUMNS": "200",
     }
-    proc = subprocess.run(
-        [sys.executable, "-m", "claimwatch.cli", "demo"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = proc.stdout
-    assert "CONTRADICTION [location" in out
-    assert "Donetsk People's Republic" in out and "Luhansk Oblast" in out
-    assert "AMBIGUOUS “SevSk”" in out
+    assert_seed_alerts(run_demo(env))
     keys = _keys_per_primary(cluster.url, prefix)
     assert sum(1 for n in keys.values() if n > 0) >= 2, keys
     status = subprocess.run(
