@@ -11,7 +11,7 @@ is needed. `kill(port)` stops a node the hard way (SIGKILL) to exercise a failov
 
 from __future__ import annotations
 
-import os
+import contextlib
 import random
 import shutil
 import signal
@@ -276,10 +276,7 @@ def _known(client: redis.Redis) -> dict[int, str]:
 
 if __name__ == "__main__":  # pragma: no cover - a manual aid: keep a cluster up
     with LocalCluster() as c:
-        print(c.url, c.ports, flush=True)
-        try:
+        print(f"REDIS_URL={c.url} CLAIMWATCH_REDIS_CLUSTER=true  (Ctrl-C stops it)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
             while True:
                 time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-    os._exit(0)

@@ -59,8 +59,8 @@ entities = [
 ]
 
 
-def publisher_for(output: ArticleEntities) -> Any:
-    return entities[streams.partition_of(output.article.id)]
+# articles partition -> its entities publisher: an article stays in the partition it came in
+publisher_of = dict(zip(streams.all("articles"), entities, strict=True))
 
 
 def nlp() -> Language:
@@ -147,7 +147,7 @@ async def on_articles(
             except Exception as exc:
                 failed.append((message_id, exc))
     for output in outputs:
-        await publisher_for(output).publish(output)
+        await publisher_of[stream].publish(output)
     if failed:
         # Ack what succeeded (and what was dead-lettered); the failures stay pending for the
         # claimer, which retries them one at a time and dead-letters them in the end.
