@@ -106,3 +106,29 @@ def test_limit_shards_balance_text_length() -> None:
     parts = shards(texts, 2)
     sizes = sorted(sum(map(len, s)) for s in parts)
     assert sum(sizes) == 295 and sizes[1] - sizes[0] <= 10
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(400)
+def test_quick_cluster_bench_prints_the_ratio_to_a_single_redis(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "claimwatch.cli", "bench", "--cluster", "--quick",
+         "--articles", "12", "--latency-seconds", "3"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=380,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["single"]["articles"] == result["cluster"]["articles"] == 12
+    assert result["cluster"]["partitions"] > 1 and result["single"]["partitions"] == 1
+    assert result["ratio"] == pytest.approx(
+        result["cluster"]["articles_per_s"] / result["single"]["articles_per_s"], abs=1e-3
+    )
+    store = result["store"]
+    assert store["cluster"] and store["skipped_hot"] == 0 and store["missed_conflicts_hot"] == 0
+    assert len(store["keys_per_primary"]) == 3 and min(store["keys_per_primary"]) > 0
+    assert "ratio cluster" in proc.stdout  # the table, before the JSON line
