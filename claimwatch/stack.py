@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
+from pydantic import TypeAdapter
 from rich.console import Console
 
 from shared.connections import sync_redis
@@ -137,7 +138,8 @@ class Stack:
 
     @property
     def cluster(self) -> bool:
-        return self._setting("CLAIMWATCH_REDIS_CLUSTER", "false").lower() in ("1", "true", "yes")
+        # parsed as the services' settings parse it ("true", "1", "yes", "on", ...)
+        return TypeAdapter(bool).validate_python(self._setting("CLAIMWATCH_REDIS_CLUSTER", "false"))
 
     @property
     def streams(self) -> Streams:
