@@ -275,6 +275,11 @@ def _known(client: redis.Redis) -> dict[int, str]:
 
 
 if __name__ == "__main__":  # pragma: no cover - a manual aid: keep a cluster up
+
+    def _interrupt(*_args: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the nodes too, as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, _interrupt)
     with LocalCluster() as c:
         print(f"REDIS_URL={c.url} CLAIMWATCH_REDIS_CLUSTER=true  (Ctrl-C stops it)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
