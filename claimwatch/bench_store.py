@@ -36,13 +36,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
 from shared.claim_summary import Layout, sentence_key, signature, time_ms
-from shared.connections import async_redis
+from shared.connections import async_redis, is_cluster_client
 from shared.detection import contradiction_alert
 from shared.domain.claims import Claim, Quantity
 from shared.domain.contradiction import compare
@@ -313,8 +313,8 @@ def missed_conflicts(
 
 async def _each_primary(client: Redis, *command: Any) -> list[Any]:
     """One command on every primary (a cluster) or on the server."""
-    if isinstance(client, RedisCluster):
-        nodes = client.get_primaries()
+    if is_cluster_client(client):
+        nodes = cast(RedisCluster, client).get_primaries()
         return [await client.execute_command(*command, target_nodes=node) for node in nodes]
     return [await client.execute_command(*command)]
 

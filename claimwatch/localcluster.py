@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -130,11 +131,11 @@ class LocalCluster:
         process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return Node(port, process, directory)
 
-    def _until(self, what: str, check: object) -> None:
+    def _until(self, what: str, check: Callable[..., object]) -> None:
         deadline = time.monotonic() + self.timeout_s
         while time.monotonic() < deadline:
             try:
-                if check():  # type: ignore[operator]
+                if check():
                     return
             except redis.RedisError:
                 pass

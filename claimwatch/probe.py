@@ -18,10 +18,18 @@ import redis
 from shared.connections import sync_redis
 from shared.streams import Streams, heartbeat_pattern
 
-# The services a heartbeat can name (claimwatch.stack.SERVICE_NAMES, without importing it).
-SERVICES = (
-    "entity-worker", "claim-worker", "alert-worker", "notifier", "poller", "ingestor", "api",
-)  # fmt: skip
+# Every service: its package under services/ -> the name people, compose and heartbeats use.
+# Here, not in claimwatch.stack, so that the probe need not import the launcher.
+SERVICE_NAMES = {
+    "entity_worker": "entity-worker",
+    "claim_worker": "claim-worker",
+    "alert_worker": "alert-worker",
+    "notifier": "notifier",
+    "ingestor": "ingestor",
+    "poller": "poller",
+    "api": "api",
+}
+SERVICES = tuple(SERVICE_NAMES.values())
 
 
 def _text(value: Any) -> str:

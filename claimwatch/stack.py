@@ -17,6 +17,7 @@ from types import TracebackType
 from pydantic import TypeAdapter
 from rich.console import Console
 
+from claimwatch.probe import SERVICE_NAMES
 from shared.connections import sync_redis
 from shared.runtime import ensure_groups, heartbeat_key
 from shared.settings import Settings
@@ -30,15 +31,6 @@ from shared.streams import (
 
 # The long-running pipeline services, in pipeline order; each is `python -m services.<name>`.
 SERVICES = ("entity_worker", "claim_worker", "alert_worker", "notifier")
-SERVICE_NAMES = {
-    "entity_worker": "entity-worker",
-    "claim_worker": "claim-worker",
-    "alert_worker": "alert-worker",
-    "notifier": "notifier",
-    "ingestor": "ingestor",
-    "poller": "poller",
-    "api": "api",
-}
 # What `claimwatch run` starts: the pipeline, the HTTP ingest endpoint, the feed poller and
 # the analyst's desk (dashboard and API, services/api).
 FULL_STACK = (*SERVICES, "ingestor", "poller", "api")

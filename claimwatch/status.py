@@ -6,13 +6,13 @@ delivery. `claimwatch status` prints it; `claimwatch health` asks one question o
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import redis
 
 from claimwatch.probe import instances
 from claimwatch.stack import service_groups
-from shared.connections import async_redis
+from shared.connections import async_redis, is_cluster_client
 from shared.settings import Settings
 from shared.streams import NOTIFIER_GROUP, Streams
 from shared.webhooks import SubscriptionStore, delivery_stream
@@ -102,18 +102,19 @@ def primaries(client: redis.Redis) -> list[dict[str, Any]]:
     keys of every deployment on it); empty on a single Redis."""
     from redis.cluster import RedisCluster
 
-    if not isinstance(client, RedisCluster):
+    if not is_cluster_client(client):
         return []
+    cluster = cast(RedisCluster, client)
     slots: dict[str, int] = {}
-    served: Any = client.execute_command("CLUSTER SLOTS", target_nodes=RedisCluster.RANDOM)
+    served: Any = cluster.execute_command("CLUSTER SLOTS", target_nodes=RedisCluster.RANDOM)
     for (start, end), info in served.items():
         host, port = info["primary"][:2]
         address = f"{_text(host)}:{port}"
         slots[address] = slots.get(address, 0) + int(end) - int(start) + 1
     rows = []
-    for node in client.get_primaries():
+    for node in cluster.get_primaries():
         address = f"{node.host}:{node.port}"
-        keys = int(client.execute_command("DBSIZE", target_nodes=node))
+        keys = int(cluster.execute_command("DBSIZE", target_nodes=node))
         rows.append({"node": address, "slots": slots.get(address, 0), "keys": keys})
     return sorted(rows, key=lambda r: r["node"])
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
-from typing import Any
 
 from redis.asyncio import Redis
 
@@ -40,23 +39,22 @@ async def _keys(redis: Redis, head: str) -> list[str]:
 
 async def _claims(redis: Redis, streams: Streams, counts: Counter[str]) -> None:
     store = RedisClaimStore(redis, streams)
-    batch: list[Claim] = []
-    for key in await _keys(redis, streams.key("claim") + ":"):
-        raw: Any = await redis.get(key)
-        if not isinstance(raw, bytes):
-            continue
-        try:
-            claim = Claim.model_validate_json(zlib.decompress(raw))
-        except (zlib.error, ValueError):
-            continue  # already an address of the new layout
-        batch.append(claim)
-        if len(batch) >= BATCH:
+    keys = await _keys(redis, streams.key("claim") + ":")
+    for start in range(0, len(keys), BATCH):
+        pipe = redis.pipeline(transaction=False)
+        for key in keys[start : start + BATCH]:
+            pipe.get(key)
+        batch: list[Claim] = []
+        for raw in await pipe.execute():
+            if not isinstance(raw, bytes):
+                continue
+            try:
+                batch.append(Claim.model_validate_json(zlib.decompress(raw)))
+            except (zlib.error, ValueError):
+                continue  # already an address of the new layout
+        if batch:
             await store.add(batch)
             counts["claims"] += len(batch)
-            batch = []
-    if batch:
-        await store.add(batch)
-        counts["claims"] += len(batch)
     for key in await _keys(redis, streams.key("idx") + ":"):
         counts["old_indexes"] += int(await redis.unlink(key))
 

@@ -32,6 +32,12 @@ def cluster_mode(cluster: bool | None = None) -> bool:
     return get_settings().redis_cluster if cluster is None else cluster
 
 
+def is_cluster_client(client: Any) -> bool:
+    """Whether `client` (blocking or asyncio) talks to a Redis Cluster: some commands are
+    sent per node or per slot there."""
+    return isinstance(client, RedisCluster | AsyncRedisCluster)
+
+
 def cluster_seeds(url: str) -> tuple[str, list[tuple[str, int]]]:
     """(the URL of the first node, every node named) for a cluster `REDIS_URL`, which may
     name several nodes, "redis://[user:pass@]host1:port1,host2:port2[/0]": the clients try

@@ -140,7 +140,9 @@ def read_streams(
     """XREAD of several streams after their cursors, as redis-py returns it. A cluster
     serves one slot per command, and these streams (processed, deadletter, alerts) lie in
     different slots: there each is read on its own, the wait shared between them."""
-    if len(cursors) == 1 or not _is_cluster_client(client):
+    from shared.connections import is_cluster_client  # connections imports settings
+
+    if len(cursors) == 1 or not is_cluster_client(client):
         return list(client.xread(dict(cursors), count=count, block=block_ms) or [])
     replies: list[Any] = []
     for stream, cursor in cursors.items():
@@ -148,12 +150,6 @@ def read_streams(
     if not replies and block_ms:
         time.sleep(min(block_ms, 100) / 1000)  # nothing yet: poll again, a little later
     return replies
-
-
-def _is_cluster_client(client: Any) -> bool:
-    from redis.cluster import RedisCluster
-
-    return isinstance(client, RedisCluster)
 
 
 def entry_body(fields: Mapping[bytes, bytes]) -> Any:
