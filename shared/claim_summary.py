@@ -91,6 +91,8 @@ def signature(claim: Claim) -> str:
         claim.on_date_end.isoformat() if claim.on_date_end else "",
         claim.subject.name if bare else "",
         "\x1e".join(sorted(set(claim.story))) if bare else "",
+        # a subject keyed by name: its link and name decide whether two are one entity
+        f"{claim.subject.linked}\x1e{claim.subject.name}" if claim.subject.linked else "",
     )
     raw = "\x1f".join(parts).encode()
     return hashlib.blake2b(raw, digest_size=SIGNATURE_CHARS // 2).hexdigest()

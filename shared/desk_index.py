@@ -48,6 +48,8 @@ def alert_entities(alert: Alert) -> set[str]:
     for claim in (alert.new, alert.previous):
         if claim is not None:
             ids.add(claim.subject.id)
+            if claim.subject.linked:
+                ids.add(claim.subject.linked)
             if claim.object is not None:
                 ids.add(claim.object.id)
     if alert.mention is not None:

@@ -19,7 +19,7 @@ import srsly
 
 from shared.domain.alerts import AlertKind, Outcome, Severity, Verdict
 from shared.domain.claims import Claim, Modality, Polarity
-from shared.domain.entities import EntityRef
+from shared.domain.entities import EntityRef, EntityType
 from shared.domain.places import PlaceRelation, relate
 from shared.domain.quantities import compatible, describe, ratio
 
@@ -171,6 +171,19 @@ def _other_stories(a: Claim, b: Claim) -> bool:
     return len(sa) >= _STORY_MIN and len(sb) >= _STORY_MIN and not sa & sb
 
 
+def _two_entities(a: EntityRef, b: EntityRef) -> bool:
+    """Subjects keyed by name (ids.keyed_by_name) that are not one entity: two places the
+    linker told apart ("Paris", France and "Paris", Texas), two people whose names differ
+    beyond one being part of the other ("Ndour" is "Cheikh Tidiane Ndour"; "Amina Ndour"
+    is not "Cheikh Ndour")."""
+    la, lb = a.linked or "", b.linked or ""
+    if la.startswith("geo:") and lb.startswith("geo:") and la != lb:
+        return True
+    if a.type == EntityType.PERSON and b.type == EntityType.PERSON:
+        return not _one_name_within_other(a.name, b.name)
+    return False
+
+
 def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
     """Verdict of `new` against the earlier `old`."""
     policy = policy or default_policy()
@@ -178,6 +191,8 @@ def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
         return _unrelated("different subject or relation")
     if new.article_id == old.article_id and new.store == old.store:
         return _unrelated("same article")
+    if _two_entities(new.subject, old.subject):
+        return _unrelated(f"{old.subject.name} and {new.subject.name} are two entities")
     if _distinct_events(new.subject, old.subject):
         return _unrelated(f"{old.subject.name} and {new.subject.name} are different events")
     if _other_stories(new, old):

@@ -46,6 +46,10 @@ class EntityRef(BaseModel):
     ancestors: tuple[str, ...] = ()
     overlaps: tuple[str, ...] = ()
     country: str | None = None  # ISO 3166-1 alpha-2 for places
+    # the linker's id when a claim is keyed on the name instead (ids.keyed_by_name): two
+    # reports compare whether or not each linked the name, and two linked to different
+    # entities ("Paris", France and "Paris", Texas) are told apart by the judge
+    linked: str | None = None
 
 
 class Candidate(BaseModel):

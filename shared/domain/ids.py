@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.domain.entities import EntityRef
 
 _LEADING = re.compile(r"^(the|a|an)\s+")
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -54,3 +58,27 @@ def entity_id(kind: str, name: str, anchor: str | None = None) -> str:
 def anchored_id(base: str, anchor: str) -> str:
     """An id already made (an event's head, a thing) keyed on another entity's id."""
     return f"{base}@{anchor}"
+
+
+# ids a claim about a place or a person is compared under: the name, not the link. One
+# report links "Léré" to the gazetteer and the next does not; one names "Cheikh Tidiane
+# Ndour" and the next "Ndour". Keyed by the linker's id, their claims never met.
+_PLACE_LINKED = re.compile(r"^(geo|name):[^@]+$")
+
+
+def keyed_by_name(ref: EntityRef) -> EntityRef:
+    """A place subject as `place:<name key>`, a person as `person:<surname key>`, with the
+    id it had kept in `linked`; anything else as it is. `shared.domain.contradiction`
+    compares two such subjects only when their links and names agree."""
+    if ref.linked is not None:
+        return ref
+    kind = ref.type.value
+    if kind == "place" and _PLACE_LINKED.match(ref.id):
+        key = f"place:{name_key(ref.name)}"
+    elif kind == "person" and ref.id.startswith("person:"):
+        words = name_key(ref.name).split("-")
+        key = f"person:{words[-1]}"
+    else:
+        return ref
+    linked = ref.id if ref.id.startswith("geo:") or kind == "person" else None
+    return ref.model_copy(update={"id": key, "linked": linked or ref.id})

@@ -31,6 +31,7 @@ from spacy.tokens import Doc, Span
 
 from shared.domain.claims import Bound, Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention
+from shared.domain.ids import keyed_by_name
 from shared.nlp.article import ArticleInfo, ArticleLike
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.claim_lexicon import Lexicon, load_lexicon
@@ -108,9 +109,18 @@ def read_claims(doc: Doc, mentions: list[Mention], article: ArticleLike,
         previous = found
     kept = [c for cid, c in claims.items() if cid not in ctx.unasserted]
     kept += [o for c in kept if (o := _where_by_count(ctx, c)) is not None]
+    kept = [_name_keyed(c) for c in kept]
     dropped = [(c, ctx.unasserted[cid]) for cid, c in claims.items() if cid in ctx.unasserted]
     return Reading(claims=sorted(kept, key=lambda c: (c.start, c.relation, c.id)),
                    dropped=sorted(dropped, key=lambda d: d[0].start))  # fmt: skip
+
+
+def _name_keyed(claim: Claim) -> Claim:
+    """The claim compared under its subject's name (ids.keyed_by_name), with a new id."""
+    subject = keyed_by_name(claim.subject)
+    if subject is claim.subject:
+        return claim
+    return claim.model_copy(update={"id": "", "subject": subject}).with_id()
 
 
 def _where_by_count(ctx: ArticleContext, claim: Claim) -> Claim | None:

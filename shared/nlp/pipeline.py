@@ -32,6 +32,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from shared.domain.entities import Mention, PlaceRank
+from shared.nlp.claim_lexicon import load_lexicon
 from shared.nlp.gazetteer import Gazetteer, default_gazetteer, norm
 from shared.nlp.linking import (
     COMPASS,
@@ -79,6 +80,9 @@ class PlaceRuler:
         self.aliases = aliases
         self.common_words = common_words
         self.linker = EntityLinker(gazetteer, aliases, common_words)
+        lex = load_lexicon()
+        self.person_titles = lex.set("person_title_words")
+        self.org_words = lex.set("org_suffixes") | lex.set("org_nouns")
 
     # --- helpers ---------------------------------------------------------------------------
     def _strong_countries(self, ents: list[Span]) -> set[str]:
@@ -244,7 +248,22 @@ class PlaceRuler:
             return label
         if self._place_evidence(doc, e, place_texts, countries):
             return "GPE"
+        if label == "ORG" and self._titled_name(doc, e):
+            return "PERSON"
         return label
+
+    def _titled_name(self, doc: Doc, e: Span) -> bool:
+        """"chief executive Wanjiru Kamau said": two to four capitalised words after a
+        person's title, none of them an organisation word, name a person the model took
+        for an organisation."""
+        words = [t for t in e if not t.is_punct]
+        if not 2 <= len(words) <= 4 or e.start == 0:
+            return False
+        if not all(t.text[:1].isupper() and t.pos_ == "PROPN" for t in words):
+            return False
+        if any(t.lower_ in self.org_words for t in words):
+            return False
+        return doc[e.start - 1].lower_ in self.person_titles
 
     def _shape_place(self, doc: Doc, e: Span, label: str) -> list[Span]:
         start, end = e.start, e.end

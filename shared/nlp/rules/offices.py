@@ -106,6 +106,9 @@ def _bare_title(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str
     company = ctx.lex.set("org_nouns") | {"its", "their", "our", "we"}
     if words and any(t.lower_ in company or lemma_of(t) in company for t in words[0].sent):
         candidates.append((ctx.salient_org(), None))
+    elif _about_one_org(ctx):
+        # "chief executive X said at a briefing": in a story about one company, its own
+        candidates.append((ctx.salient_org(), None))
     for holder, titles in candidates:
         if holder is None:
             continue
@@ -152,6 +155,18 @@ def _appointment(ctx: ArticleContext, person: Token) -> tuple[EntityRef, str] | 
         if found is not None:
             return found
     return None
+
+
+def _about_one_org(ctx: ArticleContext) -> bool:
+    """The article's organisation is what it is about: named in its first sentence, and
+    more often than any other organisation."""
+    org = ctx.salient_org()
+    if org is None:
+        return False
+    first = next(iter(ctx.doc.sents), None)
+    return first is not None and any(
+        (m := ctx.mention_at(t)) is not None and m.label == "ORG"
+        and (o := ctx.org_of_mention(m)) is not None and o.id == org.id for t in first)
 
 
 def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef | None = None,
