@@ -51,6 +51,9 @@ def date_candidates(frame: Frame, roles: list[str]) -> list[Token]:
     """The frame's date roles, then the same prepositions one level down, where the parser
     often hangs them ("will hold elections for its councils on 15 March")."""
     toks = list(frame.arg(*roles))
+    # "judges have set 10 December for the verdict": a date as a bare noun phrase
+    toks += [c for c in frame.head.children
+             if c.dep_ in ("npadvmod", "dobj", "tmod", "attr") and c.ent_type_ == "DATE"]
     for role in ("patient", "agent", "theme", "for", "attr"):
         for a in frame.args.get(role, []):
             toks += prep_objects(a, *roles)
@@ -99,7 +102,7 @@ def story_events(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[
     with the named organisation or facility it is of and with the story's country (two
     keys, since one report may name only one of them)."""
     if word_class in ctx.lex.set("personal_events"):
-        person = _person_in(ctx, frame, trigger)
+        person = _person_in(ctx, frame, trigger) or ctx.main_person()
         if person is None:
             return []
         surname = entity_id("person", person.name.split()[-1])

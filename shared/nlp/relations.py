@@ -119,7 +119,7 @@ def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[T
     for where in spec.get("in", ["head"]):
         toks = [frame.head] if where == "head" else frame.args.get(where, [])
         # "the next round of negotiations", "the opening session of the congress"
-        toks = [t for tok in toks for t in ([tok, *prep_objects(tok, "of")]
+        toks = [t for tok in toks for t in ([tok, *prep_objects(tok, "of", "for")]
                                             if tok.lemma_.lower() in containers else [tok])]
         for tok in toks:
             for form in _forms(ctx, tok):
@@ -181,11 +181,19 @@ def _value_date(ctx: ArticleContext, frame: Frame, roles: list[str],
         if not any(t.ent_type_ == "DATE" for t in span):
             continue
         when = resolve(span.text, published, prefer_future=True)
+        if when is None and tok.ent_type_ == "DATE":
+            # "on 3 December in the trial of X": the date without what hangs on it
+            when = resolve(_entity_text(tok), published, prefer_future=True)
         if when is None or when.end < published.date() - timedelta(days=1):
             continue
         return {"on_date": when.start, "on_date_end": None if when.is_day else when.end,
                 "time": published}  # fmt: skip
     return None
+
+
+def _entity_text(tok: Token) -> str:
+    ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
+    return ent.text if ent is not None else tok.text
 
 
 def _value_act(ctx: ArticleContext, frame: Frame, roles: list[str],

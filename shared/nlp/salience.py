@@ -99,5 +99,10 @@ class ArticleSalience(ArticleMentions):
                 counts[self.ref_of_mention(m).id] += 1
         return tuple(sorted(k for k, _ in counts.most_common(size)))
 
+    def main_person(self) -> EntityRef | None:
+        """The person the article names most (then first), among what its story is about."""
+        found = self._main(lambda r: r.type == EntityType.PERSON, places=False)
+        return found if found is not None and found.id in self.story else None
+
     def salient_org(self) -> EntityRef | None:
         return self.main_org
