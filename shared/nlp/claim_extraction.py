@@ -37,6 +37,7 @@ from shared.nlp.claim_context import ArticleContext
 from shared.nlp.claim_lexicon import Lexicon, load_lexicon
 from shared.nlp.deps import children, lemma_of
 from shared.nlp.frames import read_frames
+from shared.nlp.names import country_ref
 from shared.nlp.relations import frame_claims
 from shared.nlp.rules import Rule, Skip
 from shared.nlp.rules.business import rule_deal_value, rule_plans
@@ -109,6 +110,7 @@ def read_claims(doc: Doc, mentions: list[Mention], article: ArticleLike,
         previous = found
     kept = [c for cid, c in claims.items() if cid not in ctx.unasserted]
     kept += [o for c in kept if (o := _where_by_count(ctx, c)) is not None]
+    kept += [o for c in kept if (o := _count_in_country(ctx, c)) is not None]
     kept = [_name_keyed(c) for c in kept]
     dropped = [(c, ctx.unasserted[cid]) for cid, c in claims.items() if cid in ctx.unasserted]
     return Reading(claims=sorted(kept, key=lambda c: (c.start, c.relation, c.id)),
@@ -121,6 +123,21 @@ def _name_keyed(claim: Claim) -> Claim:
     if subject is claim.subject:
         return claim
     return claim.model_copy(update={"id": "", "subject": subject}).with_id()
+
+
+def _count_in_country(ctx: ArticleContext, claim: Claim) -> Claim | None:
+    """A count of an incident keyed on its kind and the story's country as well as on its
+    place: one report places the ferry disaster at Chandpur, the next on the Meghna. One
+    alert per pair of sentences (registry `per_sentence`)."""
+    head, _, anchor = claim.subject.id.partition("@")
+    if not claim.relation.startswith("quantity:") or not head.startswith("event:"):
+        return None
+    if not anchor or anchor.startswith("country:") or ctx.main_country is None:
+        return None
+    country = country_ref(*ctx.main_country)
+    event = EntityRef(id=f"{head}@{country.id}",
+                      name=f"{head.split(':', 1)[1]} ({country.name})", type=EntityType.EVENT)
+    return claim.model_copy(update={"id": "", "subject": event}).with_id()
 
 
 def _where_by_count(ctx: ArticleContext, claim: Claim) -> Claim | None:

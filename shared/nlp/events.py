@@ -202,4 +202,10 @@ def find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
         ev = event_ref(ctx, t) or _verb_event_ref(ctx, t)
         if ev and ev.id.startswith("event:") and "@" in ev.id:
             return ev
+    # "Thirty-one people died, INDECI said": the incident an earlier sentence placed
+    first = next(iter(ctx.anchors), None)
+    if first is not None:
+        head = first.split(":", 1)[1].split("@", 1)[0]
+        return EntityRef(id=first, name=f"{ctx.anchors[first].name} {head}",
+                         type=EntityType.EVENT)
     return None

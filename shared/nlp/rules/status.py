@@ -44,7 +44,7 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                     # "The Rafah crossing reopened on Monday, officials said": the main verb
                     # parsed as a clause on a noun that stands where a verb should be
                     subj_tok = tok.head
-            elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison"):
+            elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison", "kill"):
                 subj_tok = next(iter(children(tok, "dobj")), None)
         oprd = _status_complement(ctx, tok)
         if oprd is not None:  # "was set free", "was found dead", "kidnappers set him free"
@@ -103,7 +103,8 @@ def _status_complement(ctx: ArticleContext, tok: Token) -> str | None:
 def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
                     facilities: frozenset[str]) -> EntityRef | None:  # fmt: skip
     if state in ("open", "closed"):
-        if lemma_of(tok) in facilities:
+        # "The Upper Lars crossing was closed": the tagger may take "crossing" for a verb
+        if lemma_of(tok) in facilities or tok.lower_ in facilities:
             # "the (Toussaint Louverture International) airport in Port-au-Prince": one
             # facility whether or not a report names it
             for o in prep_objects(tok, "in", "at"):
