@@ -76,7 +76,11 @@ def _person_in(ctx: ArticleContext, frame: Frame, trigger: Token) -> EntityRef |
         for a in frame.args.get(role, []):
             near += list(a.subtree)
     near += [t for t in frame.sent if t.i not in said]
+    titles = ctx.lex.set("person_title_words")
     for tok in near:
+        # not a word that modifies a title ("former Kicevo mayor X": Kicevo is a town)
+        if tok.dep_ == "compound" and tok.head.lower_ in titles:
+            continue
         ref = ctx.entity_at(tok)
         if ref is not None and ref.type == EntityType.PERSON:
             return ref

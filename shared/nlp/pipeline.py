@@ -83,6 +83,7 @@ class PlaceRuler:
         lex = load_lexicon()
         self.person_titles = lex.set("person_title_words")
         self.org_words = lex.set("org_suffixes") | lex.set("org_nouns")
+        self.person_nouns = lex.set("person_nouns")
 
     # --- helpers ---------------------------------------------------------------------------
     def _strong_countries(self, ents: list[Span]) -> set[str]:
@@ -253,17 +254,22 @@ class PlaceRuler:
         return label
 
     def _titled_name(self, doc: Doc, e: Span) -> bool:
-        """"chief executive Wanjiru Kamau said": two to four capitalised words after a
-        person's title, none of them an organisation word, name a person the model took
-        for an organisation."""
+        """"chief executive Wanjiru Kamau said", "Nikola Radonjic, the head coach, said": two
+        to four capitalised words after a person's title or with one in apposition, none of
+        them an organisation word, name a person the model took for an organisation."""
         words = [t for t in e if not t.is_punct]
-        if not 2 <= len(words) <= 4 or e.start == 0:
+        if not 2 <= len(words) <= 4:
             return False
         if not all(t.text[:1].isupper() and t.pos_ == "PROPN" for t in words):
             return False
         if any(t.lower_ in self.org_words for t in words):
             return False
-        return doc[e.start - 1].lower_ in self.person_titles
+        # "Nikola Radonjic, Montenegro's head coach, ...": the title in apposition
+        appos = [c for c in e.root.children if c.dep_ == "appos"]
+        if any(a.lower_ in self.person_titles or a.lemma_.lower() in self.person_nouns
+               for a in appos):
+            return True
+        return e.start > 0 and doc[e.start - 1].lower_ in self.person_titles
 
     def _shape_place(self, doc: Doc, e: Span, label: str) -> list[Span]:
         start, end = e.start, e.end
