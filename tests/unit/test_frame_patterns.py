@@ -187,3 +187,47 @@ def test_a_rate_of_a_place_is_keyed_on_the_place(nlp: Any) -> None:
                "quantity:turnout", 2, "a2")
     assert a and b and a[0].subject.id == b[0].subject.id
     assert conflicts(a, b)
+
+
+# --- 2026-12 third pass: names, titles, bare dates, states ------------------------------
+
+
+def test_a_date_set_as_a_bare_noun_phrase_for_a_ruling_conflicts(nlp: Any) -> None:
+    a, b = both(nlp, "The High Court in Lusaka will deliver its ruling on 16 May in the "
+                "fraud trial of former minister Chanda Mwewa, a court clerk said.",
+                "Judges have set May 23 for the verdict in the case against Chanda Mwewa, "
+                "his lawyer told reporters.", "scheduled_for")  # fmt: skip
+    assert conflicts(a, b)
+
+
+def test_a_titled_name_the_model_calls_an_organisation_holds_the_company_office(
+        nlp: Any) -> None:  # fmt: skip
+    first = ("Kestrel Bank reported higher quarterly earnings on Tuesday. Loan demand was "
+             "strong, chief executive Tendai Moyo said at a briefing.")
+    second = ("Kestrel Bank will expand in Mozambique, its chief executive, Grace "
+              "Banda, told reporters on Tuesday.")
+    a, b = both(nlp, first, second, "office:")
+    assert {c.object.name for c in a} == {"Tendai Moyo"}
+    assert conflicts(a, b)
+
+
+def test_a_released_person_named_in_full_and_a_detained_one_by_surname_conflict(
+        nlp: Any) -> None:  # fmt: skip
+    a, b = both(nlp, "Opposition activist Moussa Traore was released on bail on Monday, "
+                "his lawyer said.", "Mr Traore remains in custody in Bamako, a relative said.",
+                "status")  # fmt: skip
+    assert conflicts(a, b)
+
+
+def test_a_person_killed_in_one_report_and_alive_in_another_conflict(nlp: Any) -> None:
+    a, b = both(nlp, "A drone strike near Gao killed Hamadou Kone, the group's commander, "
+                "the army said.", "Hamadou Kone is alive, a spokesman for the group said.",
+                "status")  # fmt: skip
+    assert {c.state for c in a} == {"dead"}
+    assert conflicts(a, b)
+
+
+def test_a_closed_crossing_is_a_state_whatever_the_tagger_calls_crossing(nlp: Any) -> None:
+    found = claims(nlp, "The Kapikule crossing was closed to lorries on Monday because of "
+                   "flooding, the governor's office said.", "status")  # fmt: skip
+    assert [c.state for c in found] == ["closed"]
