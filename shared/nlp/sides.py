@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
-from shared.domain.entities import EntityRef, EntityType
+from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id, name_key
 from shared.nlp.attribution import Attribution
+from shared.nlp.linking import default_demonyms
 from shared.nlp.names import clean_name
 
 
@@ -56,7 +57,10 @@ class Sides(Attribution):
                 for t in span:
                     m = self.mention_at(t)
                     if m is not None and m.label in ("GPE", "NORP"):
-                        found = name_key(clean_name(m.text))
+                        # "Malian troops" in a story about Mali are the army; "Russian
+                        # forces" in a story about Ukraine are Russia's
+                        found = "army" if self._own_country(m) else name_key(
+                            clean_name(m.text))
                         break
             if found is None and depth == 0 and pred is not None and any(
                 t.lower_ in ("his", "her", "their", "its", "it", "our", "we", "they", "he", "she")
@@ -71,6 +75,20 @@ class Sides(Attribution):
         names = self.lex.map("side_names")
         return EntityRef(id=f"side:{found}", name=names.get(found, found.title()),
                          type=EntityType.ORG)  # fmt: skip
+
+    def _own_country(self, m: Mention) -> bool:
+        """The mention names the country the story is about ("Niger's army", "Malian")."""
+        main = self.main_country
+        if main is None:
+            return False
+        if m.label == "NORP":
+            text = m.text.lower()
+            demonyms = default_demonyms()
+            code = demonyms.get(text) or demonyms.get(text.removesuffix("s"))
+        else:
+            ent = m.entity
+            code = ent.country if ent is not None and ent.rank == PlaceRank.COUNTRY else None
+        return code is not None and code.lower() == main[0]
 
     def _armed_group(self, span: Span) -> str | None:
         """An organisation named as a force ("the Karen National Liberation Army", "the

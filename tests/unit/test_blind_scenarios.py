@@ -43,6 +43,14 @@ DATA = Path(__file__).resolve().parents[1] / "data"
         # j: written blind during the last changes, run once on the final code (the same
         # score as the session's starting code: P=0.875 R=0.19)
         ("scenarios_fresh_2026_j.jsonl", 0.8, 0.15),
+        # third pass (docs/detection-quality.md): k and l written blind and worked against,
+        # m sealed and n fresh, each run once on the final code. First runs on the code of
+        # the day (ada88a5): k P=0.90 R=0.28, l P=0.75 R=0.09, m P=0.71 R=0.16,
+        # n P=1.00 R=0.12; final: k 0.93/0.41, l 0.88/0.21, m 0.75/0.19, n 1.00/0.15.
+        ("scenarios_blind_2026_k.jsonl", 0.9, 0.35),
+        ("scenarios_blind_2026_l.jsonl", 0.8, 0.18),
+        ("scenarios_sealed_2026_m.jsonl", 0.7, 0.15),
+        ("scenarios_fresh_2026_n.jsonl", 0.9, 0.12),
     ],
 )
 def test_blind_scenarios(name: str, min_precision: float, min_recall: float) -> None:

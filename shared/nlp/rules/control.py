@@ -19,9 +19,17 @@ from shared.nlp.frames import subject_of
 
 def _control_target(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     """The place in "control of (the whole territory of) X", "the city of X", "X"."""
-    if lemma_of(tok) in ctx.lex.set("control_nouns"):
+    lemma = lemma_of(tok)
+    if lemma in ctx.lex.set("control_nouns"):
         for o in prep_objects(tok, "of", "over"):
             p = _control_target(ctx, o)
+            if p is not None:
+                return p
+        return None
+    if lemma in ctx.lex.set("position_nouns") or tok.lower_ in ctx.lex.set("position_nouns"):
+        # "overran the army positions in X", "control of the military base at X"
+        for o in prep_objects(tok, "in", "at", "of", "near"):
+            p = ctx.place_at(o, allow_coref=False)
             if p is not None:
                 return p
         return None

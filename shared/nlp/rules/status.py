@@ -27,6 +27,8 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     facilities = lex.set("status_closure_subjects")
     for tok in sent:
         lemma = lemma_of(tok)
+        if tok.pos_ == "NOUN" and lemma in remain:
+            yield from _state_noun(ctx, tok, remain[lemma], facilities)
         if tok.pos_ not in ("VERB", "AUX"):
             continue
         state: str | None = None
@@ -65,6 +67,21 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if subject is None:
             continue
         yield ctx.make_claim(tok, subject, "status", state=state)
+
+
+def _state_noun(ctx: ArticleContext, tok: Token, state: str,
+                facilities: frozenset[str]) -> Iterable[Claim]:  # fmt: skip
+    """"prosecutors renewed the pretrial detention of X", "a court extended his custody":
+    a state noun under a verb that keeps it (lexicon `state_keeping_verbs`)."""
+    verb = tok.head
+    if tok.dep_ != "dobj" or lemma_of(verb) not in ctx.lex.set("state_keeping_verbs"):
+        return
+    if ctx.past_episode(verb):
+        return
+    for who in prep_objects(tok, "of") + children(tok, "poss"):
+        subject = _statussubject_of(ctx, who, state, facilities)
+        if subject is not None:
+            yield ctx.make_claim(verb, subject, "status", state=state)
 
 
 def rule_occurrence(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
@@ -125,7 +142,9 @@ def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
         return ref
     if tok.lower_ in ("he", "she"):  # "he remains in captivity"
         return ctx.salient_person(tok)
-    if ref is None and tok.pos_ == "NOUN":  # "the missing climber Anna Berg was found dead"
+    # "the missing climber Anna Berg was found dead", "a senior al-Shabaab commander, X,
+    # was killed" (the noun phrase may hold an organisation's name too)
+    if (ref is None or ref.type != EntityType.PERSON) and tok.pos_ == "NOUN":
         for a in children(tok, "appos"):
             appos = ctx.entity_at(a)
             if appos is not None and appos.type == EntityType.PERSON:
