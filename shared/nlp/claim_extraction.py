@@ -126,16 +126,21 @@ def _name_keyed(claim: Claim) -> Claim:
 
 
 def _count_in_country(ctx: ArticleContext, claim: Claim) -> Claim | None:
-    """A count of an incident keyed on its kind and the story's country as well as on its
-    place: one report places the ferry disaster at Chandpur, the next on the Meghna. One
-    alert per pair of sentences (registry `per_sentence`)."""
+    """A count of a disaster keyed on its kind, the story's country and the day as well as
+    on its place: one report places the ferry disaster at Chandpur, the next on the Meghna.
+    One alert per pair of sentences (registry `per_sentence`)."""
     head, _, anchor = claim.subject.id.partition("@")
     if not claim.relation.startswith("quantity:") or not head.startswith("event:"):
         return None
     if not anchor or anchor.startswith("country:") or ctx.main_country is None:
         return None
+    # disasters a country seldom has two of in a day (not attacks or fires), and only that
+    # day: two reports the next morning of two landslides stay apart
+    if head.split(":", 1)[1] not in ctx.lex.set("national_incidents"):
+        return None
     country = country_ref(*ctx.main_country)
-    event = EntityRef(id=f"{head}@{country.id}",
+    day = claim.published_at.date().isoformat()
+    event = EntityRef(id=f"{head}@{country.id}#{day}",
                       name=f"{head.split(':', 1)[1]} ({country.name})", type=EntityType.EVENT)
     return claim.model_copy(update={"id": "", "subject": event}).with_id()
 

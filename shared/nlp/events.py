@@ -131,6 +131,16 @@ def event_of(ctx: ArticleContext, head: str, tok: Token) -> EntityRef | None:
                      type=EntityType.EVENT)  # fmt: skip
 
 
+def _counted_subject(pred: Token) -> bool:
+    subj = [c for c in pred.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if len(subj) != 1 or pred.dep_ in ("relcl", "advcl", "acl"):
+        return False
+    s = subj[0]
+    counted = s.like_num or any(c.dep_ == "nummod" and c.like_num for c in s.children)
+    vague = s.lower_ in ("dozens", "hundreds", "thousands", "scores", "millions")
+    return counted and not vague and not any(c.dep_ == "agent" for c in pred.children)
+
+
 def _clause_anchor(ctx: ArticleContext, clause: Token) -> EntityRef | None:
     """The place of an event told by a clause: a local place in it, else the article's main
     local place; a country ("a landslide buried a village in Nepal") only when nothing more
@@ -202,9 +212,11 @@ def find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
         ev = event_ref(ctx, t) or _verb_event_ref(ctx, t)
         if ev and ev.id.startswith("event:") and "@" in ev.id:
             return ev
-    # "Thirty-one people died, INDECI said": the incident an earlier sentence placed
+    # "Thirty-one people died, INDECI said": the incident an earlier sentence placed, for
+    # a count that is the clause's own subject and names no other agent or event ("Boko
+    # Haram has killed thousands" is background, not the day's toll)
     first = next(iter(ctx.anchors), None)
-    if first is not None:
+    if first is not None and _counted_subject(pred):
         head = first.split(":", 1)[1].split("@", 1)[0]
         return EntityRef(id=first, name=f"{ctx.anchors[first].name} {head}",
                          type=EntityType.EVENT)

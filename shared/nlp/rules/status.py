@@ -46,7 +46,8 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                     # "The Rafah crossing reopened on Monday, officials said": the main verb
                     # parsed as a clause on a noun that stands where a verb should be
                     subj_tok = tok.head
-            elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison", "kill"):
+            elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison") or (
+                    lemma == "kill" and _main_clause(tok)):  # fmt: skip
                 subj_tok = next(iter(children(tok, "dobj")), None)
         oprd = _status_complement(ctx, tok)
         if oprd is not None:  # "was set free", "was found dead", "kidnappers set him free"
@@ -67,6 +68,13 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if subject is None:
             continue
         yield ctx.make_claim(tok, subject, "status", state=state)
+
+
+def _main_clause(tok: Token) -> bool:
+    """"an air strike killed X", not "the place where Y killed X" (background)."""
+    if tok.dep_ not in ("ROOT", "ccomp", "conj"):
+        return False
+    return not any(c.lower_ in ("where", "when", "after", "before") for c in tok.children)
 
 
 def _state_noun(ctx: ArticleContext, tok: Token, state: str,
