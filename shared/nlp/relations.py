@@ -112,8 +112,43 @@ def _forms(ctx: ArticleContext, tok: Token) -> tuple[str, ...]:
     return found
 
 
+def _counted_trigger(ctx: ArticleContext, frame: Frame,
+                     spec: dict[str, Any]) -> tuple[Token, str] | None:  # fmt: skip
+    """A noun counted by a number ("31 confirmed measles cases", "14 checkpoints") and its
+    measure: the noun's class in the `counted` map, else its lemma; a noun for people
+    ("1,850 people have contracted cholera") is measured by the verb it is the subject or
+    object of. Nouns of time, distance and the like count nothing (`uncounted_nouns`)."""
+    classes = ctx.lex.map(spec["counted"])
+    skip = ctx.lex.set("uncounted_nouns")
+    people = ctx.lex.set("people_nouns")
+    # "Teknaf, where more than a million refugees live": background, not the day's count
+    verb = frame.head if frame.kind != NOMINAL else _clause_verb(frame.head)
+    if verb.dep_ == "relcl" or verb.lemma_.lower() in ctx.lex.set("stative_count_verbs"):
+        return None
+    for where in spec.get("in", ["head"]):
+        toks = [frame.head] if where == "head" else frame.args.get(where, [])
+        for tok in toks:
+            if tok.pos_ not in ("NOUN", "PROPN", "NUM") or tok.ent_type_ in ("DATE", "TIME"):
+                continue
+            if quantity_of_noun(ctx, tok) is None:
+                continue
+            lemma = tok.lemma_.lower()
+            after = [t for t in toks if t.i > tok.i and t.pos_ == "NOUN"]
+            if tok.like_num and after:  # "recorded 31 | confirmed cases": parsed apart
+                lemma = after[0].lemma_.lower()
+            elif lemma in people or tok.like_num:
+                verb = frame.head if frame.kind != NOMINAL else _clause_verb(frame.head)
+                lemma = _forms(ctx, verb)[0]
+            if lemma in skip or not lemma.isalpha():
+                continue
+            return tok, classes.get(lemma, lemma)
+    return None
+
+
 def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[Token, str] | None:
     """(trigger token, what the word list maps it to), looked for in the order given."""
+    if "counted" in spec:
+        return _counted_trigger(ctx, frame, spec)
     words = ctx.lex.map(spec["words"])
     containers = ctx.lex.set("container_nouns")
     for where in spec.get("in", ["head"]):
@@ -160,6 +195,14 @@ def _value_count(ctx: ArticleContext, frame: Frame, roles: list[str]) -> Quantit
             if q is not None:
                 return q
     return None
+
+
+def _count_of(ctx: ArticleContext, tok: Token) -> dict[str, Any] | None:
+    found = quantity_of_noun(ctx, tok)
+    if found is None:
+        return None
+    q = parse_quantity(found[1], unit=None)
+    return None if q is None else {"value": q}
 
 
 def _value_money(ctx: ArticleContext, frame: Frame, roles: list[str]) -> Quantity | None:
@@ -318,12 +361,15 @@ def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[C
         return []
     trigger, word_class = found
     (value_kind, value_roles), = pattern["value"].items()
-    fields = _VALUES[value_kind](ctx, frame, list(value_roles), word_class)
+    if value_kind == "counted":  # the count of the trigger noun itself
+        fields = _count_of(ctx, trigger)
+    else:
+        fields = _VALUES[value_kind](ctx, frame, list(value_roles), word_class)
     if fields is None:
         return []
     value = fields.get("value")
     if value is not None and value.unit and (pattern.get("unitless") or ctx.lex.map(
-            pattern["trigger"]["words"]).get(value.unit) == word_class):  # fmt: skip
+            pattern["trigger"].get("words", "counted_classes")).get(value.unit) == word_class):  # fmt: skip
         # "3,000 protesters" counts what "30,000 people joined the protest" counts; "1,200
         # jobs" what "2,100 positions" count (the measure is in the relation)
         fields["value"] = value.model_copy(update={"unit": None})
