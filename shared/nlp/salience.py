@@ -53,12 +53,15 @@ class ArticleSalience(ArticleMentions):
         one_country = len(counts) == 1
         # "Chadians are to go to the polls": a demonym tells the country too
         demonyms = default_demonyms()
-        for ent in self.doc.ents:
-            if ent.label_ == "NORP":
-                text = ent.text.lower()
-                code = demonyms.get(text) or demonyms.get(text.removesuffix("s"))
-                if code:
-                    counts[code.lower()] += 1
+        # "Chadians", "Tongans": a capitalised demonym, whatever the NER called it (or if it
+        # called it nothing); one count per word
+        for tok in self.doc:
+            if not tok.is_title or tok.ent_type_ in ("PERSON", "GPE", "LOC", "FAC"):
+                continue
+            text = tok.lower_
+            code = demonyms.get(text) or demonyms.get(text.removesuffix("s"))
+            if code:
+                counts[code.lower()] += 1
         if not counts:
             return None, False
         code = max(counts, key=lambda c: counts[c])
