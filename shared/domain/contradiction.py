@@ -257,12 +257,16 @@ def _control(new: Claim, old: Claim, policy: Policy) -> Verdict:
             and _positive(new) != _positive(old)
         )  # fmt: skip
         if not conflict and (a is None) != (b is None):
-            # "captured" (by someone) vs "held by X" firm: conflict when X is the captor's
-            # opposite is unknowable; a denied capture vs an asserted capture by X conflicts.
+            # a denied capture vs an asserted capture by X conflicts; "X was captured" (by
+            # someone) vs "X remains held by the army" on the same days conflicts too: one
+            # report says the place changed hands, the other that its holder kept it
             unnamed, named = (new, old) if a is None else (old, new)
             conflict = (
                 unnamed.state == "captured" and named.state == "captured"
                 and _positive(unnamed) != _positive(named)
+            ) or (
+                unnamed.state == "captured" and named.state == "held"
+                and _positive(unnamed) and _positive(named)
             )  # fmt: skip
     if not conflict:
         return _consistent(f"control of {place} agrees")
@@ -397,7 +401,16 @@ def _one_name_within_other(a: str, b: str) -> bool:
         return True
     if len(short) >= 2 and long[: len(short)] == short:
         return True  # "Iñaky Blanco" and "Iñaky Blanco Cabrera": a second surname dropped
+    if len(short) >= 2 and short[0] == long[0] and short[-1] == long[-1] and _within(short,
+                                                                                     long):
+        return True  # "Mahmoud el-Sherif" and "Mahmoud Fathi el-Sherif": a middle name
     return [w for w in long if len(w) > 1] == [w for w in short if len(w) > 1]
+
+
+def _within(short: list[str], long: list[str]) -> bool:
+    """The words of `short` in `long`, in order (others between them)."""
+    rest = iter(long)
+    return all(w in rest for w in short)
 
 
 def _name_words(name: str) -> list[str]:

@@ -64,6 +64,10 @@ def anchored_id(base: str, anchor: str) -> str:
 # report links "Léré" to the gazetteer and the next does not; one names "Cheikh Tidiane
 # Ndour" and the next "Ndour". Keyed by the linker's id, their claims never met.
 _PLACE_LINKED = re.compile(r"^(geo|name):[^@]+$")
+# "Renk county" is "Renk", "Chota province" "Chota": a place's key without the word for its
+# kind (two linked places of one name, a city and its province, stay apart by their links)
+_PLACE_KIND = re.compile(r"-(county|district|province|state|region|city|town|village|"
+                         r"municipality|oblast|governorate|prefecture|department|territory)$")
 
 
 def keyed_by_name(ref: EntityRef) -> EntityRef:
@@ -74,7 +78,8 @@ def keyed_by_name(ref: EntityRef) -> EntityRef:
         return ref
     kind = ref.type.value
     if kind == "place" and _PLACE_LINKED.match(ref.id):
-        key = f"place:{name_key(ref.name)}"
+        name = name_key(ref.name)
+        key = f"place:{_PLACE_KIND.sub('', name) or name}"
     elif kind == "person" and ref.id.startswith("person:"):
         words = name_key(ref.name).split("-")
         key = f"person:{words[-1]}"
