@@ -455,6 +455,31 @@ def _event(new: Claim, old: Claim, policy: Policy) -> Verdict:
     )  # fmt: skip
 
 
+def _statement_words(c: Claim) -> frozenset[str]:
+    return frozenset(w for w in (c.state or "").removeprefix("w:").split(",") if w)
+
+
+def _statement(new: Claim, old: Claim, policy: Policy) -> Verdict:
+    """A clause said of a party and a clause that unsays it (shared/nlp/statements.py):
+    one asserted, the other negated or denied, sharing at least two content stems and at
+    least half of the shorter clause's ("in advanced talks to merge" / "not in talks ...
+    about a merger")."""
+    if _positive(new) == _positive(old):
+        return _consistent()
+    a, b = _statement_words(new), _statement_words(old)
+    shared = a & b
+    if len(shared) < 2 or 2 * len(shared) < min(len(a), len(b)):
+        return _unrelated("the two statements say different things")
+    pos, neg = (new, old) if _positive(new) else (old, new)
+    if _beyond_window(new, old, policy):
+        return _update(f"{new.subject.name}: said, then unsaid")
+    how = "denies it" if neg.polarity == Polarity.DENIED else "says it is not so"
+    words = ", ".join(sorted(shared))
+    return _conflict(new, old, AlertKind.NEGATION,
+                     f"{new.subject.name}: {pos.source} reports it ({words}); {neg.source} "
+                     f"{how} {_when(new, old)}", severity=Severity.MEDIUM)  # fmt: skip
+
+
 def _generic(new: Claim, old: Claim, policy: Policy) -> Verdict:
     same = new.object is not None and old.object is not None and new.object.id == old.object.id
     if same and new.object is not None and _positive(new) != _positive(old):
@@ -477,6 +502,7 @@ _JUDGES: dict[str, Callable[[Claim, Claim, Policy], Verdict]] = {
     "scheduled_for": _date,
     "office": _office,
     "event": _event,
+    "statement": _statement,
 }
 
 

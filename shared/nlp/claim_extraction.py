@@ -39,6 +39,7 @@ from shared.nlp.deps import children, lemma_of
 from shared.nlp.frames import read_frames
 from shared.nlp.names import country_ref
 from shared.nlp.relations import frame_claims
+from shared.nlp.statements import statement_claims
 from shared.nlp.rules import Rule, Skip
 from shared.nlp.rules.business import rule_deal_value, rule_plans
 from shared.nlp.rules.control import rule_control
@@ -98,6 +99,8 @@ def read_claims(doc: Doc, mentions: list[Mention], article: ArticleLike,
                     found.append(claim.id)
             except Skip:
                 continue
+        for claim in statement_claims(ctx, sent):
+            claims.setdefault(claim.id, claim)
         said = {(claims[c].subject.id, claims[c].relation) for c in found}
         for _, claim in frame_claims(ctx, read_frames(sent, ctx.lex)):
             if (claim.subject.id, claim.relation) not in said:
