@@ -20,6 +20,7 @@ import srsly
 from shared.domain.alerts import AlertKind, Outcome, Severity, Verdict
 from shared.domain.claims import Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType
+from shared.domain.ids import name_key
 from shared.domain.places import PlaceRelation, relate
 from shared.domain.quantities import compatible, describe, ratio
 
@@ -455,21 +456,34 @@ def _event(new: Claim, old: Claim, policy: Policy) -> Verdict:
     )  # fmt: skip
 
 
-def _statement_words(c: Claim) -> frozenset[str]:
-    return frozenset(w for w in (c.state or "").removeprefix("w:").split(",") if w)
+def _statement_parts(c: Claim) -> dict[str, frozenset[str]]:
+    """"w:<stems>|v:<verb stems>|n:<names>" (shared/nlp/statements.py) as sets."""
+    parts: dict[str, frozenset[str]] = {}
+    for part in (c.state or "").split("|"):
+        key, _, words = part.partition(":")
+        parts[key] = frozenset(w for w in words.split(",") if w)
+    return parts
 
 
 def _statement(new: Claim, old: Claim, policy: Policy) -> Verdict:
     """A clause said of a party and a clause that unsays it (shared/nlp/statements.py):
-    one asserted, the other negated or denied, sharing at least two content stems and at
-    least half of the shorter clause's ("in advanced talks to merge" / "not in talks ...
-    about a merger")."""
+    one asserted, the other negated or denied, sharing at least two content stems, half of
+    the shorter clause's and one of their verbs ("in advanced talks to merge" / "not in
+    talks ... about a merger"), and not naming two different things ("flights to
+    Manchester" / "no flights to New York")."""
     if _positive(new) == _positive(old):
         return _consistent()
-    a, b = _statement_words(new), _statement_words(old)
+    pa, pb = _statement_parts(new), _statement_parts(old)
+    a, b = pa.get("w", frozenset()), pb.get("w", frozenset())
     shared = a & b
     if len(shared) < 2 or 2 * len(shared) < min(len(a), len(b)):
         return _unrelated("the two statements say different things")
+    if not shared & (pa.get("v", frozenset()) | pb.get("v", frozenset())):
+        return _unrelated("the two statements do not say the same was done")
+    own = set(name_key(new.subject.name).split("-"))
+    na, nb = pa.get("n", frozenset()) - own, pb.get("n", frozenset()) - own
+    if na and nb and not na & nb:
+        return _unrelated("the two statements are about different things they name")
     pos, neg = (new, old) if _positive(new) else (old, new)
     if _beyond_window(new, old, policy):
         return _update(f"{new.subject.name}: said, then unsaid")

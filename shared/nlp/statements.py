@@ -5,7 +5,7 @@ and no frame a relation pattern knows, but they say and unsay one thing of one p
 
 Each asserted, negated or denied clause that names a party (an organisation, a person or a
 place, not its speaker) becomes a `statement` claim keyed on each party, whose value is the
-clause's content words as stems (`state` = "w:<stem>,<stem>,..."): nouns, verbs and
+clause's content words as stems (`state` = "w:<stems>|v:<verb stems>|n:<names>"): nouns, verbs and
 adjectives, without names, numbers, function words and the words of reporting itself
 (lexicon `statement_light_words`), each through the lexicon's word classes (`act_classes`:
 merger and deal are one) and cut to five letters (negotiate and negotiations are one).
@@ -24,7 +24,8 @@ from spacy.tokens import Span, Token
 from shared.domain.claims import Claim, Polarity
 from shared.domain.entities import EntityRef, EntityType
 from shared.nlp.claim_context import ArticleContext
-from shared.nlp.names import as_country, party_ref
+from shared.domain.ids import name_key
+from shared.nlp.names import as_country, clean_name, party_ref
 
 STEM = 5
 _CLAUSE_DEPS = ("ROOT", "ccomp", "conj", "xcomp", "acl", "relcl", "advcl", "pcomp")
@@ -32,11 +33,6 @@ _CLAUSE_DEPS = ("ROOT", "ccomp", "conj", "xcomp", "acl", "relcl", "advcl", "pcom
 # statements of their own
 _INNER_DEPS = ("xcomp", "acl", "pcomp")
 _CONTENT_POS = ("NOUN", "VERB", "ADJ")
-
-
-def stems(words: str) -> frozenset[str]:
-    """The stems of a statement's value ("w:talk,merge" -> {"talk", "merge"})."""
-    return frozenset(w for w in words.removeprefix("w:").split(",") if w)
 
 
 def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
@@ -48,12 +44,27 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
         if _is_reporting(ctx, head):
             continue  # "X said", "X denied": the clause they govern is the statement
         polarity = ctx.polarity(head)
-        content = _content(ctx, head)
-        if len(content) < 2:
+        if polarity == Polarity.ASSERTED and _nothing(ctx, head):
+            polarity = Polarity.NEGATED
+        content, verbs = _content(ctx, head)
+        if len(content) < 2 or not verbs:
             continue
-        value = "w:" + ",".join(sorted(content))
+        names = _names(ctx, head)
+        value = "|".join(["w:" + ",".join(sorted(content)), "v:" + ",".join(sorted(verbs)),
+                          "n:" + ",".join(sorted(names))])
         for party in _parties(ctx, head, polarity):
             yield ctx.make_claim(head, party, "statement", state=value, polarity=polarity)
+
+
+def _nothing(ctx: ArticleContext, head: Token) -> bool:
+    """"it had no plan to cut jobs", "there is no truce", "nobody was arrested"."""
+    nobody = ctx.lex.set("negative_pronouns")
+    for c in head.children:
+        if c.dep_ in ("dobj", "attr", "nsubj", "nsubjpass") and (
+                c.lower_ in nobody or any(d.dep_ == "det" and d.lower_ == "no"
+                                          for d in c.children)):  # fmt: skip
+            return True
+    return False
 
 
 def _is_reporting(ctx: ArticleContext, tok: Token) -> bool:
@@ -81,11 +92,28 @@ def _own_tokens(head: Token) -> list[Token]:
     return out
 
 
-def _content(ctx: ArticleContext, head: Token) -> frozenset[str]:
+def _names(ctx: ArticleContext, head: Token) -> frozenset[str]:
+    """Name keys of what the clause names (outside its speaker): "flights to New York" and
+    "flights to Manchester" are two statements, not one said and unsaid."""
+    said = ctx.speaker_tokens(head)
+    found = set()
+    for tok in _own_tokens(head):
+        m = ctx.mention_at(tok)
+        if m is not None and tok.i not in said and m.label in ("ORG", "PERSON", "GPE", "LOC",
+                                                                "FAC", "NORP"):
+            # by word: "PT Garuda Telekomindo" and "Garuda Telekomindo" are one name
+            found.update(w for w in name_key(clean_name(m.text)).split("-") if len(w) > 2)
+    return frozenset(found)
+
+
+def _content(ctx: ArticleContext, head: Token) -> tuple[frozenset[str], frozenset[str]]:
+    """The clause's content stems, and those of them that are its verbs (what it says was or
+    was not done)."""
     light = ctx.lex.set("statement_light_words")
-    classes = ctx.lex.map("act_classes")
+    classes = {**ctx.lex.map("act_classes"), **ctx.lex.map("statement_classes")}
     said = ctx.speaker_tokens(head)
     found: set[str] = set()
+    verbs: set[str] = set()
     for tok in _own_tokens(head):
         if tok.pos_ not in _CONTENT_POS or tok.i in said or tok.ent_type_:
             continue
@@ -93,9 +121,11 @@ def _content(ctx: ArticleContext, head: Token) -> frozenset[str]:
         if lemma in light or not lemma.isalpha() or len(lemma) < 3:
             continue
         pos = "noun" if tok.pos_ == "NOUN" else tok.pos_.lower()
-        word = classes.get(f"{lemma}/{pos}") or classes.get(lemma) or lemma
-        found.add(word[:STEM])
-    return frozenset(found)
+        word = (classes.get(f"{lemma}/{pos}") or classes.get(lemma) or lemma)[:STEM]
+        found.add(word)
+        if tok.pos_ == "VERB" or lemma in classes or f"{lemma}/{pos}" in classes:
+            verbs.add(word)
+    return frozenset(found), frozenset(verbs)
 
 
 def _parties(ctx: ArticleContext, head: Token, polarity: Polarity) -> list[EntityRef]:
@@ -107,6 +137,12 @@ def _parties(ctx: ArticleContext, head: Token, polarity: Polarity) -> list[Entit
         toks += [t for t in head.sent if t.i in said]
     seen: dict[str, EntityRef] = {}
     for tok in toks:
+        if tok.pos_ == "PRON" and tok.lower_ in ("it", "its", "we", "our") and (
+                tok.dep_ in ("nsubj", "nsubjpass", "poss")):  # fmt: skip
+            org = ctx.salient_org()  # "Kaira said it had no plan to cut jobs"
+            if org is not None:
+                seen.setdefault(party_ref(org).id, party_ref(org))
+            continue
         m = ctx.mention_at(tok)
         if m is None or m.label not in ("ORG", "PERSON", "GPE", "NORP"):
             continue
