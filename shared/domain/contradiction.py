@@ -510,6 +510,7 @@ _JUDGES: dict[str, Callable[[Claim, Claim, Policy], Verdict]] = {
     "held_in": _location,
     "held_at": _location,
     "occurred_in": _location,
+    "sited_in": _location,
     "controlled_by": _control,
     "status": _status,
     "quantity": _quantity,

@@ -329,6 +329,21 @@ def _subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,
     return next(iter(inside), None) or ctx.main_area
 
 
+def _subject_site(ctx: ArticleContext, frame: Frame, trigger: Token,
+                  roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
+    """A facility an organisation plans ("Voltaris will build its second gigafactory in
+    Lulea", "has chosen Skelleftea for its next factory"), keyed on the organisation and the
+    facility's class. Only a plan or a choice: a plant that already runs is another one."""
+    if not (future_clause(ctx.lex, frame.head)
+            or frame.head.lemma_.lower() in ctx.lex.set("site_choice_verbs")):
+        return None
+    owner = _subject_owner(ctx, frame, trigger, roles, word_class)
+    if owner is None:
+        return None
+    return EntityRef(id=f"event:{word_class}@{owner.id}", name=f"{owner.name} {word_class}",
+                     type=EntityType.EVENT)
+
+
 def _one(read: Callable[[ArticleContext, Frame, Token, list[str], str], EntityRef | None],
          ) -> SubjectReader:  # fmt: skip
     def reader(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
@@ -349,6 +364,7 @@ _SUBJECTS: dict[str, SubjectReader] = {
     "story_event": story_events,
     "parties": act_claims,
     "incident": _one(incident),
+    "site": _one(_subject_site),
 }
 
 
