@@ -17,6 +17,7 @@ relation registry keys it on the party, one alert per sentence pair, within thre
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 
 from spacy.tokens import Span, Token
@@ -33,6 +34,9 @@ _CLAUSE_DEPS = ("ROOT", "ccomp", "conj", "xcomp", "acl", "relcl", "advcl", "pcom
 # statements of their own
 _INNER_DEPS = ("xcomp", "acl", "pcomp")
 _CONTENT_POS = ("NOUN", "VERB", "ADJ")
+# proper nouns that are no name of a thing ("on Tuesday", "in March")
+_CALENDAR = frozenset(w.lower() for w in (*calendar.month_name, *calendar.month_abbr,
+                                          *calendar.day_name, *calendar.day_abbr) if w)
 
 
 def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
@@ -98,11 +102,15 @@ def _names(ctx: ArticleContext, head: Token) -> frozenset[str]:
     said = ctx.speaker_tokens(head)
     found = set()
     for tok in _own_tokens(head):
+        if tok.i in said:
+            continue
         m = ctx.mention_at(tok)
-        if m is not None and tok.i not in said and m.label in ("ORG", "PERSON", "GPE", "LOC",
-                                                                "FAC", "NORP"):
+        if m is not None and m.label in ("ORG", "PERSON", "GPE", "LOC", "FAC", "NORP"):
             # by word: "PT Garuda Telekomindo" and "Garuda Telekomindo" are one name
             found.update(w for w in name_key(clean_name(m.text)).split("-") if len(w) > 2)
+        elif tok.pos_ == "PROPN" and tok.lower_ not in _CALENDAR and len(tok.text) > 2:
+            # a name the NER did not tag, or tagged wrongly ("Manchester next month": DATE)
+            found.add(name_key(tok.text))
     return frozenset(found)
 
 

@@ -231,3 +231,52 @@ def test_a_closed_crossing_is_a_state_whatever_the_tagger_calls_crossing(nlp: An
     found = claims(nlp, "The Kapikule crossing was closed to lorries on Monday because of "
                    "flooding, the governor's office said.", "status")  # fmt: skip
     assert [c.state for c in found] == ["closed"]
+
+
+def test_talks_reported_and_denied_in_other_words_conflict(nlp: Any) -> None:
+    first = ("Harbour Cement is in advanced talks to merge with Delta Aggregates, according "
+             "to two people familiar with the matter.")
+    second = ("Harbour Cement said on Monday it was not in negotiations with Delta "
+              "Aggregates about a merger.")
+    a, b = both(nlp, first, second, "statement")
+    assert conflicts(a, b)
+
+
+def test_a_denial_of_another_route_is_no_conflict(nlp: Any) -> None:
+    first = "Kestrel Air will resume flights to Manchester next month, the airline said."
+    second = ("Kestrel Air has no plan to resume flights to Chicago this year, a spokesman "
+              "said.")
+    a, b = both(nlp, first, second, "statement")
+    assert not conflicts(a, b)
+
+
+def test_one_thing_counted_twice_in_a_place_conflicts_and_a_rising_count_later_does_not(
+        nlp: Any) -> None:  # fmt: skip
+    first = "Health officials have recorded 42 cholera cases in Kasese since Monday."
+    same_day = "Health officials said 17 cholera cases had been confirmed in Kasese."
+    a, b = both(nlp, first, same_day, "quantity:cases")
+    assert conflicts(a, b)
+    later = claims(nlp, "Health officials have recorded 90 cholera cases in Kasese.",
+                   "quantity:cases", hours=72, aid="a3")  # fmt: skip
+    assert later and not conflicts(a, later)
+
+
+def test_counts_of_time_and_distance_are_no_claims(nlp: Any) -> None:
+    found = claims(nlp, "The town lies 300 kilometres east of Gao and has been under "
+                   "blockade for two years.", "quantity")  # fmt: skip
+    assert found == []
+
+
+def test_a_capture_by_someone_and_a_holder_that_kept_the_town_conflict(nlp: Any) -> None:
+    first = "Gunmen took control of Dori on Tuesday after attacking the police station."
+    second = ("Burkina Faso's army said on Tuesday that its troops still held Dori after "
+              "beating back the attack.")
+    a, b = both(nlp, first, second, "controlled_by")
+    assert conflicts(a, b)
+
+
+def test_a_new_factory_sited_in_two_towns_conflicts(nlp: Any) -> None:
+    a, b = both(nlp, "Nordvolt Cells will build its new battery factory in Umea, the "
+                "company said.", "Nordvolt Cells has chosen Lulea for its new battery "
+                "plant, chief executive Anna Berg said.", "sited_in")  # fmt: skip
+    assert conflicts(a, b)
