@@ -39,7 +39,6 @@ from shared.nlp.deps import children, lemma_of
 from shared.nlp.frames import read_frames
 from shared.nlp.names import country_ref
 from shared.nlp.relations import frame_claims
-from shared.nlp.statements import statement_claims
 from shared.nlp.rules import Rule, Skip
 from shared.nlp.rules.business import rule_deal_value, rule_plans
 from shared.nlp.rules.control import rule_control
@@ -48,6 +47,7 @@ from shared.nlp.rules.offices import rule_office
 from shared.nlp.rules.quantities import rule_quantity
 from shared.nlp.rules.schedule import rule_event_location_and_date
 from shared.nlp.rules.status import rule_occurrence, rule_status
+from shared.nlp.statements import statement_claims
 
 __all__ = ["RULES", "ArticleInfo", "ArticleLike", "Reading", "extract_claims", "read_claims"]
 

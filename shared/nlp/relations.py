@@ -384,8 +384,9 @@ def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[C
     if fields is None:
         return []
     value = fields.get("value")
+    words = pattern["trigger"].get("words") or pattern["trigger"]["counted"]
     if value is not None and value.unit and (pattern.get("unitless") or ctx.lex.map(
-            pattern["trigger"].get("words", "counted_classes")).get(value.unit) == word_class):  # fmt: skip
+            words).get(value.unit) == word_class):  # fmt: skip
         # "3,000 protesters" counts what "30,000 people joined the protest" counts; "1,200
         # jobs" what "2,100 positions" count (the measure is in the relation)
         fields["value"] = value.model_copy(update={"unit": None})

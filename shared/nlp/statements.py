@@ -24,8 +24,8 @@ from spacy.tokens import Span, Token
 
 from shared.domain.claims import Claim, Polarity
 from shared.domain.entities import EntityRef, EntityType
-from shared.nlp.claim_context import ArticleContext
 from shared.domain.ids import name_key
+from shared.nlp.claim_context import ArticleContext
 from shared.nlp.names import as_country, clean_name, party_ref
 
 STEM = 5
@@ -100,7 +100,7 @@ def _names(ctx: ArticleContext, head: Token) -> frozenset[str]:
     """Name keys of what the clause names (outside its speaker): "flights to New York" and
     "flights to Manchester" are two statements, not one said and unsaid."""
     said = ctx.speaker_tokens(head)
-    found = set()
+    found: set[str] = set()
     for tok in _own_tokens(head):
         if tok.i in said:
             continue

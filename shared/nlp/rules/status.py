@@ -49,6 +49,10 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison") or (
                     lemma == "kill" and _main_clause(tok)):  # fmt: skip
                 subj_tok = next(iter(children(tok, "dobj")), None)
+        if state is None or subj_tok is None or (lemma in verbs and children(tok, "dobj")):
+            found = _operations(ctx, tok, facilities)
+            if found is not None:
+                state, subj_tok = found
         oprd = _status_complement(ctx, tok)
         if oprd is not None:  # "was set free", "was found dead", "kidnappers set him free"
             state = oprd
@@ -68,6 +72,44 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if subject is None:
             continue
         yield ctx.make_claim(tok, subject, "status", state=state)
+
+
+def _operations(ctx: ArticleContext, tok: Token,
+                facilities: frozenset[str]) -> tuple[str, Token] | None:  # fmt: skip
+    """A facility's state told by what it does: "Nicaragua closed the Penas Blancas
+    crossing", "the port suspended all cargo handling", "flights at X airport were
+    suspended", "the mine resumed operations", "the airport is operating normally"
+    (lexicon `operation_verbs`, `operation_nouns`, `normal_words`)."""
+    lex = ctx.lex
+    lemma = lemma_of(tok)
+    ops = lex.map("operation_verbs")
+
+    def facility(t: Token) -> bool:
+        return lemma_of(t) in facilities or t.lower_ in facilities
+
+    if lemma in ("close", "shut", "open", "reopen") and not is_passive(tok):
+        for o in children(tok, "dobj"):  # "Nicaragua closed the border crossing"
+            if facility(o):
+                return ("open" if lemma in ("open", "reopen") else "closed"), o
+    if lemma in ops:
+        nouns = lex.set("operation_nouns")
+        objs = children(tok, "nsubjpass") if is_passive(tok) else children(tok, "dobj")
+        if any(lemma_of(o) in nouns for o in objs):
+            if is_passive(tok):  # "flights at X airport were suspended"
+                where = [p for o in objs for p in prep_objects(o, "at", "from", "to", "through")
+                         if facility(p)]  # fmt: skip
+                return (ops[lemma], where[0]) if where else None
+            subj = subject_of(tok)  # "the port suspended all cargo handling"
+            return (ops[lemma], subj) if subj is not None and facility(subj) else None
+    if lemma in lex.set("running_verbs") and any(
+            c.lower_ in lex.set("normal_words") for c in tok.children):  # fmt: skip
+        subj = subject_of(tok)  # "the airport is operating normally"
+        if subj is not None and facility(subj):
+            return "open", subj
+        for p in prep_objects(subj, "through", "at") if subj is not None else []:
+            if facility(p):  # "traffic through the checkpoint was running normally"
+                return "open", p
+    return None
 
 
 def _main_clause(tok: Token) -> bool:
