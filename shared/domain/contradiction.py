@@ -19,8 +19,9 @@ import srsly
 
 from shared.domain.alerts import AlertKind, Outcome, Severity, Verdict
 from shared.domain.claims import Claim, Modality, Polarity
-from shared.domain.entities import EntityRef, EntityType
+from shared.domain.entities import EntityRef
 from shared.domain.ids import name_key
+from shared.domain.names import one_person, two_entities
 from shared.domain.places import PlaceRelation, relate
 from shared.domain.quantities import compatible, describe, ratio
 
@@ -172,19 +173,6 @@ def _other_stories(a: Claim, b: Claim) -> bool:
     return len(sa) >= _STORY_MIN and len(sb) >= _STORY_MIN and not sa & sb
 
 
-def _two_entities(a: EntityRef, b: EntityRef) -> bool:
-    """Subjects keyed by name (ids.keyed_by_name) that are not one entity: two places the
-    linker told apart ("Paris", France and "Paris", Texas), two people whose names differ
-    beyond one being part of the other ("Ndour" is "Cheikh Tidiane Ndour"; "Amina Ndour"
-    is not "Cheikh Ndour")."""
-    la, lb = a.linked or "", b.linked or ""
-    if la.startswith("geo:") and lb.startswith("geo:") and la != lb:
-        return True
-    if a.type == EntityType.PERSON and b.type == EntityType.PERSON:
-        return not _one_name_within_other(a.name, b.name)
-    return False
-
-
 def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
     """Verdict of `new` against the earlier `old`."""
     policy = policy or default_policy()
@@ -192,7 +180,7 @@ def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
         return _unrelated("different subject or relation")
     if new.article_id == old.article_id and new.store == old.store:
         return _unrelated("same article")
-    if _two_entities(new.subject, old.subject):
+    if two_entities(new.subject, old.subject):
         return _unrelated(f"{old.subject.name} and {new.subject.name} are two entities")
     if _distinct_events(new.subject, old.subject):
         return _unrelated(f"{old.subject.name} and {new.subject.name} are different events")
@@ -380,7 +368,7 @@ def _office(new: Claim, old: Claim, policy: Policy) -> Verdict:
                          f"{org} {title}: {new.object.name} asserted and denied")
     if not (_positive(new) and _positive(old)):
         return _consistent()
-    if _one_name_within_other(new.object.name, old.object.name):
+    if one_person(new.object.name, old.object.name):
         return _consistent(f"{old.object.name} and {new.object.name} are one person")
     if _beyond_window(new, old, policy):
         return _update(f"{org} {title}: {old.object.name} then {new.object.name}")
@@ -389,35 +377,6 @@ def _office(new: Claim, old: Claim, policy: Policy) -> Verdict:
         f"{org} has two {title}s {_when(new, old)}: {old.object.name} ({old.source}) and "
         f"{new.object.name} ({new.source})",
     )  # fmt: skip
-
-
-def _one_name_within_other(a: str, b: str) -> bool:
-    """"Obama" and "Barack Obama": the shorter name is the end of the longer one; "James J.
-    Murren" and "James Murren": the same name without its middle initials."""
-    wa, wb = (_name_words(x) for x in (a, b))
-    short, long = sorted((wa, wb), key=len)
-    if not short:
-        return False
-    if long[-len(short):] == short:
-        return True
-    if len(short) >= 2 and long[: len(short)] == short:
-        return True  # "Iñaky Blanco" and "Iñaky Blanco Cabrera": a second surname dropped
-    if len(short) >= 2 and short[0] == long[0] and short[-1] == long[-1] and _within(short,
-                                                                                     long):
-        return True  # "Mahmoud el-Sherif" and "Mahmoud Fathi el-Sherif": a middle name
-    return [w for w in long if len(w) > 1] == [w for w in short if len(w) > 1]
-
-
-def _within(short: list[str], long: list[str]) -> bool:
-    """The words of `short` in `long`, in order (others between them)."""
-    rest = iter(long)
-    return all(w in rest for w in short)
-
-
-def _name_words(name: str) -> list[str]:
-    """Lower-case words of a name without dots or a possessive ("Tim Cook's" = "Tim Cook")."""
-    words = name.lower().replace(".", " ").replace("’", "'").split()
-    return [w[:-2] if w.endswith("'s") else w for w in words]
 
 
 def _same_thing(a: Claim, b: Claim, policy: Policy) -> bool:

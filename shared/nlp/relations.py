@@ -318,6 +318,8 @@ def _subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,
     """The place a count is about: a place role of the frame, a place in the clause, else
     the article's main place. Keyed on the place; the measure is the relation."""
     for tok in frame.arg(*roles):
+        if tok.ent_type_ in ("DATE", "TIME"):
+            continue  # "on Saturday" is no place, whatever the NER linked
         place = ctx.place_at(tok, allow_coref=False)
         if place is not None:
             return place

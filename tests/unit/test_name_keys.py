@@ -1,5 +1,5 @@
 """Claims about places and people are compared under the name (`ids.keyed_by_name`), and the
-judge tells apart two entities that share one (`contradiction._two_entities`)."""
+judge tells apart two entities that share one (`shared.domain.names.two_entities`)."""
 
 from __future__ import annotations
 
