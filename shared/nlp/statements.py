@@ -50,6 +50,11 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
         polarity = ctx.polarity(head)
         if polarity == Polarity.ASSERTED and _nothing(ctx, head):
             polarity = Polarity.NEGATED
+        if polarity == Polarity.NEGATED and not _rejects(ctx, sent):
+            # a plain "not" ("the audio does not capture the shots", "has not commented")
+            # is no answer to another report; a denial is ("said it was not in talks,
+            # rejecting a media report", "calling the reports incorrect")
+            continue
         content, verbs = _content(ctx, head)
         if len(content) < 2 or not verbs:
             continue
@@ -58,6 +63,12 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
                           "n:" + ",".join(sorted(names))])
         for party in _parties(ctx, head, polarity):
             yield ctx.make_claim(head, party, "statement", state=value, polarity=polarity)
+
+
+def _rejects(ctx: ArticleContext, sent: Span) -> bool:
+    """The sentence rejects something said: a denial verb, or a claim called false."""
+    falsity = ctx.lex.set("falsity_adjectives")
+    return any(ctx.is_denial(t) or (t.lower_ in falsity and t.pos_ == "ADJ") for t in sent)
 
 
 def _nothing(ctx: ArticleContext, head: Token) -> bool:
