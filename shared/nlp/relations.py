@@ -114,8 +114,8 @@ def _forms(ctx: ArticleContext, tok: Token) -> tuple[str, ...]:
 
 def _counted_trigger(ctx: ArticleContext, frame: Frame,
                      spec: dict[str, Any]) -> tuple[Token, str] | None:  # fmt: skip
-    """A noun counted by a number ("31 confirmed measles cases", "14 checkpoints") and its
-    measure: the noun's class in the `counted` map, else its lemma; a noun for people
+    """A noun counted by a number ("31 confirmed measles cases") and its measure: the
+    noun's class in the `counted` map (a noun it does not name is no measure); a noun for people
     ("1,850 people have contracted cholera") is measured by the verb it is the subject or
     object of. Nouns of time, distance and the like count nothing (`uncounted_nouns`)."""
     classes = ctx.lex.map(spec["counted"])
@@ -139,10 +139,21 @@ def _counted_trigger(ctx: ArticleContext, frame: Frame,
             elif lemma in people or tok.like_num:
                 verb = frame.head if frame.kind != NOMINAL else _clause_verb(frame.head)
                 lemma = _forms(ctx, verb)[0]
-            if lemma in skip or not lemma.isalpha():
+            # only measures the lexicon names: on real news, free nouns ("six shots,
+            # then four more", "seven of the 28 girls") count parts and subsets
+            if lemma in skip or lemma not in classes or _increment(ctx, tok):
                 continue
-            return tok, classes.get(lemma, lemma)
+            return tok, classes[lemma]
     return None
+
+
+def _increment(ctx: ArticleContext, tok: Token) -> bool:
+    """"two more doctors", "14 additional officers", "another three people": a count added
+    to one told before, not the whole."""
+    near = [*tok.children, *(c for c in tok.children for c in c.children)]
+    if tok.i + 1 < len(tok.doc):
+        near.append(tok.doc[tok.i + 1])
+    return any(t.lower_ in ctx.lex.set("increment_words") for t in near)
 
 
 def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[Token, str] | None:

@@ -237,15 +237,19 @@ def test_talks_reported_and_denied_in_other_words_conflict(nlp: Any) -> None:
     first = ("Harbour Cement is in advanced talks to merge with Delta Aggregates, according "
              "to two people familiar with the matter.")
     second = ("Harbour Cement said on Monday it was not in negotiations with Delta "
-              "Aggregates about a merger.")
+              "Aggregates about a merger, rejecting a media report.")
     a, b = both(nlp, first, second, "statement")
     assert conflicts(a, b)
+    # a plain "not" answers no report: no statement to compare
+    plain = claims(nlp, "Harbour Cement is not in negotiations with Delta Aggregates about "
+                   "a merger.", "statement", aid="a3")  # fmt: skip
+    assert not conflicts(a, plain)
 
 
 def test_a_denial_of_another_route_is_no_conflict(nlp: Any) -> None:
     first = "Kestrel Air will resume flights to Manchester next month, the airline said."
     second = ("Kestrel Air has no plan to resume flights to Chicago this year, a spokesman "
-              "said.")
+              "said, dismissing reports of a new route.")
     a, b = both(nlp, first, second, "statement")
     assert not conflicts(a, b)
 
