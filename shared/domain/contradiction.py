@@ -433,6 +433,8 @@ def _statement(new: Claim, old: Claim, policy: Policy) -> Verdict:
     if _positive(new) == _positive(old):
         return _consistent()
     pa, pb = _statement_parts(new), _statement_parts(old)
+    if pa.get("r") and pb.get("r"):
+        return _unrelated("both sentences reject what was said")  # two denials
     a, b = pa.get("w", frozenset()), pb.get("w", frozenset())
     shared = a & b
     if len(shared) < 2 or 2 * len(shared) < min(len(a), len(b)):

@@ -49,8 +49,9 @@ def quantity_of_noun(ctx: ArticleContext, noun: Token) -> tuple[Token, str, str 
     unit: str | None = None
     people = ctx.lex.set("people_nouns")
     none = noun.lower_ == "none"  # "none of its soldiers were killed": zero
-    if (noun.lower_ == "one" and any(c.lower_ == "no" for c in noun.children)) or (
-            noun.i > 0 and noun.doc[noun.i - 1].lower_ == "no"):  # fmt: skip
+    if noun.lower_ in ("no-one", "noone") or (noun.lower_ == "one" and any(
+            c.lower_ == "no" for c in noun.children)) or (
+            noun.i > 0 and noun.doc[noun.i - 1].lower_ in ("no", "no-")):  # fmt: skip
         return None  # "no one was hurt" counts nobody, and is no claim of one
     if none or noun.like_num or noun.ent_type_ in NUM_ENTS or noun.lower_ in (
         "dozens", "hundreds", "thousands", "millions", "scores"

@@ -93,6 +93,9 @@ class ArticleContext(Sides):
         if not noun_trigger and any(c.lower_ in negs and c.dep_ == "advmod"
                                     for c in pred.children):  # fmt: skip
             return Polarity.NEGATED
+        if any(c.lower_ == "longer" and any(d.lower_ == "no" for d in c.children)
+               for c in pred.children):  # "it no longer controlled the capital"
+            return Polarity.NEGATED
         return Polarity.ASSERTED
 
     def modality(self, pred: Token) -> Modality:

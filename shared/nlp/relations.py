@@ -125,6 +125,8 @@ def _counted_trigger(ctx: ArticleContext, frame: Frame,
     verb = frame.head if frame.kind != NOMINAL else _clause_verb(frame.head)
     if verb.dep_ == "relcl" or verb.lemma_.lower() in ctx.lex.set("stative_count_verbs"):
         return None
+    if any(t.text == "%" or t.lower_ in ("percent", "per") for t in frame.sent):
+        return None  # "849 cases, or 34% of the 2,526 total": a part and its whole
     for where in spec.get("in", ["head"]):
         toks = [frame.head] if where == "head" else frame.args.get(where, [])
         for tok in toks:

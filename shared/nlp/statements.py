@@ -60,7 +60,8 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
             continue
         names = _names(ctx, head)
         value = "|".join(["w:" + ",".join(sorted(content)), "v:" + ",".join(sorted(verbs)),
-                          "n:" + ",".join(sorted(names))])
+                          "n:" + ",".join(sorted(names)),
+                          "r:" + ("1" if _rejects(ctx, sent) else "")])
         for party in _parties(ctx, head, polarity):
             yield ctx.make_claim(head, party, "statement", state=value, polarity=polarity)
 
@@ -68,7 +69,8 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
 def _rejects(ctx: ArticleContext, sent: Span) -> bool:
     """The sentence rejects something said: a denial verb, or a claim called false."""
     falsity = ctx.lex.set("falsity_adjectives")
-    return any(ctx.is_denial(t) or (t.lower_ in falsity and t.pos_ == "ADJ") for t in sent)
+    return any(ctx.is_denial(t) or (t.lower_ in falsity and t.pos_ == "ADJ")
+               or t.lemma_.lower() in ("denial", "lie") for t in sent)
 
 
 def _nothing(ctx: ArticleContext, head: Token) -> bool:

@@ -64,6 +64,16 @@ def _armed_agent(ctx: ArticleContext, verb: Token) -> bool:
         t.lower_ in forces or lemma_of(t) in forces for t in subj.subtree)
 
 
+def _holds_a_place(ctx: ArticleContext, tok: Token) -> bool:
+    """A common noun that stands for a place or for control of one ("the town", "control of
+    X", "positions in X"), not a facility named after a place."""
+    lex = ctx.lex
+    lemma = lemma_of(tok)
+    words = (lex.set("control_nouns") | lex.set("position_nouns") | lex.set("place_nouns")
+             | lex.set("region_nouns"))
+    return lemma in words or tok.lower_ in words
+
+
 def _named_person(ctx: ArticleContext, tok: Token) -> bool:
     """"Gill Rosenberg was captured by IS": people are captured too. A full name the NER
     calls a person and the gazetteer does not know is a person, not a town."""
@@ -106,6 +116,8 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 if not _armed_agent(ctx, tok) or ctx.past_episode(tok):
                     continue
                 for t in targets:
+                    if t.pos_ == "NOUN" and not _holds_a_place(ctx, t):
+                        continue  # "recaptured the Mosul dam": a facility, not the town
                     place = _control_target(ctx, t)
                     if place is None or (state == "captured" and _named_person(ctx, t)):
                         continue
