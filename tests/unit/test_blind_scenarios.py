@@ -43,14 +43,18 @@ DATA = Path(__file__).resolve().parents[1] / "data"
         # j: written blind during the last changes, run once on the final code (the same
         # score as the session's starting code: P=0.875 R=0.19)
         ("scenarios_fresh_2026_j.jsonl", 0.8, 0.15),
-        # third pass (docs/detection-quality.md): k and l written blind and worked against,
-        # m sealed and n fresh, each run once on the final code. First runs on the code of
-        # the day (ada88a5): k P=0.90 R=0.28, l P=0.75 R=0.09, m P=0.71 R=0.16,
-        # n P=1.00 R=0.12; final: k 0.93/0.41, l 0.88/0.21, m 0.75/0.19, n 1.00/0.15.
-        ("scenarios_blind_2026_k.jsonl", 0.9, 0.35),
-        ("scenarios_blind_2026_l.jsonl", 0.8, 0.18),
-        ("scenarios_sealed_2026_m.jsonl", 0.7, 0.15),
-        ("scenarios_fresh_2026_n.jsonl", 0.9, 0.12),
+        # third pass (docs/detection-quality.md): k and l written blind and worked against;
+        # m and n written blind, run three times during the work and never read; o sealed
+        # and p fresh, run once on the final code. First runs on the code of the day
+        # (ada88a5): k P=0.90 R=0.28, l 0.75/0.09, m 0.71/0.16, n 1.00/0.12, o 0.80/0.13,
+        # p 0.86/0.19; final: k 1.00/0.47, l 0.92/0.36, m 0.79/0.34, n 1.00/0.18,
+        # o 0.78/0.22, p 0.92/0.34.
+        ("scenarios_blind_2026_k.jsonl", 0.9, 0.4),
+        ("scenarios_blind_2026_l.jsonl", 0.85, 0.3),
+        ("scenarios_sealed_2026_m.jsonl", 0.7, 0.3),
+        ("scenarios_fresh_2026_n.jsonl", 0.9, 0.15),
+        ("scenarios_sealed_2026_o.jsonl", 0.7, 0.18),
+        ("scenarios_fresh_2026_p.jsonl", 0.85, 0.3),
     ],
 )
 def test_blind_scenarios(name: str, min_precision: float, min_recall: float) -> None:
