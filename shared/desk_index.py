@@ -110,13 +110,18 @@ class DeskIndex:
             for role, entity in (("subject", claim.subject), ("object", claim.object)):
                 if entity is None or (role == "object" and entity.id == claim.subject.id):
                     continue
-                key = self._key("eclaims", store, entity.id)
-                pipe.zadd(key, {claim.id: claim.time.timestamp()})
-                pipe.expire(key, self._ttl)
-                doc = entity.model_dump_json()
-                for alias in {entity.name, *msg.aliases.get(entity.id, [])}:
-                    if alias.strip():
-                        pipe.hset(names, f"{alias.strip().casefold()}\x1f{entity.id}", doc)
+                # a subject keyed by name is listed under the linker's id too (its page)
+                same = [entity] + ([entity.model_copy(update={"id": entity.linked,
+                                                              "linked": None})]
+                                   if entity.linked and entity.linked != entity.id else [])
+                for ref in same:
+                    key = self._key("eclaims", store, ref.id)
+                    pipe.zadd(key, {claim.id: claim.time.timestamp()})
+                    pipe.expire(key, self._ttl)
+                    doc = ref.model_dump_json()
+                    for alias in {ref.name, *msg.aliases.get(ref.id, [])}:
+                        if alias.strip():
+                            pipe.hset(names, f"{alias.strip().casefold()}\x1f{ref.id}", doc)
         for alert in alerts:
             pipe.set(self._key("alert", alert.id), alert.model_dump_json(), ex=self._ttl)
             for side in (alert.new, alert.previous):

@@ -160,7 +160,7 @@ class Desk:
         entity = await self.index.entity(entity_id, store)
         if entity is None and claims:
             c = claims[0]
-            entity = c.subject if c.subject.id == entity_id else c.object
+            entity = c.subject if entity_id in (c.subject.id, c.subject.linked) else c.object
         return EntityClaims(
             entity=entity, sources=dict(Counter(c.source for c in claims)), claims=views
         )

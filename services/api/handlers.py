@@ -249,9 +249,13 @@ async def claims(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[Claim]:
     if relation:
-        return await desk.index.claims_about(subject, relation, store, limit)
+        found = await desk.index.claims_about(subject, relation, store, limit)
+        if found:
+            return found
+    # a linker's id ("geo:...") of a subject compared under its name: from the entity's list
     about = await desk.index.entity_claims(subject, store, limit)
-    return [c for c in about if c.subject.id == subject]
+    return [c for c in about if subject in (c.subject.id, c.subject.linked)
+            and (not relation or c.relation == relation)]
 
 
 @router.get("/stats", response_model=StatsOut)

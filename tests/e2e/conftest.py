@@ -67,7 +67,7 @@ class DeskRun:
         return next(
             a
             for a in alerts["items"]
-            if a["new"]["subject"]["id"] == place
+            if place in (a["new"]["subject"]["id"], a["new"]["subject"].get("linked"))
             and {a["new"]["source"], a["previous"]["source"]} == {"unknown-blog", "Kyiv Post"}
         )
 
