@@ -38,6 +38,7 @@ async def on_entities(msg: ArticleEntities) -> ArticleClaims:
         ]
     metrics.CLAIMS_PER_ARTICLE.observe(len(claims))
     named = {c.subject.id for c in claims} | {c.object.id for c in claims if c.object}
+    named |= {c.subject.linked for c in claims if c.subject.linked}  # keyed by name
     aliases: dict[str, set[str]] = {}
     for m in msg.mentions:
         if m.entity is not None and m.entity.id in named:
