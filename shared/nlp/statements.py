@@ -40,6 +40,7 @@ _CALENDAR = frozenset(w.lower() for w in (*calendar.month_name, *calendar.month_
 
 
 def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
+    rejects = _rejects(ctx, sent)
     for head in sent:
         if head.pos_ not in ("VERB", "AUX") or head.dep_ not in _CLAUSE_DEPS:
             continue
@@ -50,7 +51,7 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
         polarity = ctx.polarity(head)
         if polarity == Polarity.ASSERTED and _nothing(ctx, head):
             polarity = Polarity.NEGATED
-        if polarity == Polarity.NEGATED and not _rejects(ctx, sent):
+        if polarity == Polarity.NEGATED and not rejects:
             # a plain "not" ("the audio does not capture the shots", "has not commented")
             # is no answer to another report; a denial is ("said it was not in talks,
             # rejecting a media report", "calling the reports incorrect")
@@ -61,7 +62,7 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
         names = _names(ctx, head)
         value = "|".join(["w:" + ",".join(sorted(content)), "v:" + ",".join(sorted(verbs)),
                           "n:" + ",".join(sorted(names)),
-                          "r:" + ("1" if _rejects(ctx, sent) else "")])
+                          "r:" + ("1" if rejects else "")])
         for party in _parties(ctx, head, polarity):
             yield ctx.make_claim(head, party, "statement", state=value, polarity=polarity)
 
