@@ -139,7 +139,6 @@ def _counted_trigger(ctx: ArticleContext, frame: Frame,
             if tok.like_num and after:  # "recorded 31 | confirmed cases": parsed apart
                 lemma = after[0].lemma_.lower()
             elif lemma in people or tok.like_num:
-                verb = frame.head if frame.kind != NOMINAL else _clause_verb(frame.head)
                 lemma = _forms(ctx, verb)[0]
             # only measures the lexicon names: on real news, free nouns ("six shots,
             # then four more", "seven of the 28 girls") count parts and subsets
