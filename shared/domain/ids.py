@@ -83,7 +83,26 @@ def keyed_by_name(ref: EntityRef) -> EntityRef:
     elif kind == "person" and ref.id.startswith("person:"):
         words = name_key(ref.name).split("-")
         key = f"person:{words[-1]}"
+    elif kind == "org" and ref.id.startswith("org:") and (short := initials(ref.name)):
+        key = f"org:{short}"  # "Nepal Oil Corporation" and "NOC"
     else:
         return ref
     linked = ref.id if ref.id.startswith("geo:") or kind == "person" else None
     return ref.model_copy(update={"id": key, "linked": linked or ref.id})
+
+
+# words an organisation's initials leave out ("Yacimientos de Litio Bolivianos": YLB)
+_NAME_PARTICLES = frozenset("of de del la las los el the and for y et du des da do di van von".split())
+
+
+def initials(name: str) -> str | None:
+    """The initials an organisation goes by: an acronym as written ("NOC"), or those of a
+    name of three or more capitalised words ("Nepal Oil Corporation": "noc"); None for any
+    other name (one or two words are read as the name itself)."""
+    words = [w for w in re.split(r"[\s\-]+", name.strip()) if w]
+    if len(words) == 1 and re.fullmatch(r"[A-Z]{2,6}", words[0]):
+        return words[0].lower()
+    core = [w for w in words if w.lower() not in _NAME_PARTICLES]
+    if len(core) < 3 or not all(w[:1].isupper() for w in core):
+        return None
+    return "".join(w[0] for w in core).lower()

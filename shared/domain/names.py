@@ -17,6 +17,11 @@ def two_entities(a: EntityRef, b: EntityRef) -> bool:
         return True
     if a.type == EntityType.PERSON and b.type == EntityType.PERSON:
         return not one_person(a.name, b.name)
+    if a.type == EntityType.ORG and b.type == EntityType.ORG:
+        # one set of initials, two names written out: "National Oil Company" is not
+        # "Nepal Oil Corporation"; an acronym may be either
+        wa, wb = name_words(a.name), name_words(b.name)
+        return len(wa) > 1 and len(wb) > 1 and wa != wb
     return False
 
 

@@ -7,14 +7,20 @@ fighters": the speaker's side) all ask it, so it sits below them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from spacy.tokens import Span, Token
 
 from shared.nlp.coreference import Coreference
 from shared.nlp.names import clean_name
 
 
+@dataclass
 class Attribution(Coreference):
     """The coreference layer plus who says (or denies) a clause."""
+
+    # each clause's speaker, read once: every rule and the statements ask for it
+    _speakers: dict[int, Span | None] = field(default_factory=dict)
 
     def ancestors_in_clause(self, tok: Token) -> list[Token]:
         out = []
@@ -46,6 +52,11 @@ class Attribution(Coreference):
         return None
 
     def speaker(self, tok: Token) -> Span | None:
+        if tok.i not in self._speakers:
+            self._speakers[tok.i] = self._read_speaker(tok)
+        return self._speakers[tok.i]
+
+    def _read_speaker(self, tok: Token) -> Span | None:
         head = self.speech_head(tok)
         if head is not None:
             for c in head.children:

@@ -48,6 +48,7 @@ class ArticleContext(Sides):
     incident_targets: dict[str, str] = field(default_factory=dict)
     placed_incidents: set[str] = field(default_factory=set)  # incident keys given a place
     word_forms: dict[int, tuple[str, ...]] = field(default_factory=dict)  # token -> its forms
+    share_sentences: dict[int, bool] = field(default_factory=dict)  # sentence start -> has a share
 
     def polarity(self, pred: Token, noun_trigger: bool = False) -> Polarity:
         lex = self.lex

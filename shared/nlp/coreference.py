@@ -93,6 +93,10 @@ class Coreference(ArticleSalience):
     def salient_person(self, before: Token) -> EntityRef | None:
         """"he" / "she": the person the article has named most often (then most recently)
         before `before`."""
+        if self._unnamed_person_before(before):
+            return None
+        genders = self.lex.map("pronoun_genders")
+        wanted = genders.get(before.lower_)
         counts: Counter[str] = Counter()
         last: dict[str, tuple[int, EntityRef]] = {}
         seen: set[int] = set()
@@ -105,10 +109,46 @@ class Coreference(ArticleSalience):
             if ref.type == EntityType.PERSON:
                 counts[ref.id] += 1
                 last[ref.id] = (t.i, ref)
+        if wanted is not None:
+            # "she" is not the man the article named most, if the article says he is one
+            for key in [k for k in counts if self._gender_of(k) not in (None, wanted)]:
+                del counts[key]
         if not counts:
             return None
         best = max(counts, key=lambda k: (counts[k], last[k][0]))
         return last[best][1]
+
+    def _unnamed_person_before(self, pron: Token) -> bool:
+        """"claiming that our pilot is alive, ... he": a person the sentence names only by a
+        noun stands nearer than any name, so "he" is no named person."""
+        persons = self.lex.set("person_nouns")
+        for t in pron.sent:
+            if t.i >= pron.i:
+                return False
+            if (t.pos_ == "NOUN" and t.lemma_.lower() in persons and self.mention_at(t) is None
+                    and not any(c.dep_ in ("appos", "compound") and self.mention_at(c)
+                                for c in (*t.children, t.head))):  # fmt: skip
+                return True
+        return False
+
+    def _gender_of(self, person_id: str) -> str | None:
+        """What the article itself says of a person's gender: a title ("Mrs", "Mr") or a
+        noun in apposition ("the American woman, Kayla Mueller"); None when it says nothing."""
+        words = self.lex.map("gender_words")
+        for m in self.mentions:
+            if m.label != "PERSON" or self.ref_of_mention(m).id != person_id:
+                continue
+            span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
+            if span is None:
+                continue
+            near = [self.doc[span.start - 1]] if span.start > 0 else []
+            near += [c for t in span for c in t.children if c.dep_ == "appos"]
+            near += [t.head for t in span if t.dep_ == "appos"]
+            for t in near:
+                found = words.get(t.lower_.rstrip(".")) or words.get(t.lemma_.lower())
+                if found:
+                    return found
+        return None
 
     def salient_place(self, before: Token, settlement: bool) -> EntityRef | None:
         """Most mentioned (then most recent) local place before `before`."""

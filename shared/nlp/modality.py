@@ -197,6 +197,32 @@ def mood(tok: Token, lex: Lexicon) -> str | None:
 
 
 def past_episode(tok: Token, lex: Lexicon, published_at: datetime) -> bool:
+    """The clause's own date puts it in an earlier episode, or it goes on telling the earlier
+    episode the sentence before dated ("was held in Libya in 2011. He was released after 45
+    days")."""
+    return _dated_earlier(tok, lex, published_at) or _episode_goes_on(tok, lex, published_at)
+
+
+def _episode_goes_on(tok: Token, lex: Lexicon, published_at: datetime) -> bool:
+    """A past-tense clause with a pronoun subject and no date of its own, right after a
+    sentence dated to an earlier episode, tells that episode on."""
+    sent = tok.sent
+    if sent.start == 0 or tok.tag_ not in ("VBD", "VBN"):
+        return False
+    if any(c.dep_ == "aux" and c.tag_ in ("VBZ", "VBP") for c in tok.children):
+        return False  # "he has been released": the present of the report
+    subject = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or subject.pos_ != "PRON":
+        return False
+    if any(t.ent_type_ in ("DATE", "TIME") and t.lower_ in lex.set("report_time_words")
+           for t in sent):  # fmt: skip
+        return False  # "He was released on Monday": dated to the report
+    before = tok.doc[sent.start - 1].sent
+    return any(_dated_earlier(t, lex, published_at) for t in before
+               if t.pos_ in ("VERB", "AUX") and t.dep_ in ("ROOT", "conj"))
+
+
+def _dated_earlier(tok: Token, lex: Lexicon, published_at: datetime) -> bool:
     """A clause dated to an earlier episode of a story, not to the report: "was freed six
     weeks later", "was detained in 2011", "had once held the town", "in 1990, ... gathered
     for a conference in Sofia". Coordinated verbs share the date."""

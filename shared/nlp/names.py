@@ -133,6 +133,21 @@ def np_text(tok: Token, drop_det: bool = True) -> str:
     return " ".join(t.text for t in words)
 
 
+@lru_cache(maxsize=512)
+def country_of_name(name: str) -> EntityRef | None:
+    """The country a name is ("Pakistan", "Zambia"), as `country_ref`; None for any other
+    name."""
+    if name.lower() not in country_names():
+        return None
+    import pycountry
+
+    try:
+        found = pycountry.countries.lookup(name)
+    except LookupError:
+        return None
+    return country_ref(found.alpha_2, name)
+
+
 def country_ref(code: str, name: str) -> EntityRef:
     """A country as a story key or the holder of an office: `country:<iso code>`, one id
     whether the article names the country or only its towns and people."""

@@ -125,14 +125,12 @@ def _counted_trigger(ctx: ArticleContext, frame: Frame,
     verb = frame.head if frame.kind != NOMINAL else _clause_verb(frame.head)
     if verb.dep_ == "relcl" or verb.lemma_.lower() in ctx.lex.set("stative_count_verbs"):
         return None
-    if any(t.text == "%" or t.lower_ in ("percent", "per") for t in frame.sent):
-        return None  # "849 cases, or 34% of the 2,526 total": a part and its whole
     for where in spec.get("in", ["head"]):
         toks = [frame.head] if where == "head" else frame.args.get(where, [])
         for tok in toks:
             if tok.pos_ not in ("NOUN", "PROPN", "NUM") or tok.ent_type_ in ("DATE", "TIME"):
                 continue
-            if quantity_of_noun(ctx, tok) is None:
+            if quantity_of_noun(ctx, tok) is None or _shares(ctx, tok):
                 continue
             lemma = tok.lemma_.lower()
             after = [t for t in toks if t.i > tok.i and t.pos_ == "NOUN"]
@@ -146,6 +144,17 @@ def _counted_trigger(ctx: ArticleContext, frame: Frame,
                 continue
             return tok, classes[lemma]
     return None
+
+
+def _shares(ctx: ArticleContext, tok: Token) -> bool:
+    """"849 cases, or 34% of the 2,526 total": the sentence counts a part and its whole
+    (read once per sentence)."""
+    start = tok.sent.start
+    found = ctx.share_sentences.get(start)
+    if found is None:
+        found = ctx.share_sentences[start] = any(
+            t.text == "%" or t.lower_ in ("percent", "per") for t in tok.sent)
+    return found
 
 
 def _increment(ctx: ArticleContext, tok: Token) -> bool:
@@ -420,6 +429,24 @@ def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[C
             for subject, more in subjects if subject.type.value in allowed]  # fmt: skip
 
 
+def _trigger_words(ctx: ArticleContext, spec: dict[str, Any]) -> frozenset[str] | None:
+    """The forms a word-list trigger can match (None for a counted trigger: any noun)."""
+    if "counted" in spec:
+        return None
+    return frozenset(ctx.lex.map(spec["words"]))
+
+
+def _frame_forms(ctx: ArticleContext, frame: Frame) -> set[str]:
+    """Every form a trigger could match in the frame: its head's and its arguments', with
+    what a container noun holds ("the next round of negotiations"); patterns none of whose
+    words are among them are not tried."""
+    containers = ctx.lex.set("container_nouns")
+    toks = [frame.head, *(t for ts in frame.args.values() for t in ts)]
+    toks += [o for t in toks if t.lemma_.lower() in containers
+             for o in prep_objects(t, "of", "for")]  # fmt: skip
+    return {f for t in toks for f in _forms(ctx, t)}
+
+
 def _clause_verb(tok: Token) -> Token:
     cur = tok
     while cur.pos_ not in ("VERB", "AUX") and cur.head.i != cur.i:
@@ -430,10 +457,12 @@ def _clause_verb(tok: Token) -> Token:
 def frame_claims(ctx: ArticleContext, frames: list[Frame]) -> Iterator[tuple[Frame, Claim]]:
     """Claims the registry's frame patterns read from `frames`, each with its frame."""
     patterns = registry().frames
+    keys = [_trigger_words(ctx, p["trigger"]) for p in patterns]
     for frame in frames:
         said: set[str] = set()  # one claim per relation and frame: the first pattern's
-        for pattern in patterns:
-            if pattern["relation"] in said:
+        forms = _frame_forms(ctx, frame)
+        for pattern, words in zip(patterns, keys, strict=True):
+            if pattern["relation"] in said or (words is not None and words.isdisjoint(forms)):
                 continue
             claims = _apply(ctx, frame, pattern)
             for claim in claims:

@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from spacy.tokens import Span, Token
 
 from shared.domain.claims import Claim, Polarity
-from shared.domain.entities import EntityRef, EntityType
+from shared.domain.entities import EntityRef, EntityType, Mention
 from shared.domain.ids import name_key
 from shared.nlp.claim_context import ArticleContext
-from shared.nlp.names import as_country, clean_name, party_ref
+from shared.nlp.names import as_country, clean_name, country_of_name, country_ref, party_ref
 
 STEM = 5
 _CLAUSE_DEPS = ("ROOT", "ccomp", "conj", "xcomp", "acl", "relcl", "advcl", "pcomp")
@@ -34,6 +34,8 @@ _CLAUSE_DEPS = ("ROOT", "ccomp", "conj", "xcomp", "acl", "relcl", "advcl", "pcom
 # statements of their own
 _INNER_DEPS = ("xcomp", "acl", "pcomp")
 _CONTENT_POS = ("NOUN", "VERB", "ADJ")
+# what a clause is about: its subject, object and complement (with what they hold)
+_CORE_DEPS = ("nsubj", "nsubjpass", "dobj", "attr", "dative", "agent", "oprd")
 # proper nouns that are no name of a thing ("on Tuesday", "in March")
 _CALENDAR = frozenset(w.lower() for w in (*calendar.month_name, *calendar.month_abbr,
                                           *calendar.day_name, *calendar.day_abbr) if w)
@@ -48,30 +50,66 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
             continue  # read with the clause it completes
         if _is_reporting(ctx, head):
             continue  # "X said", "X denied": the clause they govern is the statement
+        if not rejects and not any(ctx.mention_at(sent.doc[i]) for i in _subject_heads(head)):
+            continue  # an assertion needs a named subject; a negation, a rejecting sentence
+        if _wished(ctx, head) or ctx.past_episode(head):
+            # "a reporter wants him to open a restaurant" says what someone wishes, "was
+            # captured in 2012" an earlier episode: neither is what a denial now answers
+            continue
         polarity = ctx.polarity(head)
         if polarity == Polarity.ASSERTED and _nothing(ctx, head):
             polarity = Polarity.NEGATED
-        if polarity == Polarity.NEGATED and not rejects:
+        if polarity == Polarity.NEGATED and not (rejects and _answers(ctx, head)):
             # a plain "not" ("the audio does not capture the shots", "has not commented")
             # is no answer to another report; a denial is ("said it was not in talks,
-            # rejecting a media report", "calling the reports incorrect")
+            # rejecting a media report", "calling the reports incorrect"), not a "not" in
+            # a clause of purpose ("we make sure that it is not falling into the wrong hands")
             continue
-        content, verbs = _content(ctx, head)
+        own = _own_tokens(head)
+        parties = _parties(ctx, head, polarity, own)
+        if not parties:
+            continue
+        content, verbs = _content(ctx, head, own)
         if len(content) < 2 or not verbs:
             continue
-        names = _names(ctx, head)
+        names = _names(ctx, head, own)
         value = "|".join(["w:" + ",".join(sorted(content)), "v:" + ",".join(sorted(verbs)),
                           "n:" + ",".join(sorted(names)),
                           "r:" + ("1" if rejects else "")])
-        for party in _parties(ctx, head, polarity):
+        for party in parties:
             yield ctx.make_claim(head, party, "statement", state=value, polarity=polarity)
 
 
 def _rejects(ctx: ArticleContext, sent: Span) -> bool:
     """The sentence rejects something said: a denial verb, or a claim called false."""
     falsity = ctx.lex.set("falsity_adjectives")
-    return any(ctx.is_denial(t) or (t.lower_ in falsity and t.pos_ == "ADJ")
+    return any((t.pos_ == "VERB" and ctx.is_denial(t)) or (t.lower_ in falsity and t.pos_ == "ADJ")
                or t.lemma_.lower() in ("denial", "lie") for t in sent)
+
+
+def _reporting_verb(ctx: ArticleContext, head: Token) -> Token | None:
+    """The verb that reports or denies the clause: its head ("denied that ..."), or the verb
+    of the noun it completes ("rejected reports that ...", "dismissed the claim that ...")."""
+    up = head.head
+    if up.pos_ == "NOUN" and up.dep_ in ("dobj", "nsubjpass", "pobj"):
+        up = up.head.head if up.dep_ == "pobj" else up.head
+    return up if up.i != head.i and _is_reporting(ctx, up) else None
+
+
+def _wished(ctx: ArticleContext, head: Token) -> bool:
+    """"X wants Y to open a restaurant", "hopes to win": a wish, said of no one as done."""
+    wishes = ctx.lex.set("desire_verbs")
+    return head.lemma_.lower() in wishes or (
+        head.dep_ in ("ccomp", "xcomp") and head.head.lemma_.lower() in wishes)
+
+
+def _answers(ctx: ArticleContext, head: Token) -> bool:
+    """The negated clause is the sentence's own ("X was not in talks") or what a reporting
+    or denial verb governs ("said it was not in talks"), not a clause deeper down."""
+    top = head
+    while top.dep_ == "conj" and top.head.i != top.i:
+        top = top.head
+    return top.dep_ == "ROOT" or _is_reporting(ctx, top.head)
 
 
 def _nothing(ctx: ArticleContext, head: Token) -> bool:
@@ -110,12 +148,12 @@ def _own_tokens(head: Token) -> list[Token]:
     return out
 
 
-def _names(ctx: ArticleContext, head: Token) -> frozenset[str]:
+def _names(ctx: ArticleContext, head: Token, own: list[Token]) -> frozenset[str]:
     """Name keys of what the clause names (outside its speaker): "flights to New York" and
     "flights to Manchester" are two statements, not one said and unsaid."""
     said = ctx.speaker_tokens(head)
     found: set[str] = set()
-    for tok in _own_tokens(head):
+    for tok in own:
         if tok.i in said:
             continue
         m = ctx.mention_at(tok)
@@ -128,7 +166,8 @@ def _names(ctx: ArticleContext, head: Token) -> frozenset[str]:
     return frozenset(found)
 
 
-def _content(ctx: ArticleContext, head: Token) -> tuple[frozenset[str], frozenset[str]]:
+def _content(ctx: ArticleContext, head: Token,
+             own: list[Token]) -> tuple[frozenset[str], frozenset[str]]:  # fmt: skip
     """The clause's content stems, and those of them that are its verbs (what it says was or
     was not done)."""
     light = ctx.lex.set("statement_light_words")
@@ -136,7 +175,7 @@ def _content(ctx: ArticleContext, head: Token) -> tuple[frozenset[str], frozense
     said = ctx.speaker_tokens(head)
     found: set[str] = set()
     verbs: set[str] = set()
-    for tok in _own_tokens(head):
+    for tok in own:
         if tok.pos_ not in _CONTENT_POS or tok.i in said or tok.ent_type_:
             continue
         lemma = tok.lemma_.lower()
@@ -150,17 +189,34 @@ def _content(ctx: ArticleContext, head: Token) -> tuple[frozenset[str], frozense
     return frozenset(found), frozenset(verbs)
 
 
-def _parties(ctx: ArticleContext, head: Token, polarity: Polarity) -> list[EntityRef]:
+def _parties(ctx: ArticleContext, head: Token, polarity: Polarity,
+             own: list[Token]) -> list[EntityRef]:  # fmt: skip
     """The named parties of the clause (not its speaker); a speaker who denies or negates
     speaks of itself too ("Kaira said it had no plan to cut jobs")."""
     said = ctx.speaker_tokens(head)
-    toks = [t for t in _own_tokens(head) if t.i not in said]
-    if polarity != Polarity.ASSERTED:
+    toks = [t for t in own if t.i not in said]
+    if polarity == Polarity.ASSERTED:
+        # an assertion is about its subject and object, not about what it names in passing
+        # ("captured by the Lebanese army near the border with Syria"); it is compared under
+        # its subject only (a denial names that party too: as its speaker or its subject)
+        subjects = _subject_heads(head)
+        toks = [t for t in toks if t.i in subjects]
+    else:
         toks += [t for t in head.sent if t.i in said]
+        denier = _reporting_verb(ctx, head)
+        if denier is not None:
+            # "Algeria's foreign ministry denied that it had recalled ...", "the board
+            # rejected reports that the team would pull out": who denies
+            toks += [t for c in denier.children if c.dep_ == "nsubj" for t in c.subtree]
     seen: dict[str, EntityRef] = {}
     for tok in toks:
+        state = _state_of(ctx, tok)
+        if state is not None:
+            seen.setdefault(state.id, state)
         if tok.pos_ == "PRON" and tok.lower_ in ("it", "its", "we", "our") and (
                 tok.dep_ in ("nsubj", "nsubjpass", "poss")):  # fmt: skip
+            if polarity == Polarity.ASSERTED:
+                continue  # "it can survive for years": any "it" is no party to assert of
             org = ctx.salient_org()  # "Kaira said it had no plan to cut jobs"
             if org is not None:
                 seen.setdefault(party_ref(org).id, party_ref(org))
@@ -179,3 +235,46 @@ def _parties(ctx: ArticleContext, head: Token, polarity: Polarity) -> list[Entit
             continue
         seen.setdefault(ref.id, ref)
     return list(seen.values())
+
+
+def _subject_heads(head: Token) -> set[int]:
+    """The head words of the clause's subject (or passive agent) and their conjuncts, with the
+    words of their names: "Nusantara is in talks", not a name inside the subject's phrase
+    ("discovered by the Catalina Sky Survey near Tucson")."""
+    heads = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")]
+    heads += [p for c in head.children if c.dep_ == "agent" for p in c.children
+              if p.dep_ == "pobj"]  # fmt: skip
+    heads += [c for h in heads for c in h.children if c.dep_ == "conj"]
+    out = {h.i for h in heads}
+    names = [c for h in heads for c in h.children if c.dep_ in ("compound", "flat", "appos")]
+    out.update(t.i for t in [*names, *(c for n in names for c in n.children
+                                       if c.dep_ in ("compound", "flat"))])
+    return out
+
+
+
+def _state_of(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    """A country when the word is its state: "the government intends to sell" (the story's
+    country), "the Ministry of Mines denied" (the story's), "the Pakistan Cricket Board"
+    (the country it is named for). A denial by a ministry answers a report of what the
+    country does."""
+    states = ctx.lex.set("state_nouns")
+    main = ctx.main_country
+    if tok.pos_ == "NOUN" and tok.lemma_.lower() in states and not any(
+            c.pos_ == "PROPN" for c in tok.children):  # fmt: skip
+        return country_ref(*main) if main is not None else None
+    m = ctx.mention_at(tok)
+    if m is None or m.label != "ORG" or tok.i != _first_token(tok, m):
+        return None
+    words = clean_name(m.text).split()
+    if not words:
+        return None
+    if words[0].lower() in states:
+        return country_ref(*main) if main is not None else None
+    return country_of_name(words[0])
+
+
+def _first_token(tok: Token, m: Mention) -> int:
+    """The index of the mention's first token (so an organisation is read once)."""
+    span = tok.doc.char_span(m.start, m.end, alignment_mode="expand")
+    return span.start if span is not None else tok.i

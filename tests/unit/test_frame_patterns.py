@@ -284,3 +284,36 @@ def test_a_new_factory_sited_in_two_towns_conflicts(nlp: Any) -> None:
                 "company said.", "Nordvolt Cells has chosen Lulea for its new battery "
                 "plant, chief executive Anna Berg said.", "sited_in")  # fmt: skip
     assert conflicts(a, b)
+
+
+def test_an_assertion_is_keyed_on_its_subject_not_a_place_named_in_passing(nlp: Any) -> None:
+    found = claims(nlp, "Fenwick Rail suspended its night trains near the border with "
+                   "Austria on Monday.", "statement")  # fmt: skip
+    assert {c.subject.name for c in found} == {"Fenwick Rail"}
+
+
+def test_a_wish_and_a_not_in_a_clause_of_purpose_are_no_statements(nlp: Any) -> None:
+    wish = claims(nlp, "A columnist at the Harbour Post wants Fenwick Rail to open a new "
+                  "line to Graz.", "statement")  # fmt: skip
+    assert not [c for c in wish if c.subject.name == "Fenwick Rail"]
+    purpose = claims(nlp, "Fenwick Rail denied the claim and said it takes care to make sure "
+                     "that its trains are not running late.", "statement")  # fmt: skip
+    assert not [c for c in purpose if c.polarity.value != "asserted"]
+
+
+def test_a_sentence_that_goes_on_telling_an_earlier_episode_is_dated_to_it(nlp: Any) -> None:
+    text = ("Mara Lindqvist is being held by armed men in the north, her family said. She was "
+            "previously held captive by a militia in 2011. She was released after 40 days "
+            "following a campaign by her colleagues.")
+    found = [c.state for c in claims(nlp, text, "status") if c.subject.name == "Mara Lindqvist"]
+    assert found == ["detained"]
+    # without the dated sentence before it, the release is the report's own news
+    undated = text.replace("She was previously held captive by a militia in 2011. ", "")
+    assert "released" in {c.state for c in claims(nlp, undated, "status")}
+
+
+def test_he_is_not_a_woman_the_article_names(nlp: Any) -> None:
+    text = ("The militants said the American woman, Sara Holm, was killed in an airstrike. "
+            "Officials say he is alive.")
+    found = claims(nlp, text, "status")
+    assert {c.state for c in found if c.subject.name == "Sara Holm"} == {"dead"}

@@ -35,6 +35,9 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         # the head token of the person's name
         toks = [t for t in sent if ctx.mention_at(t) is m]
         head = next((t for t in toks if t.head not in toks), toks[-1])
+        while head.dep_ == "compound" and head.head.pos_ == "PROPN" and head.head.i > head.i:
+            # "Marcela Choque Huanca": the NER's name may stop short of the parse's head
+            head = head.head
         seen.add(id(m))
         phrases: list[list[Token]] = []
         left = _own_title(ctx, list(ctx.doc[head.left_edge.i : toks[0].i]), m)
@@ -181,7 +184,7 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
     place: tuple[EntityRef, set[int]] | None = None  # for the offices of a country or city
     for t in words:
         m = ctx.mention_at(t)
-        if m is not None and place is None and m.label == "GPE":
+        if m is not None and place is None and m.label in ("GPE", "LOC"):
             ref = ctx.place_at(t, allow_coref=False)
             if ref is not None:
                 place = (ref, {w.i for w in words if ctx.mention_at(w) is m})
@@ -220,8 +223,11 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
                 if (default_org or sentence_org) is None:
                     return None
                 org = default_org or sentence_org
-            if org is sentence_org and title in ctx.lex.set("place_offices"):
-                return None  # "President Obama" in a sentence about ISIS
+            if org is sentence_org and title in ctx.lex.set("place_offices") and not any(
+                    lemma_of(t) in ctx.lex.set("org_nouns") for t in words):  # fmt: skip
+                # "President Obama" in a sentence about ISIS; but "company president X"
+                # is the sentence's company's
+                return None
             if org is None:
                 return None
             return org, title
