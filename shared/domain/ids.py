@@ -92,7 +92,12 @@ def keyed_by_name(ref: EntityRef) -> EntityRef:
 
 
 # words an organisation's initials leave out ("Yacimientos de Litio Bolivianos": YLB)
-_NAME_PARTICLES = frozenset("of de del la las los el the and for y et du des da do di van von".split())
+_NAME_PARTICLES = frozenset(["of", "de", "del", "la", "las", "los", "el", "the", "and", "for",
+                             "y", "et", "du", "des", "da", "do", "di", "van", "von"])
+
+
+LEGAL_FORMS = frozenset(["ltd", "limited", "inc", "plc", "llc", "sa", "s.a", "ag", "nv", "bv",
+                          "gmbh", "spa", "pjsc", "jsc", "ojsc"])
 
 
 def initials(name: str) -> str | None:
@@ -100,6 +105,8 @@ def initials(name: str) -> str | None:
     name of three or more capitalised words ("Nepal Oil Corporation": "noc"); None for any
     other name (one or two words are read as the name itself)."""
     words = [w for w in re.split(r"[\s\-]+", name.strip()) if w]
+    while words and words[-1].lower().rstrip(".") in LEGAL_FORMS:
+        words.pop()  # "Kalahari Platinum Ltd.": the name without its legal form
     if len(words) == 1 and re.fullmatch(r"[A-Z]{2,6}", words[0]):
         return words[0].lower()
     core = [w for w in words if w.lower() not in _NAME_PARTICLES]

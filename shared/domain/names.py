@@ -5,6 +5,7 @@ subjects keyed by name (`ids.keyed_by_name`) and for an office's holders."""
 from __future__ import annotations
 
 from shared.domain.entities import EntityRef, EntityType
+from shared.domain.ids import LEGAL_FORMS
 
 
 def two_entities(a: EntityRef, b: EntityRef) -> bool:
@@ -20,7 +21,7 @@ def two_entities(a: EntityRef, b: EntityRef) -> bool:
     if a.type == EntityType.ORG and b.type == EntityType.ORG:
         # one set of initials, two names written out: "National Oil Company" is not
         # "Nepal Oil Corporation"; an acronym may be either
-        wa, wb = name_words(a.name), name_words(b.name)
+        wa, wb = _org_words(a.name), _org_words(b.name)
         return len(wa) > 1 and len(wb) > 1 and wa != wb
     return False
 
@@ -52,3 +53,11 @@ def name_words(name: str) -> list[str]:
     """Lower-case words of a name without dots or a possessive ("Tim Cook's" = "Tim Cook")."""
     words = name.lower().replace(".", " ").replace("’", "'").split()
     return [w[:-2] if w.endswith("'s") else w for w in words]
+
+
+def _org_words(name: str) -> list[str]:
+    """An organisation's name words without its legal form ("Kalahari Platinum Ltd.")."""
+    words = name_words(name)
+    while words and words[-1].rstrip(".") in LEGAL_FORMS:
+        words.pop()
+    return words

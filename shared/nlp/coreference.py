@@ -52,6 +52,11 @@ class Coreference(ArticleSalience):
                             inner = self.place_at(pobj, allow_coref=False)
                             if inner is not None:
                                 return inner
+        region = self._described_settlement(tok)
+        if region is not None:
+            # "taking control of the West Kordofan town": the town the article is about, in
+            # that region, not the region
+            return self._town_in(region, tok)
         ref = self.entity_at(tok)
         if ref is not None and ref.type != EntityType.PLACE and self.named_as_place(tok):
             # "Adan Yabaal, a strategic town in Middle Shabelle": the apposition says what
@@ -65,6 +70,10 @@ class Coreference(ArticleSalience):
                 if ref.id.startswith("name:"):  # a place name the linker left unlinked
                     return unique_place(ref.name) or ref
                 return ref
+            if (tok.pos_ == "NOUN" and lemma in self.lex.set("place_nouns")
+                    and self.mention_at(tok) is None):  # fmt: skip
+                # "Dand-e Ghori district", whatever the NER called the name before the noun
+                return unique_place(ref.name) or fallback_ref(ref.name, "GPE", EntityType.PLACE)
             if m is not None and m.entity is not None and not is_label_guess(m.entity):
                 return None  # the linker knows it as something else
             if namelike(tok) or (m is not None and m.label in PLACE_LABELS):
@@ -82,6 +91,35 @@ class Coreference(ArticleSalience):
             det = [c for c in tok.children if c.dep_ == "det" and c.lower_ in ("the", "this")]
             if det:
                 return self.salient_place(tok, settlement=True)
+        return None
+
+    def _town_in(self, region: EntityRef, before: Token) -> EntityRef | None:
+        """The most named (then latest) settlement before `before` that lies in `region`."""
+        counts: Counter[str] = Counter()
+        last: dict[str, tuple[int, EntityRef]] = {}
+        for i, ref in self._place_mentions():
+            if i >= before.i:
+                break
+            if region.id in ref.ancestors and self._is_settlement(ref):
+                counts[ref.id] += 1
+                last[ref.id] = (i, ref)
+        if not counts:
+            return None
+        return last[max(counts, key=lambda k: (counts[k], last[k][0]))][1]
+
+    def _described_settlement(self, tok: Token) -> EntityRef | None:
+        """"the West Kordofan town", "the northern Shan State city": a settlement noun with
+        a determiner, qualified by the name of a larger place (returned)."""
+        if tok.pos_ != "NOUN" or tok.lemma_.lower() not in self.lex.set("settlement_nouns"):
+            return None
+        if not any(c.dep_ == "det" and c.lower_ in ("the", "this") for c in tok.children):
+            return None
+        for c in tok.children:
+            m = self.mention_at(c) if c.dep_ in ("compound", "amod", "nmod") else None
+            ref = self.ref_of_mention(m) if m is not None else None
+            if ref is not None and ref.type == EntityType.PLACE and ref.rank is not None and (
+                    ref.rank != PlaceRank.CITY):  # fmt: skip
+                return ref
         return None
 
     def named_as_place(self, tok: Token) -> bool:

@@ -13,7 +13,7 @@ from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id, name_key
 from shared.nlp.attribution import Attribution
 from shared.nlp.linking import default_demonyms
-from shared.nlp.names import clean_name
+from shared.nlp.names import clean_name, country_names
 
 
 class Sides(Attribution):
@@ -50,7 +50,9 @@ class Sides(Attribution):
                             found = found or sides[form]
             # a named armed group is its own side before the country it fights in
             # ("Sudan's paramilitary Rapid Support Forces" is not Sudan's army)
-            group = self._armed_group(span) if found is None and general is None else None
+            group = self._armed_group(span) if found is None else None
+            if group is not None and general is not None and not self._own_name(group):
+                group = None  # "the army", "Sudanese Armed Forces": the generic side
             if group is not None:
                 return EntityRef(id=entity_id("side", group), name=group, type=EntityType.ORG)
             if found is None:
@@ -89,6 +91,16 @@ class Sides(Attribution):
             ent = m.entity
             code = ent.country if ent is not None and ent.rank == PlaceRank.COUNTRY else None
         return code is not None and code.lower() == main[0]
+
+    def _own_name(self, group: str) -> bool:
+        """A force's name says more than a country and force words: "Myanmar National
+        Democratic Alliance Army", "Arakan Army" are groups; "the Malian Army" is not."""
+        plain = (self.lex.set("force_nouns") | set(self.lex.map("sides"))
+                 | {"armed", "the", "national"})
+        demonyms = default_demonyms()
+        rest = [w for w in group.lower().replace("'s", "").split()
+                if w not in plain and w not in demonyms and w not in country_names()]
+        return bool(rest)
 
     def _armed_group(self, span: Span) -> str | None:
         """An organisation named as a force ("the Karen National Liberation Army", "the

@@ -43,6 +43,7 @@ _CALENDAR = frozenset(w.lower() for w in (*calendar.month_name, *calendar.month_
 
 def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
     rejects = _rejects(ctx, sent)
+    states = ctx.lex.set("state_nouns")
     for head in sent:
         if head.pos_ not in ("VERB", "AUX") or head.dep_ not in _CLAUSE_DEPS:
             continue
@@ -50,7 +51,8 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
             continue  # read with the clause it completes
         if _is_reporting(ctx, head):
             continue  # "X said", "X denied": the clause they govern is the statement
-        if not rejects and not any(ctx.mention_at(sent.doc[i]) for i in _subject_heads(head)):
+        if not rejects and not any(ctx.mention_at(t) or t.lemma_.lower() in states
+                                   for t in (sent.doc[i] for i in _subject_heads(head))):
             continue  # an assertion needs a named subject; a negation, a rejecting sentence
         if _wished(ctx, head) or ctx.past_episode(head):
             # "a reporter wants him to open a restaurant" says what someone wishes, "was

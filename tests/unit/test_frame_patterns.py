@@ -51,6 +51,14 @@ def both(nlp: Any, first: str, second: str, relation: str,
     return a, b
 
 
+def _folded(name: str) -> str:
+    """A gazetteer name without its accents ("Hpākān": "hpakan")."""
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name.lower())
+                   if not unicodedata.combining(ch))  # fmt: skip
+
+
 def conflicts(a: list[Any], b: list[Any]) -> list[Any]:
     return [v for x in a for y in b if x.subject.id == y.subject.id and x.relation == y.relation
             for v in [compare(y, x)] if v.outcome is Outcome.CONTRADICTION]  # fmt: skip
@@ -317,3 +325,27 @@ def test_he_is_not_a_woman_the_article_names(nlp: Any) -> None:
             "Officials say he is alive.")
     found = claims(nlp, text, "status")
     assert {c.state for c in found if c.subject.name == "Sara Holm"} == {"dead"}
+
+
+def test_control_of_the_region_town_is_control_of_the_town_named_before(nlp: Any) -> None:
+    text = ("Rebel fighters overran the headquarters of the 9th Brigade in Kadugli on Sunday, "
+            "taking control of the South Kordofan town, residents said.")
+    found = claims(nlp, text, "controlled_by")
+    assert {c.subject.name for c in found} == {"Kadugli"}
+
+
+def test_a_town_that_a_group_captured_is_the_named_town_and_the_group_its_own_side(
+        nlp: Any) -> None:  # fmt: skip
+    text = ("Hpakant, the Kachin State town that the Kachin Independence Army captured on "
+            "Sunday, was quiet on Monday, residents said.")
+    found = claims(nlp, text, "controlled_by")
+    assert [(_folded(c.subject.name)[:5], c.object.id) for c in found] == [
+        ("hpaka", "side:kachin-independence-army")]
+
+
+def test_the_centre_of_a_district_is_the_district_and_seized_vehicles_are_no_place(
+        nlp: Any) -> None:  # fmt: skip
+    text = ("Taliban fighters overran the administrative centre of Khwaja Ghar district in "
+            "northern Takhar province on Tuesday. The group seized three Humvees.")
+    found = claims(nlp, text, "controlled_by")
+    assert [_folded(c.subject.name)[:5] for c in found] == ["khwaj"]

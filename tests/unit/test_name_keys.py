@@ -60,3 +60,29 @@ def test_two_people_with_one_surname_are_two() -> None:
     a = _status(_person("Oumar Sangare"), "released", "a1")
     b = _status(_person("Fatou Sangare"), "detained", "a2")
     assert compare(b, a).outcome is Outcome.UNRELATED
+
+
+def _org(name: str) -> EntityRef:
+    return EntityRef(id="org:" + name.lower().replace(" ", "-").rstrip("."), name=name,
+                     type=EntityType.ORG)  # fmt: skip
+
+
+def test_an_organisation_and_its_initials_share_a_key() -> None:
+    full = keyed_by_name(_org("Tasman Freight Company"))
+    short = keyed_by_name(_org("TFC"))
+    assert full.id == short.id == "org:tfc"
+    assert full.linked == "org:tasman-freight-company"
+    # the legal form is no word of the name; one or two words keep their own id
+    assert keyed_by_name(_org("Tasman Freight Company Ltd.")).id == "org:tfc"
+    assert keyed_by_name(_org("Tasman Freight")).id == "org:tasman-freight"
+
+
+def test_two_names_with_one_set_of_initials_do_not_compare() -> None:
+    a = _status(_org("Tasman Freight Company"), "closed", "a1")
+    b = _status(_org("Timor Fishing Cooperative"), "open", "a2")
+    c = _status(_org("TFC"), "open", "a3")
+    d = _status(_org("Tasman Freight Company Ltd."), "open", "a4")
+    assert a.subject.id == b.subject.id == c.subject.id
+    assert compare(b, a).outcome is Outcome.UNRELATED
+    assert compare(c, a).outcome is Outcome.CONTRADICTION
+    assert compare(d, a).outcome is Outcome.CONTRADICTION

@@ -27,13 +27,25 @@ def _control_target(ctx: ArticleContext, tok: Token) -> EntityRef | None:
                 return p
         return None
     if lemma in ctx.lex.set("position_nouns") or tok.lower_ in ctx.lex.set("position_nouns"):
-        # "overran the army positions in X", "control of the military base at X"
-        for o in prep_objects(tok, "in", "at", "of", "near"):
+        # "overran the army positions in X", "control of the military base at X", "the
+        # headquarters of the 22nd Division in X" (a unit is no place)
+        near: list[Token] = []
+        for o in prep_objects(tok, "of"):  # "the centre of X district in Y province": X
+            unit = (m := ctx.mention_at(o)) is not None and m.label == "ORG"
+            near += prep_objects(o, "in", "at", "near") if unit else [o]
+        for o in near + prep_objects(tok, "in", "at", "near"):
             p = ctx.place_at(o, allow_coref=False)
             if p is not None:
                 return p
         return None
     return ctx.place_at(tok)
+
+
+def _antecedent(relcl: Token) -> Token:
+    """The noun a relative clause is of; the name, when that noun is in apposition to one
+    ("Kunlong, the northern Shan State town that ...")."""
+    noun = relcl.head
+    return noun.head if noun.dep_ == "appos" else noun
 
 
 def _captor(ctx: ArticleContext, verb: Token, pred: Token) -> EntityRef | None:
@@ -110,6 +122,10 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                     nxt = ctx.doc[tok.i + 1]
                     if ctx.is_place_token(nxt) and nxt.sent == tok.sent:
                         targets = [nxt]
+                if tok.dep_ == "relcl":
+                    # "Kunlong, the town that the MNDAA captured": the noun the clause is of
+                    targets = [_antecedent(tok) if t.lower_ in ("that", "which", "whom")
+                               else t for t in targets]  # fmt: skip
                 if lemma in ("take", "gain", "win", "seize") and not is_passive(tok):
                     targets = [t for t in targets if lemma_of(t) in lex.set("control_nouns")
                                or ctx.place_at(t) is not None]  # fmt: skip
@@ -118,6 +134,8 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 for t in targets:
                     if t.pos_ == "NOUN" and not _holds_a_place(ctx, t):
                         continue  # "recaptured the Mosul dam": a facility, not the town
+                    if any(c.dep_ == "nummod" for c in t.children):
+                        continue  # "seized two Humvees": things counted are no place
                     place = _control_target(ctx, t)
                     if place is None or (state == "captured" and _named_person(ctx, t)):
                         continue
