@@ -28,6 +28,7 @@ from spacy.tokens import Doc, Span
 
 from shared.domain.entities import Candidate, EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id, name_key
+from shared.domain.quantities import is_currency_word
 from shared.nlp.gazetteer import ADMIN_SUFFIXES, Gazetteer, Match, norm, strip_admin_suffix
 from shared.nlp.people_orgs import (
     ENTITY_DATA_DIR,
@@ -153,7 +154,9 @@ class EntityLinker:
 
     # --- the article -------------------------------------------------------------------------
     def link_doc(self, doc: Doc) -> list[Mention]:
-        ents = [e for e in doc.ents if e.label_ in LINK_LABELS]
+        # "4.6 billion birr": the NER may call a currency word an organisation
+        ents = [e for e in doc.ents if e.label_ in LINK_LABELS
+                and not (e.label_ == "ORG" and is_currency_word(e.text))]  # fmt: skip
         places: dict[int, PlaceMention] = {}
         for e in ents:
             if e.label_ in PLACE_LABELS:

@@ -194,7 +194,10 @@ def _amount_of(tok: Token) -> Quantity | None:
             text = number_text(t)
             if text is None:
                 continue
-            return parse_money(text) or parse_quantity(text)
+            # "4.6 billion birr" with the currency word outside the NER's amount
+            upto = tok.doc[t.i : tok.i + 1].text if t.i < tok.i <= t.i + 4 else None
+            return (parse_money(text) or (parse_money(upto) if upto else None)
+                    or parse_quantity(text))  # fmt: skip
     return None
 
 

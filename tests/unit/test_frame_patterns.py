@@ -349,3 +349,23 @@ def test_the_centre_of_a_district_is_the_district_and_seized_vehicles_are_no_pla
             "northern Takhar province on Tuesday. The group seized three Humvees.")
     found = claims(nlp, text, "controlled_by")
     assert [_folded(c.subject.name)[:5] for c in found] == ["khwaj"]
+
+
+def test_bail_granted_and_leaving_prison_are_releases_bail_refused_is_detention(
+        nlp: Any) -> None:  # fmt: skip
+    granted = claims(nlp, "A Beira court on Monday granted bail to former mayor Jaime "
+                     "Chissano, his lawyer said.", "status")  # fmt: skip
+    assert [c.state for c in granted] == ["released"]
+    left = claims(nlp, "Jaime Chissano walked out of the Beira central prison on Monday.",
+                  "status")  # fmt: skip
+    assert [c.state for c in left] == ["released"]
+    refused = claims(nlp, "The judge refused bail to Jaime Chissano on Monday.", "status")
+    assert [c.state for c in refused] == ["detained"]
+    assert all(c.subject.type.value == "person" for c in granted + left + refused)
+
+
+def test_an_amount_in_a_currency_the_ner_calls_an_organisation(nlp: Any) -> None:
+    found = claims(nlp, "Tana Savings Bank said its net profit rose 12 percent to 2.1 billion "
+                   "birr in the fiscal year, and deposits reached 40 billion birr.", "quantity")
+    profit = [c for c in found if c.relation == "quantity:profit"]
+    assert [(c.subject.name, c.value.unit) for c in profit] == [("Tana Savings Bank", "ETB")]

@@ -49,6 +49,10 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison") or (
                     lemma == "kill" and _main_clause(tok)):  # fmt: skip
                 subj_tok = next(iter(children(tok, "dobj")), None)
+        if state is None or subj_tok is None:
+            found = _custody_act(ctx, tok)
+            if found is not None:
+                state, subj_tok = found
         if state is None or subj_tok is None or (lemma in verbs and children(tok, "dobj")):
             found = _operations(ctx, tok, facilities)
             if found is not None:
@@ -72,6 +76,28 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if subject is None:
             continue
         yield ctx.make_claim(tok, subject, "status", state=state)
+
+
+def _custody_act(ctx: ArticleContext, tok: Token) -> tuple[str, Token] | None:
+    """A verb with a custody noun that tells a person's state (lexicon `custody_acts`):
+    "the court granted bail to X" / "X was granted bail", "X left the central prison",
+    "X walked out of jail", "the judge refused X bail"."""
+    acts = ctx.lex.map("custody_acts")
+    lemma = lemma_of(tok)
+    nouns = children(tok, "dobj", "nsubjpass") + prep_objects(tok, "of", "from")
+    nouns += [p for c in tok.children if c.lower_ == "out" for p in prep_objects(c, "of")]
+    state = next((acts[f"{lemma} {lemma_of(n)}"] for n in nouns
+                  if f"{lemma} {lemma_of(n)}" in acts), None)  # fmt: skip
+    if state is None:
+        return None
+    if lemma in ctx.lex.set("custody_granting_verbs"):
+        # the person is the one bail is granted to, not the court that grants it
+        people = (prep_objects(tok, "to") + children(tok, "dative")
+                  + (children(tok, "nsubjpass") if is_passive(tok) else []))  # fmt: skip
+        people = [p for p in people if lemma_of(p) not in ctx.lex.set("custody_nouns")]
+        return (state, people[0]) if people else None
+    subj = subject_of(tok)
+    return (state, subj) if subj is not None else None
 
 
 def _operations(ctx: ArticleContext, tok: Token,
