@@ -100,6 +100,24 @@ def _named(ctx: ArticleContext, frame: Frame) -> EntityRef | None:
     return None
 
 
+def _named_after(ctx: ArticleContext, trigger: Token) -> EntityRef | None:
+    """The name an event word is of: "the by-election to the Sirajganj-6 constituency",
+    "voting in the by-election to Sirajganj-6", "elections for the Riga city council",
+    "trading on the Nairobi exchange" (not "in X": the venue is another claim)."""
+    words = [trigger]
+    doc = trigger.doc
+    if trigger.i + 2 < len(doc) and doc[trigger.i + 1].text == "-":
+        words.append(doc[trigger.i + 2])  # "by-election": the word after the hyphen too
+    objs = [o for w in words for o in prep_objects(w, "to", "of", "for", "on")]
+    objs += [p for o in prep_objects(trigger, "in") for p in prep_objects(o, "to", "of", "for")]
+    for o in objs:
+        for tok in (o, *children(o, "compound", "amod", "nmod")):
+            ref = ctx.entity_at(tok) if tok.pos_ == "PROPN" else None
+            if ref is not None:
+                return party_ref(ref, EntityType.ORG)  # keyed as `_named` keys it
+    return None
+
+
 def story_events(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
                  word_class: str) -> list[tuple[EntityRef, dict[str, Any]]]:  # fmt: skip
     """The scheduled event as story keys: its class with the person a trial is about; else
@@ -113,7 +131,7 @@ def story_events(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[
         return [(EntityRef(id=f"event:{word_class}@{surname}",
                            name=f"{word_class} of {person.name}", type=EntityType.EVENT), {})]
     keys: list[tuple[EntityRef, dict[str, Any]]] = []
-    named = _named(ctx, frame)
+    named = _named(ctx, frame) or _named_after(ctx, trigger)
     if named is not None:
         keys.append((EntityRef(id=f"event:{word_class}@{named.id}",
                                name=f"{named.name} {word_class}", type=EntityType.EVENT), {}))

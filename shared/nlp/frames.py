@@ -146,6 +146,8 @@ def _verb_frame(tok: Token, lex: Lexicon) -> Frame:
             args["patient"] = [tok.head]  # "the depot struck by drones": the depot
         elif subj is not None:
             args["agent"] = _with_conjuncts([subj])
+        elif _children(tok, "csubj"):
+            args["agent"] = _children(tok, "csubj")  # "Voting in X will take place on Y"
         args.setdefault("patient", []).extend(_with_conjuncts(_children(tok, "dobj")))
         args["attr"] = _with_conjuncts(_children(tok, "oprd", "acomp"))
     _preps(tok, args)

@@ -99,6 +99,13 @@ def _words(tok: Token) -> tuple[str, ...]:
     and each of them with the part of speech ("deal/noun": the noun, not "to deal with")."""
     prt = [c.lower_ for c in tok.children if c.dep_ == "prt"]
     forms: tuple[str, ...] = (tok.lemma_.lower(), tok.lower_)
+    doc = tok.doc
+    if tok.i + 2 < len(doc) and doc[tok.i + 1].text == "-" and not tok.whitespace_ and not (
+            doc[tok.i + 1].whitespace_):  # fmt: skip
+        # "by-election", "re-run": the tokenizer splits the word and the parser may hang
+        # the clause on its first part
+        last = doc[tok.i + 2]
+        forms += (f"{tok.lower_}-{last.lower_}", f"{tok.lower_}-{last.lemma_.lower()}")
     forms += tuple(f"{f} {p}" for f in forms for p in prt)
     pos = "noun" if tok.pos_ in ("NOUN", "PROPN") else tok.pos_.lower()
     return forms + tuple(f"{f}/{pos}" for f in forms)

@@ -369,3 +369,12 @@ def test_an_amount_in_a_currency_the_ner_calls_an_organisation(nlp: Any) -> None
                    "birr in the fiscal year, and deposits reached 40 billion birr.", "quantity")
     profit = [c for c in found if c.relation == "quantity:profit"]
     assert [(c.subject.name, c.value.unit) for c in profit] == [("Tana Savings Bank", "ETB")]
+
+
+def test_a_hyphenated_event_word_and_the_name_it_is_of_key_its_date(nlp: Any) -> None:
+    first = ("The commission on Monday announced that the by-election to the Karimganj-4 "
+             "constituency will be held on September 5.")
+    second = "Voting in the by-election to Karimganj-4 will take place on September 19."
+    a, b = both(nlp, first, second, "scheduled_for")
+    assert {c.subject.id for c in a} & {c.subject.id for c in b}
+    assert conflicts(a, b)
