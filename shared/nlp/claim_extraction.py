@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Span
 
 from shared.domain.claims import Bound, Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention
-from shared.domain.ids import keyed_by_name
+from shared.domain.ids import keyed_by_name, name_key
 from shared.nlp.article import ArticleInfo, ArticleLike
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.claim_lexicon import Lexicon, load_lexicon
@@ -114,15 +114,22 @@ def read_claims(doc: Doc, mentions: list[Mention], article: ArticleLike,
     kept = [c for cid, c in claims.items() if cid not in ctx.unasserted]
     kept += [o for c in kept if (o := _where_by_count(ctx, c)) is not None]
     kept += [o for c in kept if (o := _count_in_country(ctx, c)) is not None]
-    kept = [_name_keyed(c) for c in kept]
+    short = {name_key(full): acr for acr, full in ctx.acronyms.items()}
+    kept = [_name_keyed(c, short) for c in kept]
     dropped = [(c, ctx.unasserted[cid]) for cid, c in claims.items() if cid in ctx.unasserted]
     return Reading(claims=sorted(kept, key=lambda c: (c.start, c.relation, c.id)),
                    dropped=sorted(dropped, key=lambda d: d[0].start))  # fmt: skip
 
 
-def _name_keyed(claim: Claim) -> Claim:
-    """The claim compared under its subject's name (ids.keyed_by_name), with a new id."""
-    subject = keyed_by_name(claim.subject)
+def _name_keyed(claim: Claim, short: dict[str, str]) -> Claim:
+    """The claim compared under its subject's name (ids.keyed_by_name), with a new id; an
+    organisation whose short form the article defines ("the National Disaster Mitigation
+    Agency (BNPB)") under that short form, as reports that use it alone are keyed."""
+    subject = claim.subject
+    acr = short.get(name_key(subject.name)) if subject.type == EntityType.ORG else None
+    if acr is not None and subject.linked is None and subject.id.startswith("org:"):
+        subject = subject.model_copy(update={"id": f"org:{name_key(acr)}", "linked": subject.id})
+    subject = keyed_by_name(subject)
     if subject is claim.subject:
         return claim
     return claim.model_copy(update={"id": "", "subject": subject}).with_id()

@@ -378,3 +378,34 @@ def test_a_hyphenated_event_word_and_the_name_it_is_of_key_its_date(nlp: Any) ->
     a, b = both(nlp, first, second, "scheduled_for")
     assert {c.subject.id for c in a} & {c.subject.id for c in b}
     assert conflicts(a, b)
+
+
+def test_office_holders_the_ner_missed_and_offices_named_by_initials(nlp: Any) -> None:
+    # a name the NER did not tag, in apposition to the title
+    untagged = claims(nlp, "Chad's Minister of Mines, Abakar Moussa Hassane, said on Tuesday "
+                      "that exports would resume.", "office")  # fmt: skip
+    assert [(c.relation, c.subject.id) for c in untagged] == [("office:mines-minister",
+                                                               "country:td")]
+    # the article's own short form keys the organisation, as later reports name it
+    first = ("The National Flood Relief Authority (NFRA) said on Monday its head, Rahima "
+             "Sultana Chowdhury, had visited the camps.")
+    second = "NFRA chairman Anwar Hossain Khan said on Monday the camps were full."
+    a, b = both(nlp, first, second, "office")
+    assert {c.subject.id for c in a} == {c.subject.id for c in b}
+    # who appointed the holder is not the office's organisation
+    appointed = claims(nlp, "The Taliban-appointed governor of Kunduz, Abdul Sattar Mirzakwal, "
+                       "said on Sunday that the road was open.", "office")  # fmt: skip
+    assert [c.subject.type.value for c in appointed] == ["place"]
+
+
+def test_what_a_named_source_says_did_not_happen_answers_a_report_that_it_did(
+        nlp: Any) -> None:  # fmt: skip
+    first = "Kestrel Air has suspended its flights to Lusaka, two travel agents said on Monday."
+    second = ("Kestrel Air said on Monday that it had not suspended its flights to Lusaka and "
+              "that the next departure would leave on time.")
+    a, b = both(nlp, first, second, "statement")
+    assert conflicts(a, b)
+    # with nobody saying so, a "not" answers nothing
+    plain = claims(nlp, "Kestrel Air has not suspended its flights to Lusaka.", "statement",
+                   aid="a3")  # fmt: skip
+    assert not conflicts(a, plain)

@@ -10,10 +10,11 @@ from spacy.tokens import Span, Token
 
 from shared.domain.claims import Claim
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
+from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, lemma_of, prep_objects
 from shared.nlp.frames import subject_of
-from shared.nlp.names import as_country, country_ref
+from shared.nlp.names import as_country, country_ref, is_label_guess
 
 
 def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
@@ -27,18 +28,30 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     only = next(iter(orgs.values())) if len(orgs) == 1 else None
     for tok in sent:
         m = ctx.mention_at(tok)
-        if m is None or id(m) in seen:
+        if m is None or (m.label == "ORG" and m.entity is not None
+                         and is_label_guess(m.entity) and id(m) not in seen):
+            found_name = _untagged_holder(ctx, tok)
+            if found_name is None and m is not None:
+                continue
+            if m is not None:
+                seen.add(id(m))
+            if found_name is None:
+                continue
+            person, toks = found_name
+        elif id(m) in seen:
             continue
-        person = ctx.ref_of_mention(m)
+        else:
+            person = ctx.ref_of_mention(m)
+            toks = [t for t in sent if ctx.mention_at(t) is m]
         if person.type != EntityType.PERSON:
             continue
         # the head token of the person's name
-        toks = [t for t in sent if ctx.mention_at(t) is m]
         head = next((t for t in toks if t.head not in toks), toks[-1])
         while head.dep_ == "compound" and head.head.pos_ == "PROPN" and head.head.i > head.i:
             # "Marcela Choque Huanca": the NER's name may stop short of the parse's head
             head = head.head
-        seen.add(id(m))
+        if m is not None:
+            seen.add(id(m))
         phrases: list[list[Token]] = []
         left = _own_title(ctx, list(ctx.doc[head.left_edge.i : toks[0].i]), m)
         if left:
@@ -74,6 +87,24 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if found is not None:
             org, title = found
             yield ctx.make_claim(head, org, f"office:{title}", object=person)
+
+
+def _untagged_holder(ctx: ArticleContext, tok: Token) -> tuple[EntityRef, list[Token]] | None:
+    """"Niger's Minister of Mines, Hamidou Garba Sani, said": a name the NER missed, in
+    apposition to a title, is the title's holder (the name's head word only, once)."""
+    if tok.pos_ != "PROPN" or tok.dep_ != "appos":
+        return None
+    titles = {k.split()[0] for k in ctx.lex.map("offices")} | {
+        k.split()[-1] for k in ctx.lex.map("offices")}
+    if tok.head.lower_ not in titles and tok.head.lemma_.lower() not in titles:
+        return None
+    names = [c for c in tok.children if c.dep_ in ("compound", "flat") and c.pos_ == "PROPN"]
+    toks = sorted([*names, tok], key=lambda t: t.i)
+    mention = ctx.mention_at(tok)
+    if len(toks) < 2 or any(ctx.mention_at(t) is not mention for t in toks):
+        return None  # a name the NER split, or one it linked as something else
+    who = " ".join(t.text for t in toks)
+    return EntityRef(id=entity_id("person", who), name=who, type=EntityType.PERSON), toks
 
 
 def _own_title(ctx: ArticleContext, left: list[Token], person: object) -> list[Token]:
@@ -188,6 +219,8 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
             ref = ctx.place_at(t, allow_coref=False)
             if ref is not None:
                 place = (ref, {w.i for w in words if ctx.mention_at(w) is m})
+        if m is not None and org is None and _appointer(ctx, t, m):
+            continue  # "the Taliban-appointed governor of X": not the Taliban's governor
         if m is not None and org is None and m.label not in ("GPE", "LOC", "NORP", "DATE",
                                                              "PERSON"):  # fmt: skip
             org = ctx.org_of_mention(m)
@@ -234,11 +267,23 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
     return None
 
 
+def _appointer(ctx: ArticleContext, tok: Token, m: object) -> bool:
+    """The mention is joined by a hyphen to a participle ("Taliban-appointed", "UN-backed"):
+    who appointed or backs the office holder, not the office's organisation."""
+    doc = tok.doc
+    end = tok.i
+    while end + 1 < len(doc) and ctx.mention_at(doc[end + 1]) is m:
+        end += 1
+    return end + 2 < len(doc) and doc[end + 1].text == "-" and doc[end + 2].tag_ == "VBN"
+
+
 def _sub_office(ctx: ArticleContext, words: list[Token], key: str, org_ids: set[int]) -> bool:
     """"head of marketing", "chief executive of its UK unit": the title is qualified by
     something other than the organisation, so it is one of many such offices."""
     last = key.split()[-1]
-    company = {"company", "firm", "group", "bank", "carrier", "business", "corporation"}
+    # "chairman of the board" is the chair; "chief executive of the company" its chief
+    company = {"company", "firm", "group", "bank", "carrier", "business", "corporation",
+               "board", "directors"}
     for t in words:
         if t.lower_ != last:
             continue
