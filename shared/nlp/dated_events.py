@@ -112,7 +112,9 @@ def _named_after(ctx: ArticleContext, trigger: Token) -> EntityRef | None:
     objs += [p for o in prep_objects(trigger, "in") for p in prep_objects(o, "to", "of", "for")]
     for o in objs:
         for tok in (o, *children(o, "compound", "amod", "nmod")):
-            ref = ctx.entity_at(tok) if tok.pos_ == "PROPN" else None
+            if tok.pos_ != "PROPN" or tok.ent_type_ in ("DATE", "TIME"):
+                continue  # "met on Friday": a day is no name
+            ref = ctx.entity_at(tok)
             if ref is not None:
                 return party_ref(ref, EntityType.ORG)  # keyed as `_named` keys it
     return None
