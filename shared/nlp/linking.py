@@ -251,8 +251,9 @@ class EntityLinker:
             # a big-city name shared across countries, and nothing in the article to choose
             m.ambiguous = True
             return m
-        elif _unsettled(cands, m.candidates) and norm(e.text) not in surnames and not any(
-                named[c.ref.country] > (1 if c is top else 0) for c in cands[:4]):  # fmt: skip
+        elif (_unsettled(cands, m.candidates) and norm(e.text) not in surnames
+              and not _distance_anchor(e) and not any(
+                named[c.ref.country] > (1 if c is top else 0) for c in cands[:4])):  # fmt: skip
             # "Rampur", "Santa Cruz": several towns of the name, none with most of the
             # chance, and nothing in the article to choose between them
             m.ambiguous = True
@@ -311,6 +312,17 @@ def _names_a_facility(e: Span) -> bool:
 
 def admin_suffix_word(word: str) -> bool:
     return word.lower().rstrip("'’") in ADMIN_SUFFIXES or word.lower() in ADMIN_SUFFIXES
+
+
+_COMPASS = frozenset(["north", "south", "east", "west", "northeast", "northwest", "southeast",
+                      "southwest", "north-east", "north-west", "south-east", "south-west"])
+
+
+def _distance_anchor(e: Span) -> bool:
+    """"75 miles south of San Francisco": a place others are placed by is a well-known one."""
+    doc = e.doc
+    return e.start >= 2 and doc[e.start - 1].lower_ == "of" and doc[e.start - 2].lower_ in (
+        _COMPASS)
 
 
 def _unsettled(cands: list[Scored], shares: list[Candidate]) -> bool:

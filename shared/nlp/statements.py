@@ -278,6 +278,9 @@ def _state_of(ctx: ArticleContext, tok: Token) -> EntityRef | None:
         return None
     if words[0].lower() in states:
         return country_ref(*main) if main is not None else None
+    companies = ctx.lex.set("org_nouns")
+    if any(w.lower() in companies or w.lower().removesuffix("s") in companies for w in words):
+        return None  # "Pakistan International Airlines" is a company, not the state
     return country_of_name(words[0])
 
 
