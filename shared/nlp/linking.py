@@ -169,20 +169,13 @@ class EntityLinker:
             for cc in [self.demonyms.get(norm(e.text))] if cc)
         score_places(doc, places, demonym_countries)
         people, orgs = link_people_orgs(self.aliases, ents)
-        # the countries the article's places (by their likeliest reading) and demonyms name:
-        # a name none of whose readings is in one of them is unsettled by the article
-        named = Counter(pm.first.ref.country for pm in places.values() if pm.first)
-        named.update(demonym_countries)
-        # "Marisol Cáceres ... Cáceres said": a person's surname, not a town to resolve
-        surnames = {norm(e.text.split()[-1]) for e in ents if e.label_ == "PERSON"
-                    and len(e.text.split()) > 1}  # fmt: skip
 
         mentions: list[Mention] = []
         for e in ents:
             start, end = e.start_char, e.end_char
             sent = e.sent.text if doc.has_annotation("SENT_START") else ""
             if e.label_ in PLACE_LABELS:
-                m = self._decide_place(places[e.start], e, named, surnames)
+                m = self._decide_place(places[e.start], e)
             elif e.label_ == "PERSON":
                 m = Mention(text=e.text, start=start, end=end, label=e.label_,
                             entity=people[e.start])
@@ -203,8 +196,7 @@ class EntityLinker:
         pm.first = cands[0] if cands else None
         return pm
 
-    def _decide_place(self, pm: PlaceMention, e: Span, named: Counter[str | None],
-                      surnames: set[str]) -> Mention:  # fmt: skip
+    def _decide_place(self, pm: PlaceMention, e: Span) -> Mention:
         m = Mention(text=e.text, start=e.start_char, end=e.end_char, label=e.label_)
         cands = pm.cands
         if cands:
@@ -249,13 +241,6 @@ class EntityLinker:
               and top.ref.country != second.ref.country
               and top.match.population < 1.5 * second.match.population):
             # a big-city name shared across countries, and nothing in the article to choose
-            m.ambiguous = True
-            return m
-        elif (_unsettled(cands, m.candidates) and norm(e.text) not in surnames
-              and not _distance_anchor(e) and not any(
-                named[c.ref.country] > (1 if c is top else 0) for c in cands[:4])):  # fmt: skip
-            # "Rampur", "Santa Cruz": several towns of the name, none with most of the
-            # chance, and nothing in the article to choose between them
             m.ambiguous = True
             return m
         single = len(pm.key.split()) == 1
@@ -312,28 +297,3 @@ def _names_a_facility(e: Span) -> bool:
 
 def admin_suffix_word(word: str) -> bool:
     return word.lower().rstrip("'’") in ADMIN_SUFFIXES or word.lower() in ADMIN_SUFFIXES
-
-
-_COMPASS = frozenset(["north", "south", "east", "west", "northeast", "northwest", "southeast",
-                      "southwest", "north-east", "north-west", "south-east", "south-west"])
-
-
-def _distance_anchor(e: Span) -> bool:
-    """"75 miles south of San Francisco": a place others are placed by is a well-known one."""
-    doc = e.doc
-    return e.start >= 2 and doc[e.start - 1].lower_ == "of" and doc[e.start - 2].lower_ in (
-        _COMPASS)
-
-
-def _unsettled(cands: list[Scored], shares: list[Candidate]) -> bool:
-    """No candidate holds half of the chance, none has support in the article, and the two
-    most likely are towns of some size (10,000 people or more) under that name (or one
-    like it: "Aliabad", "Alīābād")."""
-    if len(cands) < 2 or not shares or shares[0].score >= 0.5:
-        return False
-    top, second = cands[0], cands[1]
-    if any(c.context > 0 for c in cands):
-        return False
-    towns = all(c.ref.rank == PlaceRank.CITY and c.match.kind in ("name", "alias")
-                and c.match.population >= 10_000 for c in (top, second))  # fmt: skip
-    return towns
