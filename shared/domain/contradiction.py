@@ -21,7 +21,7 @@ from shared.domain.alerts import AlertKind, Outcome, Severity, Verdict
 from shared.domain.claims import Claim, Modality, Polarity
 from shared.domain.entities import EntityRef
 from shared.domain.ids import name_key
-from shared.domain.names import one_person, two_entities
+from shared.domain.names import name_words, one_person, two_entities
 from shared.domain.places import PlaceRelation, relate
 from shared.domain.quantities import compatible, describe, ratio
 
@@ -368,7 +368,9 @@ def _office(new: Claim, old: Claim, policy: Policy) -> Verdict:
                          f"{org} {title}: {new.object.name} asserted and denied")
     if not (_positive(new) and _positive(old)):
         return _consistent()
-    if one_person(new.object.name, old.object.name):
+    if one_person(new.object.name, old.object.name) or _one_surname(new.object, old.object):
+        # "Bill Bratton" and "William Bratton": two holders of one office at one time with
+        # one surname are one person named two ways far more often than two people
         return _consistent(f"{old.object.name} and {new.object.name} are one person")
     if _beyond_window(new, old, policy):
         return _update(f"{org} {title}: {old.object.name} then {new.object.name}")
@@ -377,6 +379,11 @@ def _office(new: Claim, old: Claim, policy: Policy) -> Verdict:
         f"{org} has two {title}s {_when(new, old)}: {old.object.name} ({old.source}) and "
         f"{new.object.name} ({new.source})",
     )  # fmt: skip
+
+
+def _one_surname(a: EntityRef, b: EntityRef) -> bool:
+    wa, wb = name_words(a.name), name_words(b.name)
+    return bool(wa) and bool(wb) and wa[-1] == wb[-1]
 
 
 def _same_thing(a: Claim, b: Claim, policy: Policy) -> bool:

@@ -52,11 +52,8 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
         if _is_reporting(ctx, head):
             continue  # "X said", "X denied": the clause they govern is the statement
         if not rejects and not any(ctx.mention_at(t) or t.lemma_.lower() in states
-                                   for t in (sent.doc[i] for i in _subject_heads(head))) and (
-                not any(c.dep_ == "neg" for c in head.children)
-                or ctx.speaker(head) is None):  # fmt: skip
-            # an assertion needs a named subject; a negation, a rejecting sentence or a source
-            continue
+                                   for t in (sent.doc[i] for i in _subject_heads(head))):
+            continue  # an assertion needs a named subject; a negation, a rejecting sentence
         if _wished(ctx, head) or ctx.past_episode(head):
             # "a reporter wants him to open a restaurant" says what someone wishes, "was
             # captured in 2012" an earlier episode: neither is what a denial now answers
@@ -64,13 +61,13 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
         polarity = ctx.polarity(head)
         if polarity == Polarity.ASSERTED and _nothing(ctx, head):
             polarity = Polarity.NEGATED
-        if polarity == Polarity.NEGATED and not (
-                (rejects or ctx.speaker(head) is not None) and _answers(ctx, head)):
-            # a plain "not" ("the audio does not capture the shots") is no answer to another
-            # report; a denial is ("said it was not in talks, rejecting a media report",
-            # "calling the reports incorrect"), and so is what a named source says is not so
-            # ("the federation said the team had not withdrawn"); not a "not" in a clause
-            # of purpose ("we make sure that it is not falling into the wrong hands")
+        if polarity == Polarity.NEGATED and not (rejects and _answers(ctx, head)):
+            # a plain "not" ("the audio does not capture the shots", "has not commented")
+            # is no answer to another report, even from a named source (on real news: "X is
+            # not special", "has not recruited fighters from ..."); a denial is ("said it
+            # was not in talks, rejecting a media report", "calling the reports
+            # incorrect"), not a "not" in a clause of purpose ("we make sure that it is not
+            # falling into the wrong hands")
             continue
         own = _own_tokens(head)
         parties = _parties(ctx, head, polarity, own)

@@ -49,12 +49,19 @@ DATA = Path(__file__).resolve().parents[1] / "data"
         # (ada88a5): k P=0.90 R=0.28, l 0.75/0.09, m 0.71/0.16, n 1.00/0.12, o 0.80/0.13,
         # p 0.86/0.19; final: k 1.00/0.47, l 0.92/0.36, m 0.79/0.34, n 1.00/0.18,
         # o 0.78/0.22, p 0.92/0.34.
-        ("scenarios_blind_2026_k.jsonl", 0.9, 0.4),
+        ("scenarios_blind_2026_k.jsonl", 0.9, 0.45),
         ("scenarios_blind_2026_l.jsonl", 0.85, 0.3),
-        ("scenarios_sealed_2026_m.jsonl", 0.7, 0.3),
+        ("scenarios_sealed_2026_m.jsonl", 0.7, 0.35),
         ("scenarios_fresh_2026_n.jsonl", 0.9, 0.15),
         ("scenarios_sealed_2026_o.jsonl", 0.7, 0.18),
         ("scenarios_fresh_2026_p.jsonl", 0.85, 0.3),
+        # fourth pass: q and r written blind and worked against (first runs on c2eae8d:
+        # q 1.00/0.30, r 0.77/0.34; final q 1.00/0.47, r 0.82/0.48); s sealed and t fresh,
+        # run once on the final code, unchanged from the first run (s 0.62/0.17, t 0.89/0.27)
+        ("scenarios_blind_2026_q.jsonl", 0.9, 0.4),
+        ("scenarios_blind_2026_r.jsonl", 0.75, 0.4),
+        ("scenarios_sealed_2026_s.jsonl", 0.55, 0.12),
+        ("scenarios_fresh_2026_t.jsonl", 0.8, 0.2),
     ],
 )
 def test_blind_scenarios(name: str, min_precision: float, min_recall: float) -> None:
