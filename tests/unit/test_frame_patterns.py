@@ -398,16 +398,11 @@ def test_office_holders_the_ner_missed_and_offices_named_by_initials(nlp: Any) -
     assert [c.subject.type.value for c in appointed] == ["place"]
 
 
-def test_a_police_chief_is_a_city_office_and_one_surname_is_one_holder(nlp: Any) -> None:
-    nyc = ("The policy will be announced in New York City by Mayor Bill de Blasio and Police "
-           "Commissioner William Bratton.")
-    nyc_again = ("New York City Police Commissioner Bill Bratton said on Monday the policy "
-                 "would work.")
-    a, b = both(nlp, nyc, nyc_again, "office:police-chief")
+def test_two_holders_of_one_office_with_one_surname_are_one_person(nlp: Any) -> None:
+    first = "Verenia's foreign minister, William Castell, said on Monday the talks would go on."
+    second = "Verenia's foreign minister, Bill Castell, told reporters on Monday he was hopeful."
+    a, b = both(nlp, first, second, "office:foreign-minister")
     assert not conflicts(a, b)
-    other_city = claims(nlp, "In Ferguson, Missouri, Police Chief Thomas Jackson said the "
-                        "officer acted alone.", "office:police-chief", 5, "a3")  # fmt: skip
-    assert not conflicts(a, other_city)
-    rival = claims(nlp, "New York City Police Commissioner Raymond Kelly said on Monday the "
-                   "policy would change.", "office:police-chief", 4, "a4")  # fmt: skip
+    rival = claims(nlp, "Verenia's foreign minister, Anna Dorsey, said on Monday the talks had "
+                   "stalled.", "office:foreign-minister", 4, "a3")  # fmt: skip
     assert conflicts(a, rival)
