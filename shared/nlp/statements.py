@@ -3,8 +3,9 @@ denies it meets it whatever the words. "PT Nusantara is in advanced talks to mer
 Garuda" and "Nusantara said it was not in talks with Garuda about a merger" share no verb
 and no frame a relation pattern knows, but they say and unsay one thing of one party.
 
-Each asserted, negated or denied clause that names a party (an organisation, a person or a
-place, not its speaker) becomes a `statement` claim keyed on each party, whose value is the
+Each asserted clause whose subject is a named party (an organisation, a person, a place or
+a state), and each denied or rejected clause that names one (its speaker and who denies it
+included), becomes a `statement` claim keyed on each such party, whose value is the
 clause's content words as stems (`state` = "w:<stems>|v:<verb stems>|n:<names>"): nouns, verbs and
 adjectives, without names, numbers, function words and the words of reporting itself
 (lexicon `statement_light_words`), each through the lexicon's word classes (`act_classes`:
@@ -34,8 +35,6 @@ _CLAUSE_DEPS = ("ROOT", "ccomp", "conj", "xcomp", "acl", "relcl", "advcl", "pcom
 # statements of their own
 _INNER_DEPS = ("xcomp", "acl", "pcomp")
 _CONTENT_POS = ("NOUN", "VERB", "ADJ")
-# what a clause is about: its subject, object and complement (with what they hold)
-_CORE_DEPS = ("nsubj", "nsubjpass", "dobj", "attr", "dative", "agent", "oprd")
 # proper nouns that are no name of a thing ("on Tuesday", "in March")
 _CALENDAR = frozenset(w.lower() for w in (*calendar.month_name, *calendar.month_abbr,
                                           *calendar.day_name, *calendar.day_abbr) if w)
@@ -254,7 +253,6 @@ def _subject_heads(head: Token) -> set[int]:
     out.update(t.i for t in [*names, *(c for n in names for c in n.children
                                        if c.dep_ in ("compound", "flat"))])
     return out
-
 
 
 def _state_of(ctx: ArticleContext, tok: Token) -> EntityRef | None:
