@@ -96,17 +96,23 @@ _NAME_PARTICLES = frozenset(["of", "de", "del", "la", "las", "los", "el", "the",
                              "y", "et", "du", "des", "da", "do", "di", "van", "von"])
 
 
-LEGAL_FORMS = frozenset(["ltd", "limited", "inc", "plc", "llc", "sa", "s.a", "ag", "nv", "bv",
+_LEGAL_FORMS = frozenset(["ltd", "limited", "inc", "plc", "llc", "sa", "s.a", "ag", "nv", "bv",
                           "gmbh", "spa", "pjsc", "jsc", "ojsc"])
+
+
+def without_legal_form(words: list[str]) -> list[str]:
+    """A name's words without its legal form ("Kalahari Platinum Ltd.": two words)."""
+    end = len(words)
+    while end and words[end - 1].lower().rstrip(".") in _LEGAL_FORMS:
+        end -= 1
+    return words[:end]
 
 
 def initials(name: str) -> str | None:
     """The initials an organisation goes by: an acronym as written ("NOC"), or those of a
     name of three or more capitalised words ("Nepal Oil Corporation": "noc"); None for any
     other name (one or two words are read as the name itself)."""
-    words = [w for w in re.split(r"[\s\-]+", name.strip()) if w]
-    while words and words[-1].lower().rstrip(".") in LEGAL_FORMS:
-        words.pop()  # "Kalahari Platinum Ltd.": the name without its legal form
+    words = without_legal_form([w for w in re.split(r"[\s\-]+", name.strip()) if w])
     if len(words) == 1 and re.fullmatch(r"[A-Z]{2,6}", words[0]):
         return words[0].lower()
     core = [w for w in words if w.lower() not in _NAME_PARTICLES]

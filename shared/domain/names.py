@@ -5,7 +5,7 @@ subjects keyed by name (`ids.keyed_by_name`) and for an office's holders."""
 from __future__ import annotations
 
 from shared.domain.entities import EntityRef, EntityType
-from shared.domain.ids import LEGAL_FORMS
+from shared.domain.ids import without_legal_form
 
 
 def two_entities(a: EntityRef, b: EntityRef) -> bool:
@@ -21,7 +21,7 @@ def two_entities(a: EntityRef, b: EntityRef) -> bool:
     if a.type == EntityType.ORG and b.type == EntityType.ORG:
         # one set of initials, two names written out: "National Oil Company" is not
         # "Nepal Oil Corporation"; an acronym may be either
-        wa, wb = _org_words(a.name), _org_words(b.name)
+        wa, wb = (without_legal_form(name_words(x)) for x in (a.name, b.name))
         return len(wa) > 1 and len(wb) > 1 and wa != wb
     return False
 
@@ -54,10 +54,3 @@ def name_words(name: str) -> list[str]:
     words = name.lower().replace(".", " ").replace("’", "'").split()
     return [w[:-2] if w.endswith("'s") else w for w in words]
 
-
-def _org_words(name: str) -> list[str]:
-    """An organisation's name words without its legal form ("Kalahari Platinum Ltd.")."""
-    words = name_words(name)
-    while words and words[-1].rstrip(".") in LEGAL_FORMS:
-        words.pop()
-    return words

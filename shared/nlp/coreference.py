@@ -9,6 +9,7 @@ separate because the antecedent choice is its own set of heuristics.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Token
@@ -31,6 +32,7 @@ class Coreference(ArticleSalience):
 
     # places that claims were made about (sentence start, place): the topic of later "it"
     claimed_places: list[tuple[int, EntityRef]] = field(default_factory=list)
+    _genders: dict[str, str | None] = field(default_factory=dict)  # person id -> "m"/"f"
 
     def place_at(self, tok: Token, allow_coref: bool = True) -> EntityRef | None:
         """A place named by the NP headed by tok: "Geneva", "the Luhansk region",
@@ -95,17 +97,8 @@ class Coreference(ArticleSalience):
 
     def _town_in(self, region: EntityRef, before: Token) -> EntityRef | None:
         """The most named (then latest) settlement before `before` that lies in `region`."""
-        counts: Counter[str] = Counter()
-        last: dict[str, tuple[int, EntityRef]] = {}
-        for i, ref in self._place_mentions():
-            if i >= before.i:
-                break
-            if region.id in ref.ancestors and self._is_settlement(ref):
-                counts[ref.id] += 1
-                last[ref.id] = (i, ref)
-        if not counts:
-            return None
-        return last[max(counts, key=lambda k: (counts[k], last[k][0]))][1]
+        return _most_named((i, ref) for i, ref in self._place_mentions() if i < before.i
+                           and region.id in ref.ancestors and self._is_settlement(ref))
 
     def _described_settlement(self, tok: Token) -> EntityRef | None:
         """"the West Kordofan town", "the northern Shan State city": a settlement noun with
@@ -133,10 +126,8 @@ class Coreference(ArticleSalience):
         before `before`."""
         if self._unnamed_person_before(before):
             return None
-        genders = self.lex.map("pronoun_genders")
-        wanted = genders.get(before.lower_)
-        counts: Counter[str] = Counter()
-        last: dict[str, tuple[int, EntityRef]] = {}
+        wanted = self.lex.map("pronoun_genders").get(before.lower_)
+        named: list[tuple[int, EntityRef]] = []
         seen: set[int] = set()
         for t in before.doc[: before.i]:
             m = self.mention_at(t)
@@ -144,17 +135,11 @@ class Coreference(ArticleSalience):
                 continue
             seen.add(id(m))
             ref = self.ref_of_mention(m)
-            if ref.type == EntityType.PERSON:
-                counts[ref.id] += 1
-                last[ref.id] = (t.i, ref)
-        if wanted is not None:
             # "she" is not the man the article named most, if the article says he is one
-            for key in [k for k in counts if self._gender_of(k) not in (None, wanted)]:
-                del counts[key]
-        if not counts:
-            return None
-        best = max(counts, key=lambda k: (counts[k], last[k][0]))
-        return last[best][1]
+            if ref.type == EntityType.PERSON and (
+                    wanted is None or self._gender_of(ref.id) in (None, wanted)):  # fmt: skip
+                named.append((t.i, ref))
+        return _most_named(named)
 
     def _unnamed_person_before(self, pron: Token) -> bool:
         """"claiming that our pilot is alive, ... he": a person the sentence names only by a
@@ -171,12 +156,18 @@ class Coreference(ArticleSalience):
 
     def _gender_of(self, person_id: str) -> str | None:
         """What the article itself says of a person's gender: a title ("Mrs", "Mr") or a
-        noun in apposition ("the American woman, Kayla Mueller"); None when it says nothing."""
+        noun in apposition ("the American woman, Kayla Mueller"); None when it says nothing.
+        Read once per person."""
+        if person_id not in self._genders:
+            self._genders[person_id] = self._read_gender(person_id)
+        return self._genders[person_id]
+
+    def _read_gender(self, person_id: str) -> str | None:
         words = self.lex.map("gender_words")
         for m in self.mentions:
             if m.label != "PERSON" or self.ref_of_mention(m).id != person_id:
                 continue
-            span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
+            span = self.mention_span(m)
             if span is None:
                 continue
             near = [self.doc[span.start - 1]] if span.start > 0 else []
@@ -222,3 +213,16 @@ class Coreference(ArticleSalience):
         return name not in country_names() and not any(
             w in name.split() for w in self.lex.set("region_nouns")
         )
+
+
+def _most_named(found: Iterable[tuple[int, EntityRef]]) -> EntityRef | None:
+    """Of (token index, entity) pairs in text order: the entity named most often, then most
+    recently."""
+    counts: Counter[str] = Counter()
+    last: dict[str, tuple[int, EntityRef]] = {}
+    for i, ref in found:
+        counts[ref.id] += 1
+        last[ref.id] = (i, ref)
+    if not counts:
+        return None
+    return last[max(counts, key=lambda k: (counts[k], last[k][0]))][1]

@@ -20,7 +20,7 @@ from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.claim_lexicon import Lexicon
-from shared.nlp.deps import children, lemma_of, prep_objects, to_infinitive
+from shared.nlp.deps import children, hyphen_tail, lemma_of, prep_objects, to_infinitive
 from shared.nlp.frames import Frame
 from shared.nlp.names import country_ref, party_ref
 
@@ -104,10 +104,8 @@ def _named_after(ctx: ArticleContext, trigger: Token) -> EntityRef | None:
     """The name an event word is of: "the by-election to the Sirajganj-6 constituency",
     "voting in the by-election to Sirajganj-6", "elections for the Riga city council",
     "trading on the Nairobi exchange" (not "in X": the venue is another claim)."""
-    words = [trigger]
-    doc = trigger.doc
-    if trigger.i + 2 < len(doc) and doc[trigger.i + 1].text == "-":
-        words.append(doc[trigger.i + 2])  # "by-election": the word after the hyphen too
+    tail = hyphen_tail(trigger)  # "by-election": the word after the hyphen too
+    words = [trigger] if tail is None else [trigger, tail]
     objs = [o for w in words for o in prep_objects(w, "to", "of", "for", "on")]
     objs += [p for o in prep_objects(trigger, "in") for p in prep_objects(o, "to", "of", "for")]
     for o in objs:

@@ -43,3 +43,13 @@ def to_infinitive(tok: Token) -> bool:
 
 def lemma_of(tok: Token) -> str:
     return tok.lemma_.lower()
+
+
+def hyphen_tail(tok: Token) -> Token | None:
+    """The word after a hyphen the tokenizer split off ("by-election": "election" after
+    "by"), or None."""
+    doc = tok.doc
+    if tok.i + 2 < len(doc) and doc[tok.i + 1].text == "-" and not tok.whitespace_ and not (
+            doc[tok.i + 1].whitespace_):  # fmt: skip
+        return doc[tok.i + 2]
+    return None

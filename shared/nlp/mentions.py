@@ -42,11 +42,15 @@ class ArticleMentions:
         # Tokens overlapping each mention; the first (longest at a start) mention wins.
         by_start = sorted(self.mentions, key=lambda m: (m.start, -(m.end - m.start)))
         for m in by_start:
-            span = self.doc.char_span(m.start, m.end, alignment_mode="expand")
+            span = self.mention_span(m)
             for tok in span if span is not None else ():
                 self.tok_mention.setdefault(tok.i, m)
             if span is not None and m.label == "ORG":
                 self._note_acronym(m, span)
+
+    def mention_span(self, m: Mention) -> Span | None:
+        """The tokens a mention covers (its character span widened to whole tokens)."""
+        return self.doc.char_span(m.start, m.end, alignment_mode="expand")
 
     def mention_at(self, tok: Token) -> Mention | None:
         return self.tok_mention.get(tok.i)

@@ -41,7 +41,7 @@ from shared.nlp.acts import act_claims
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import date_candidates, future_clause, story_events, venue
-from shared.nlp.deps import prep_objects
+from shared.nlp.deps import hyphen_tail, prep_objects
 from shared.nlp.frames import NOMINAL, Frame
 from shared.nlp.incidents import incident, incident_place
 from shared.nlp.names import fallback_org, party_ref
@@ -99,12 +99,10 @@ def _words(tok: Token) -> tuple[str, ...]:
     and each of them with the part of speech ("deal/noun": the noun, not "to deal with")."""
     prt = [c.lower_ for c in tok.children if c.dep_ == "prt"]
     forms: tuple[str, ...] = (tok.lemma_.lower(), tok.lower_)
-    doc = tok.doc
-    if tok.i + 2 < len(doc) and doc[tok.i + 1].text == "-" and not tok.whitespace_ and not (
-            doc[tok.i + 1].whitespace_):  # fmt: skip
+    last = hyphen_tail(tok)
+    if last is not None:
         # "by-election", "re-run": the tokenizer splits the word and the parser may hang
         # the clause on its first part
-        last = doc[tok.i + 2]
         forms += (f"{tok.lower_}-{last.lower_}", f"{tok.lower_}-{last.lemma_.lower()}")
     forms += tuple(f"{f} {p}" for f in forms for p in prt)
     pos = "noun" if tok.pos_ in ("NOUN", "PROPN") else tok.pos_.lower()

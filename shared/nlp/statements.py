@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from spacy.tokens import Span, Token
 
 from shared.domain.claims import Claim, Polarity
-from shared.domain.entities import EntityRef, EntityType, Mention
+from shared.domain.entities import EntityRef, EntityType
 from shared.domain.ids import name_key
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.names import as_country, clean_name, country_of_name, country_ref, party_ref
@@ -266,8 +266,11 @@ def _state_of(ctx: ArticleContext, tok: Token) -> EntityRef | None:
             c.pos_ == "PROPN" for c in tok.children):  # fmt: skip
         return country_ref(*main) if main is not None else None
     m = ctx.mention_at(tok)
-    if m is None or m.label != "ORG" or tok.i != _first_token(tok, m):
+    if m is None or m.label != "ORG":
         return None
+    span = ctx.mention_span(m)
+    if span is not None and tok.i != span.start:
+        return None  # not the organisation's first word (each is read once)
     words = clean_name(m.text).split()
     if not words:
         return None
@@ -278,8 +281,3 @@ def _state_of(ctx: ArticleContext, tok: Token) -> EntityRef | None:
         return None  # "Pakistan International Airlines" is a company, not the state
     return country_of_name(words[0])
 
-
-def _first_token(tok: Token, m: Mention) -> int:
-    """The index of the mention's first token (so an organisation is read once)."""
-    span = tok.doc.char_span(m.start, m.end, alignment_mode="expand")
-    return span.start if span is not None else tok.i

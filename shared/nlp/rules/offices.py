@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from spacy.tokens import Span, Token
 
 from shared.domain.claims import Claim
-from shared.domain.entities import EntityRef, EntityType, PlaceRank
+from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, lemma_of, prep_objects
@@ -219,7 +219,7 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
             ref = ctx.place_at(t, allow_coref=False)
             if ref is not None:
                 place = (ref, {w.i for w in words if ctx.mention_at(w) is m})
-        if m is not None and org is None and _appointer(ctx, t, m):
+        if m is not None and org is None and _appointer(ctx, m):
             continue  # "the Taliban-appointed governor of X": not the Taliban's governor
         if m is not None and org is None and m.label not in ("GPE", "LOC", "NORP", "DATE",
                                                              "PERSON"):  # fmt: skip
@@ -267,14 +267,13 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
     return None
 
 
-def _appointer(ctx: ArticleContext, tok: Token, m: object) -> bool:
+def _appointer(ctx: ArticleContext, m: Mention) -> bool:
     """The mention is joined by a hyphen to a participle ("Taliban-appointed", "UN-backed"):
     who appointed or backs the office holder, not the office's organisation."""
-    doc = tok.doc
-    end = tok.i
-    while end + 1 < len(doc) and ctx.mention_at(doc[end + 1]) is m:
-        end += 1
-    return end + 2 < len(doc) and doc[end + 1].text == "-" and doc[end + 2].tag_ == "VBN"
+    span = ctx.mention_span(m)
+    doc = ctx.doc
+    return span is not None and span.end + 1 < len(doc) and doc[span.end].text == "-" and (
+        doc[span.end + 1].tag_ == "VBN")
 
 
 def _sub_office(ctx: ArticleContext, words: list[Token], key: str, org_ids: set[int]) -> bool:
