@@ -56,11 +56,14 @@ class ArticleContext(Sides):
         # Denial: "denied that ...", "claims that X was captured were false"
         speech = lex.set("speech_verbs")
         for i, anc in enumerate(chain[1:], start=1):
-            if self.is_denial(anc):
+            below = chain[i - 1]
+            # "denied the report and provided a photo of him": the second verb is the
+            # denier's own act, beside the denial, not under it
+            beside = below.dep_ == "conj" and below.pos_ in ("VERB", "AUX")
+            if self.is_denial(anc) and not beside:
                 return Polarity.DENIED
             if anc.lemma_.lower() in speech and anc.pos_ in ("VERB", "AUX"):
                 break  # the nearest reporting verb owns the clause: "... and said X holds"
-            below = chain[i - 1]
             # "claims that X had fallen were false", "claims of its capture were untrue"
             under_claim = below.dep_ in ("acl", "ccomp") or (
                 below.dep_ == "prep" and below.lower_ in ("of", "about"))

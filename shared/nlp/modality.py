@@ -63,9 +63,10 @@ def _conditional(chain: list[Token], lex: Lexicon) -> bool:
 
 
 def _unconfirmed(chain: list[Token], lex: Lexicon) -> bool:
-    """"I cannot confirm that ...", "could not independently verify the report of ..."."""
-    confirm = lex.set("confirm_verbs")
-    return any(_lemma(t) in confirm and _negated(t, lex) for t in chain[1:])
+    """"I cannot confirm that ...", "could not independently verify the report of ...",
+    "he did not say that the group had agreed": what a speaker did not affirm."""
+    affirm = lex.set("confirm_verbs") | lex.set("speech_verbs")
+    return any(_lemma(t) in affirm and _negated(t, lex) for t in chain[1:])
 
 
 def _owned(noun: Token, lex: Lexicon) -> bool:
@@ -104,7 +105,9 @@ def _framed(chain: list[Token], lex: Lexicon) -> bool:
             below.dep_ in ("acl", "relcl", "ccomp", "prep", "appos")
         ) and not _owned(t, lex):
             return True
-        if t.pos_ in ("VERB", "AUX") and _lemma(t) in speech:
+        # "reports had suggested that X may ...": hearsay that suggests, like one that says
+        hearsay_verb = _lemma(t) in speech or _lemma(t) in lex.set("hedge_verbs")
+        if t.pos_ in ("VERB", "AUX") and hearsay_verb:
             subj = _speech_subjects(t)
             if any((s.lower_ in speakers or _lemma(s) in speakers) and not _owned(s, lex)
                    for s in subj):  # fmt: skip
@@ -114,7 +117,8 @@ def _framed(chain: list[Token], lex: Lexicon) -> bool:
             if _lemma(t) in lex.set("document_verbs") and any(
                     s.lower_ in ("it", "this") for s in subj):  # fmt: skip
                 return True
-            break  # the nearest reporting verb owns the clause
+            if _lemma(t) in speech:
+                break  # the nearest reporting verb owns the clause
     return False
 
 

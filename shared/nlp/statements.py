@@ -42,11 +42,12 @@ _CALENDAR = frozenset(w.lower() for w in (*calendar.month_name, *calendar.month_
 
 def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
     rejects = _rejects(ctx, sent)
-    states = ctx.lex.set("state_nouns")
+    states, framing = ctx.lex.set("state_nouns"), ctx.lex.set("framing_nouns")
     for head in sent:
         if head.pos_ not in ("VERB", "AUX") or head.dep_ not in _CLAUSE_DEPS:
             continue
-        if _inner(head) and not _is_reporting(ctx, head.head):
+        framed = head.head.lemma_.lower() in framing  # "the suggestion that it was staged"
+        if _inner(head) and not (_is_reporting(ctx, head.head) or framed):
             continue  # read with the clause it completes
         if _is_reporting(ctx, head):
             continue  # "X said", "X denied": the clause they govern is the statement
@@ -68,7 +69,7 @@ def statement_claims(ctx: ArticleContext, sent: Span) -> Iterator[Claim]:
             # incorrect"), not a "not" in a clause of purpose ("we make sure that it is not
             # falling into the wrong hands")
             continue
-        own = _own_tokens(head)
+        own = _own_tokens(head, framing)
         parties = _parties(ctx, head, polarity, own)
         if not parties:
             continue
@@ -137,16 +138,19 @@ def _inner(tok: Token) -> bool:
         tok.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children))
 
 
-def _own_tokens(head: Token) -> list[Token]:
-    """The clause's words without the clauses it embeds (each is a statement of its own)."""
+def _own_tokens(head: Token, framing: frozenset[str]) -> list[Token]:
+    """The clause's words without the clauses it embeds (each is a statement of its own),
+    nor what a framing noun frames ("bristled at the suggestion that the video was staged"
+    says nothing of a staged video)."""
     out: list[Token] = []
     stack = [head]
     while stack:
         tok = stack.pop()
         out.append(tok)
+        framed = tok.pos_ == "NOUN" and tok.lemma_.lower() in framing
         stack.extend(c for c in tok.children
                      if not (c.pos_ in ("VERB", "AUX") and c.dep_ in _CLAUSE_DEPS
-                             and not _inner(c))
+                             and (framed or not _inner(c)))
                      and c.lower_ != "according")  # "according to X": attribution
     return out
 
