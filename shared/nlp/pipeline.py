@@ -83,6 +83,7 @@ class PlaceRuler:
         lex = load_lexicon()
         self.person_titles = lex.set("person_title_words")
         self.org_words = lex.set("org_suffixes") | lex.set("org_nouns")
+        self.org_nouns = lex.set("org_nouns")
         self.person_nouns = lex.set("person_nouns")
 
     # --- helpers ---------------------------------------------------------------------------
@@ -251,7 +252,18 @@ class PlaceRuler:
             return "GPE"
         if label == "ORG" and self._titled_name(doc, e):
             return "PERSON"
+        if label == "PERSON" and self._described_org(doc, e):
+            return "ORG"
         return label
+
+    def _described_org(self, doc: Doc, e: Span) -> bool:
+        """"Brazilian pulp maker Rio Verde Celulose", "state utility PLN": a name the words
+        before it call a company is one, whatever the model took it for."""
+        if e.start == 0:
+            return False
+        before = doc[e.start - 1]
+        return before.lemma_.lower() in self.org_nouns and (
+            before.head.i in range(e.start, e.end) or e.root.head.i == before.i)
 
     def _titled_name(self, doc: Doc, e: Span) -> bool:
         """"chief executive Wanjiru Kamau said", "Nikola Radonjic, the head coach, said": two

@@ -14,7 +14,7 @@ from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, lemma_of, prep_objects
 from shared.nlp.frames import subject_of
-from shared.nlp.names import as_country, country_ref, is_label_guess
+from shared.nlp.names import as_country, country_ref, fallback_org, is_label_guess
 
 
 def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
@@ -219,11 +219,18 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
             ref = ctx.place_at(t, allow_coref=False)
             if ref is not None:
                 place = (ref, {w.i for w in words if ctx.mention_at(w) is m})
+        if m is None and org is None and t.pos_ == "PROPN" and t.dep_ in ("compound", "nmod"):
+            # "Wydad head coach X": the short name of a body the article named in full
+            # (whatever the NER called it: "Wydad Casablanca beat ..." is often a PERSON)
+            full = _full_name(ctx, t)
+            if full is not None:
+                org, org_ids = fallback_org(full), {t.i}
+                continue
         if m is not None and org is None and _appointer(ctx, m):
             continue  # "the Taliban-appointed governor of X": not the Taliban's governor
         if m is not None and org is None and m.label not in ("GPE", "LOC", "NORP", "DATE",
                                                              "PERSON"):  # fmt: skip
-            org = ctx.org_of_mention(m)
+            org = ctx.org_of_mention(m) or _named_body(m)
             if org is not None:
                 org_ids = {w.i for w in words if ctx.mention_at(w) is m}
     if org is None and any(t.lower_ in ("company", "firm", "group", "bank", "carrier")
@@ -267,6 +274,24 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
     return None
 
 
+def _full_name(ctx: ArticleContext, word: Token) -> str | None:
+    """The one longer name in the article that starts with this word, if any."""
+    if word.text in ctx.short_names:
+        return ctx.short_names[word.text] or None
+    names = {" ".join(w) for m in ctx.mentions if m.label in ("ORG", "PERSON", "FAC")
+             for w in [m.text.split()] if len(w) > 1 and w[0] == word.text}  # fmt: skip
+    return next(iter(names)) if len(names) == 1 else None
+
+
+def _named_body(m: Mention) -> EntityRef | None:
+    """"the head coach of Wydad Casablanca" (tagged a facility, linked to no place): what a
+    title is "of" is the body whose office it is."""
+    ent = m.entity
+    if m.label == "FAC" and (ent is None or (ent.id.startswith("name:") and ent.rank is None)):
+        return fallback_org(m.text)
+    return None
+
+
 def _appointer(ctx: ArticleContext, m: Mention) -> bool:
     """The mention is joined by a hyphen to a participle ("Taliban-appointed", "UN-backed"):
     who appointed or backs the office holder, not the office's organisation."""
@@ -287,6 +312,10 @@ def _sub_office(ctx: ArticleContext, words: list[Token], key: str, org_ids: set[
         if t.lower_ != last:
             continue
         for o in prep_objects(t, "of", "for", "at"):
-            if o.i not in org_ids and lemma_of(o) not in company and ctx.mention_at(o) is None:
+            # "the coach of Ghana's Black Stars": a name the organisation owns is itself
+            owned = o.pos_ == "PROPN" and any(c.dep_ == "poss" and c.i in org_ids
+                                              for c in o.children)  # fmt: skip
+            if o.i not in org_ids and lemma_of(o) not in company and ctx.mention_at(o) is None \
+                    and not owned:  # fmt: skip
                 return True
     return False
