@@ -78,6 +78,9 @@ class Coreference(ArticleSalience):
                 return unique_place(ref.name) or fallback_ref(ref.name, "GPE", EntityType.PLACE)
             if m is not None and m.entity is not None and not is_label_guess(m.entity):
                 return None  # the linker knows it as something else
+            elsewhere = self._place_named(ref.name) if m is not None else None
+            if elsewhere is not None:
+                return elsewhere  # "Djibo remains ..." (an ORG here), "in Djibo" (a place)
             if namelike(tok) or (m is not None and m.label in PLACE_LABELS):
                 # a label-only guess ("person:lyman" here, "org:lyman" there) is keyed on
                 # the gazetteer's only place of that name if there is one (another article
@@ -94,6 +97,11 @@ class Coreference(ArticleSalience):
             if det:
                 return self.salient_place(tok, settlement=True)
         return None
+
+    def _place_named(self, name: str) -> EntityRef | None:
+        """The place another mention of this article with the same name was linked to."""
+        found = {ref.id: ref for _, ref in self._place_mentions() if ref.name == name}
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _town_in(self, region: EntityRef, before: Token) -> EntityRef | None:
         """The most named (then latest) settlement before `before` that lies in `region`."""

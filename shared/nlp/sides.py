@@ -7,6 +7,8 @@ separate because it reads the sides lexicon and the armed groups, nothing else d
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from spacy.tokens import Span, Token
 
 from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
@@ -114,4 +116,10 @@ class Sides(Attribution):
                 force_words or any(w.lower() in forces for w in m.text.split())
             ):
                 return clean_name(m.text)
+        if force_words:
+            # "the Viv Ansanm gang coalition": a name the NER missed, beside force words
+            name = [t for t in span if t.pos_ == "PROPN" and t.is_title
+                    and self.mention_at(t) is None]  # fmt: skip
+            if name and all(b.i == a.i + 1 for a, b in pairwise(name)):
+                return " ".join(t.text for t in name)
         return None
