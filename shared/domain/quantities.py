@@ -122,10 +122,19 @@ _CURRENCIES = {
     "rubles": "RUB", "rub": "RUB", "francs": "CHF", "chf": "CHF", "lari": "GEL", "gel": "GEL",
     "zlotys": "PLN", "pln": "PLN", "lira": "TRY", "try": "TRY", "rand": "ZAR", "pesos": "MXN",
     "rs": "INR", "rupee": "INR", "reais": "BRL", "zloty": "PLN", "lei": "RON", "ron": "RON",
-    "cfa": "XOF", "soles": "PEN", "crowns": "CZK", "koruna": "CZK", "naira": "NGN",
+    "cfa": "XOF", "soles": "PEN", "naira": "NGN",
     "shillings": "KES", "birr": "ETB", "dirhams": "AED", "riyals": "SAR", "taka": "BDT",
     "kyat": "MMK", "hryvnias": "UAH", "forints": "HUF", "dinars": "RSD", "ksh": "KES",
-    "kes": "KES",
+    "kes": "KES", "peso": "MXN", "franc": "CHF", "rouble": "RUB", "ruble": "RUB",
+    "shilling": "KES", "dirham": "AED", "riyal": "SAR", "dinar": "RSD", "rupiah": "IDR",
+    "ringgit": "MYR", "baht": "THB", "cedis": "GHS", "cedi": "GHS", "kwacha": "ZMW",
+    "tenge": "KZT", "som": "KGS", "somoni": "TJS", "manat": "AZN",
+    "dong": "VND", "quetzales": "GTQ", "bolivianos": "BOB", "guarani": "PYG",
+    # a Scandinavian or Czech amount is told in crowns or in the local word for them: one
+    # unit, since a story names one country's crowns
+    "crowns": "CROWN", "crown": "CROWN", "kroner": "CROWN", "krone": "CROWN",
+    "kronor": "CROWN", "krona": "CROWN", "koruna": "CROWN", "korun": "CROWN",
+    "nok": "CROWN", "sek": "CROWN", "dkk": "CROWN", "czk": "CROWN",
 }  # fmt: skip
 # a currency word stands alone or glued to its amount ("Rs11.3 billion", "KSh2.1bn")
 _CURRENCY_RE = re.compile(

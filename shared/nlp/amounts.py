@@ -66,4 +66,10 @@ def quantity_of_noun(ctx: ArticleContext, noun: Token) -> tuple[Token, str, str 
             unit = None if _lemma(noun) in people else _lemma(noun)
             text = number_text(c)
             return (c, text, unit) if text else None
+    if _lemma(noun) in ctx.lex.set("toll_nouns") | {"total"}:
+        # "a total of 83 people were killed", "the number of people evacuated"
+        for o in _of_objects(noun):
+            found = quantity_of_noun(ctx, o)
+            if found is not None:
+                return found
     return None

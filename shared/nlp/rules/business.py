@@ -109,6 +109,8 @@ def rule_deal_value(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if any(t.lower_ in lex.set("per_unit_words") for t in nxt):
             continue  # "$30 a share"
         anchor = ent.root.head
+        if anchor.lower_ == "of" and anchor.head.i != anchor.i:
+            anchor = anchor.head  # "a fee of 24 million euros"
         before = ctx.doc[max(sent.start, ent.start - 2) : ent.start]
         if not (lemma_of(anchor) in lex.set("deal_value_heads")
                 or any(t.lower_ in ("worth", "valued") for t in before)):  # fmt: skip
@@ -147,9 +149,13 @@ def _deal_parties(ctx: ArticleContext, sent: Span) -> list[EntityRef]:
             org = ctx.org_of_mention(m)
         elif m.text.split()[-1].lower() in ctx.lex.set("org_suffixes"):
             org = fallback_org(m.text)  # "Halsberg Shipping" tagged PERSON
+        elif len(m.text.split()) > 1 and ctx.entity_at(t) is not None:
+            # a person a deal is about or made by ("signed Thiago Mendonca for 42 million
+            # euros", "the transfer of Thiago Mendonca, worth ..."), by full name
+            org = ctx.entity_at(t)
         else:
             continue
-        if org is not None and org.type == EntityType.ORG:
+        if org is not None and org.type in (EntityType.ORG, EntityType.PERSON):
             found[org.id] = org
     orgs = list(found.values())
     keep = [o for o in orgs if not any(o is not p and o.name.lower() in p.name.lower()
