@@ -130,7 +130,24 @@ class ArticleContext(Sides):
                         return state_time(text, self.article.published_at)
             if c.dep_ == "npadvmod" and c.ent_type_ == "DATE":
                 return state_time(c.text, self.article.published_at)
+            if c.dep_ == "prep" and c.lower_ in ("in", "for", "during", "over"):
+                end = self._period_end(c)
+                if end is not None:
+                    return state_time(end, self.article.published_at)
         return self.article.published_at
+
+    def _period_end(self, prep: Token) -> str | None:
+        """"in the week to Sept. 15", "for the week ending September 15": a count for a
+        closed period holds as of its last day, however late it is reported."""
+        for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+            if pobj.lemma_.lower() not in self.lex.set("period_nouns"):
+                continue
+            for t in pobj.subtree:
+                if t.lower_ in ("to", "ending", "ended", "through", "until"):
+                    date = [d for d in t.subtree if d.ent_type_ == "DATE" and d.i > t.i]
+                    if date:
+                        return self.doc[date[0].i : date[-1].i + 1].text
+        return None
 
     def make_claim(self, pred: Token, subject: EntityRef, relation: str,
                    noun_trigger: bool = False, polarity: Polarity | None = None,

@@ -216,6 +216,15 @@ class EntityLinker:
             return m
         top = cands[0]
         second = cands[1] if len(cands) > 1 else None
+        namesakes = [] if pm.abbrev or _in_a_name(e) else _namesakes(cands)
+        if top in namesakes and len(namesakes) >= 2:
+            # "Tripoli", "Hyderabad", "Congo" alone: well-known places of one name in
+            # several countries, told apart only by what else the article names
+            ranked = sorted(namesakes, key=lambda c: -c.outside)
+            if ranked[0].outside - ranked[1].outside < _NAMESAKE_MARGIN:
+                m.ambiguous = True
+                return m
+            top = ranked[0]  # "the port of Tripoli ... Lebanon": the one the article places
         if pm.abbrev:
             close = [c for c in cands if top.score - c.score < 2.5]
             # ambiguous between places this article is about; a short form unrelated to the
@@ -281,6 +290,30 @@ class EntityLinker:
         )
 
 
+# how much more the article's other names must say for one namesake than for the next
+_NAMESAKE_MARGIN = 0.5
+# well known: a city, region or country of at least this many people; and no more than this
+# many times smaller than the best known of the name ("London", Ontario, is no rival)
+_NAMESAKE_POPULATION = 200_000
+_NAMESAKE_RATIO = {PlaceRank.COUNTRY: 20.0, PlaceRank.ADMIN1: 8.0, PlaceRank.CITY: 8.0}
+
+
+def _namesakes(cands: list[Scored]) -> list[Scored]:
+    """The well-known places a name may stand for, one per country (a country for each)."""
+    big = [c for c in cands[:6] if c.ref.rank in _NAMESAKE_RATIO
+           and c.match.kind in ("name", "curated", "alias")
+           and c.match.population >= _NAMESAKE_POPULATION]  # fmt: skip
+    if not big:
+        return []
+    largest = max(c.match.population for c in big)
+    out: dict[str, Scored] = {}
+    for c in big:
+        rank = c.ref.rank or PlaceRank.CITY
+        if largest <= _NAMESAKE_RATIO[rank] * c.match.population:
+            out.setdefault(c.ref.country or c.ref.id, c)
+    return list(out.values())
+
+
 @lru_cache(maxsize=1)
 def facility_nouns() -> frozenset[str]:
     """'mine', 'stadium', 'club': nouns a place name before them names (facility_nouns.json)."""
@@ -288,6 +321,15 @@ def facility_nouns() -> frozenset[str]:
     if not path.exists():
         return frozenset()
     return frozenset(json.loads(path.read_text(encoding="utf-8")).get("nouns", []))
+
+
+def _in_a_name(e: Span) -> bool:
+    """"the Colombo High Court", "the Flood Forecasting and Warning Centre": a place name
+    inside a longer proper name (or naming a facility) is no place for a reader to tell."""
+    doc = e.doc
+    before = doc[e.start - 1] if e.start > 0 else None
+    return _names_a_facility(e) or (e.root.dep_ == "compound" and e.root.head.pos_ == "PROPN") or (
+        before is not None and before.pos_ == "PROPN" and before.head.i in range(e.start, e.end))
 
 
 def _names_a_facility(e: Span) -> bool:

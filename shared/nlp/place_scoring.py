@@ -26,6 +26,9 @@ class Scored:
     match: Match
     prior: float
     context: float = 0.0
+    # the context from the article's other names only (not this name's repeats): whether
+    # anything beside the name itself says which place it is
+    outside: float = 0.0
 
     @property
     def score(self) -> float:
@@ -146,58 +149,32 @@ def _container_like(pm: PlaceMention) -> bool:
 def score_places(doc: Doc, places: dict[int, PlaceMention],
                  demonym_countries: Counter[str] | None = None) -> None:
     # confident first-pass links: single candidate, or a clear margin
-    confident: list[EntityRef] = []
+    confident: list[tuple[str, EntityRef]] = []
     for pm in places.values():
         if pm.abbrev or not pm.cands:
             continue
         top = pm.cands[0]
         if len(pm.cands) == 1 or top.score - pm.cands[1].score >= 1.0:
-            confident.append(top.ref)
-    # "Ukrainian forces", "the Swiss foreign ministry": one place mention per country
-    countries = Counter(r.country for r in confident if r.country)
-    extra = 0
-    for cc in demonym_countries or ():
-        countries[cc] += 1  # one per country, however often it is repeated
-        extra += 1
-    n = max(len(confident) + extra, 1)
-    admin1s = Counter(a for r in confident for a in r.ancestors[:-1])
-    admin1s.update(r.id for r in confident if r.rank == PlaceRank.ADMIN1)
-    ids_in_article = Counter(r.id for r in confident)
+            confident.append((pm.key, top.ref))
     has_sents = bool(places) and next(iter(places.values())).span.doc.has_annotation(
         "SENT_START")
     sent_of = {id(pm): (pm.span.sent.start if has_sents else 0) for pm in places.values()}
+    every = _Evidence([r for _, r in confident], demonym_countries)
+    besides: dict[str, _Evidence] = {}
     for pm in places.values():
-        sent_refs = [o.cands[0].ref for o in places.values()
+        sent_refs = [o for o in places.values()
                      if o is not pm and o.cands and sent_of[id(o)] == sent_of[id(pm)]
-                     and not o.abbrev]
+                     and not o.abbrev]  # fmt: skip
+        if pm.key not in besides:
+            # what the article says beside this name: its own (repeated) mentions are no
+            # evidence for which place it is
+            besides[pm.key] = _Evidence([r for k, r in confident if k != pm.key],
+                                        demonym_countries)
         for c in pm.cands:
-            ctx = 0.0
-            ref = c.ref
-            if pm.qualifier is not None:
-                qrefs = [q.ref for q in pm.qualifier.cands[:3]]
-                if any(_within(ref, q) for q in qrefs):
-                    ctx += 4.0
-            for o in sent_refs:
-                if o.id == ref.id:
-                    if pm.abbrev:  # "Severodonetsk, referred to as SevSk": named beside it
-                        ctx += 1.5
-                    continue
-                if _within(ref, o):
-                    ctx += 1.5
-                elif ref.country and o.country == ref.country:
-                    ctx += 0.8
-            own = 1 if ref.id in ids_in_article else 0
-            if ref.country:
-                share = (countries[ref.country] - own) / n
-                ctx += 1.2 * min(share * 2, 1.0)
-            area = [a for a in ref.ancestors[:-1]]
-            if any(admin1s[a] for a in area):
-                ctx += 0.8
-            others = ids_in_article[ref.id] - (
-                1 if pm.first and pm.first.ref.id == ref.id and not pm.abbrev else 0)
-            if others > 0:  # named elsewhere in the article, the more often the likelier
-                ctx += 0.6 + 0.3 * min(others, 4)
-            c.context = ctx
+            c.context = every.context(pm, c.ref, [o.cands[0].ref for o in sent_refs])
+            c.outside = besides[pm.key].context(
+                pm, c.ref, [o.cands[0].ref for o in sent_refs if o.key != pm.key],
+                repeats=False)
         pm.cands.sort(key=lambda s: -s.score)
     # a qualified mention ("Paris, Texas") decides the same name elsewhere in the article
     decided: dict[str, Scored] = {}
@@ -210,5 +187,51 @@ def score_places(doc: Doc, places: dict[int, PlaceMention],
             for c in pm.cands:
                 if c.ref.id == d.ref.id:
                     c.context += 4.0
+                    c.outside += 4.0
             pm.cands.sort(key=lambda s: -s.score)
 
+
+
+class _Evidence:
+    """The places an article names with confidence, counted for scoring one mention."""
+
+    def __init__(self, confident: list[EntityRef], demonym_countries: Counter[str] | None):
+        # "Ukrainian forces", "the Swiss foreign ministry": one place mention per country
+        self.countries = Counter(r.country for r in confident if r.country)
+        extra = 0
+        for cc in demonym_countries or ():
+            self.countries[cc] += 1  # one per country, however often it is repeated
+            extra += 1
+        self.n = max(len(confident) + extra, 1)
+        self.admin1s = Counter(a for r in confident for a in r.ancestors[:-1])
+        self.admin1s.update(r.id for r in confident if r.rank == PlaceRank.ADMIN1)
+        self.ids = Counter(r.id for r in confident)
+
+    def context(self, pm: PlaceMention, ref: EntityRef, sent_refs: list[EntityRef],
+                repeats: bool = True) -> float:
+        ctx = 0.0
+        if pm.qualifier is not None:
+            qrefs = [q.ref for q in pm.qualifier.cands[:3]]
+            if any(_within(ref, q) for q in qrefs):
+                ctx += 4.0
+        for o in sent_refs:
+            if o.id == ref.id:
+                if pm.abbrev:  # "Severodonetsk, referred to as SevSk": named beside it
+                    ctx += 1.5
+                continue
+            if _within(ref, o):
+                ctx += 1.5
+            elif ref.country and o.country == ref.country:
+                ctx += 0.8
+        own = 1 if ref.id in self.ids else 0
+        if ref.country:
+            share = (self.countries[ref.country] - own) / self.n
+            ctx += 1.2 * min(share * 2, 1.0)
+        if any(self.admin1s[a] for a in ref.ancestors[:-1]):
+            ctx += 0.8
+        if repeats:
+            others = self.ids[ref.id] - (
+                1 if pm.first and pm.first.ref.id == ref.id and not pm.abbrev else 0)
+            if others > 0:  # named elsewhere in the article, the more often the likelier
+                ctx += 0.6 + 0.3 * min(others, 4)
+        return ctx
