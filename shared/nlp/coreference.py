@@ -17,6 +17,7 @@ from spacy.tokens import Token
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.nlp.names import (
     PLACE_LABELS,
+    clean_name,
     country_names,
     fallback_ref,
     is_label_guess,
@@ -62,8 +63,10 @@ class Coreference(ArticleSalience):
         ref = self.entity_at(tok)
         if ref is not None and ref.type != EntityType.PLACE and self.named_as_place(tok):
             # "Adan Yabaal, a strategic town in Middle Shabelle": the apposition says what
-            # the name is, whatever the NER said
-            return unique_place(ref.name) or fallback_ref(ref.name, "GPE", EntityType.PLACE)
+            # the name is, whatever the NER said (by the name as written here: "Woldia, a
+            # town in ..." is no "Woldia General Hospital" the linker took it for)
+            name = clean_name(m0.text) if m0 is not None else ref.name
+            return unique_place(name) or fallback_ref(name, "GPE", EntityType.PLACE)
         if ref is not None:
             m = self.mention_at(tok) or next(
                 (self.mention_at(c) for c in tok.children if self.mention_at(c)), None

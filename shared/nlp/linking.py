@@ -169,13 +169,15 @@ class EntityLinker:
             for cc in [self.demonyms.get(norm(e.text))] if cc)
         score_places(doc, places, demonym_countries)
         people, orgs = link_people_orgs(self.aliases, ents)
+        person_names = frozenset(p.text.split()[-1] for p in ents
+                                 if p.label_ == "PERSON" and " " in p.text.strip())
 
         mentions: list[Mention] = []
         for e in ents:
             start, end = e.start_char, e.end_char
             sent = e.sent.text if doc.has_annotation("SENT_START") else ""
             if e.label_ in PLACE_LABELS:
-                m = self._decide_place(places[e.start], e)
+                m = self._decide_place(places[e.start], e, person_names)
             elif e.label_ == "PERSON":
                 m = Mention(text=e.text, start=start, end=end, label=e.label_,
                             entity=people[e.start])
@@ -196,7 +198,8 @@ class EntityLinker:
         pm.first = cands[0] if cands else None
         return pm
 
-    def _decide_place(self, pm: PlaceMention, e: Span) -> Mention:
+    def _decide_place(self, pm: PlaceMention, e: Span,
+                      person_names: frozenset[str] = frozenset()) -> Mention:
         m = Mention(text=e.text, start=e.start_char, end=e.end_char, label=e.label_)
         cands = pm.cands
         if cands:
@@ -216,8 +219,14 @@ class EntityLinker:
             return m
         top = cands[0]
         second = cands[1] if len(cands) > 1 else None
-        namesakes = [] if pm.abbrev or _in_a_name(e) else _namesakes(cands)
-        if top in namesakes and len(namesakes) >= 2:
+        # a name as written ("Tripoli", not "region" or "eastern" the NER took for one)
+        named = e.text[:1].isupper() and pm.key not in self.common_words and (
+            pm.key not in COMPASS)
+        namesakes = [] if pm.abbrev or not named or _in_a_name(e) else _namesakes(cands)
+        settled = max(cands, key=lambda c: c.outside)
+        if settled not in namesakes and settled.outside >= _QUALIFIED:
+            namesakes = []  # "San Fernando, Trinidad": a smaller namesake, placed by the text
+        if top in namesakes and len(namesakes) >= 2 and not _a_surname(e, person_names):
             # "Tripoli", "Hyderabad", "Congo" alone: well-known places of one name in
             # several countries, told apart only by what else the article names
             ranked = sorted(namesakes, key=lambda c: -c.outside)
@@ -292,15 +301,24 @@ class EntityLinker:
 
 # how much more the article's other names must say for one namesake than for the next
 _NAMESAKE_MARGIN = 0.5
+# the context of a place the text qualifies ("X, Texas", "X in Y province"): it settles
+# the name, whatever the namesakes
+_QUALIFIED = 4.0
 # well known: a city, region or country of at least this many people; and no more than this
 # many times smaller than the best known of the name ("London", Ontario, is no rival)
 _NAMESAKE_POPULATION = 200_000
-_NAMESAKE_RATIO = {PlaceRank.COUNTRY: 20.0, PlaceRank.ADMIN1: 8.0, PlaceRank.CITY: 8.0}
+# (cities and countries only: a region's name is mostly also its capital's or a sea's,
+# "Georgia" the state or "Red Sea" the governorate are told by other rules or not at all)
+_NAMESAKE_RATIO = {PlaceRank.COUNTRY: 20.0, PlaceRank.CITY: 6.0}
 
 
 def _namesakes(cands: list[Scored]) -> list[Scored]:
-    """The well-known places a name may stand for, one per country (a country for each)."""
-    big = [c for c in cands[:6] if c.ref.rank in _NAMESAKE_RATIO
+    """The well-known places a name may stand for, of the rank of the likeliest (a city
+    does not rival a country of its name), one per country."""
+    rank = cands[0].ref.rank
+    if rank not in _NAMESAKE_RATIO:
+        return []
+    big = [c for c in cands[:6] if c.ref.rank == rank
            and c.match.kind in ("name", "curated", "alias")
            and c.match.population >= _NAMESAKE_POPULATION]  # fmt: skip
     if not big:
@@ -308,7 +326,6 @@ def _namesakes(cands: list[Scored]) -> list[Scored]:
     largest = max(c.match.population for c in big)
     out: dict[str, Scored] = {}
     for c in big:
-        rank = c.ref.rank or PlaceRank.CITY
         if largest <= _NAMESAKE_RATIO[rank] * c.match.population:
             out.setdefault(c.ref.country or c.ref.id, c)
     return list(out.values())
@@ -321,6 +338,12 @@ def facility_nouns() -> frozenset[str]:
     if not path.exists():
         return frozenset()
     return frozenset(json.loads(path.read_text(encoding="utf-8")).get("nouns", []))
+
+
+def _a_surname(e: Span, person_names: frozenset[str]) -> bool:
+    """"Transport Minister Jorge Luis Medina said ... Medina told reporters": the last word
+    of a person the article names is that person, not a city."""
+    return e.text in person_names
 
 
 def _in_a_name(e: Span) -> bool:
