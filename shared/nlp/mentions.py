@@ -38,9 +38,6 @@ class ArticleMentions:
     tok_mention: dict[int, Mention] = field(default_factory=dict)
     _places_cache: tuple[tuple[int, EntityRef], ...] | None = None
     acronyms: dict[str, str] = field(default_factory=dict)  # "Fegafoot" -> its full name
-    # "Nordvik" -> "Nordvik Energy": the first word of a longer organisation name the
-    # article gave earlier, by which it goes on to call it
-    short_names: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Tokens overlapping each mention; the first (longest at a start) mention wins.
@@ -51,9 +48,6 @@ class ArticleMentions:
                 self.tok_mention.setdefault(tok.i, m)
             if span is not None and m.label == "ORG":
                 self._note_acronym(m, span)
-        for m in sorted(self.mentions, key=lambda m: m.start):
-            if m.label == "ORG":
-                self._note_short_name(m)
 
     def mention_span(self, m: Mention) -> Span | None:
         """The tokens a mention covers (its character span widened to whole tokens)."""
@@ -149,28 +143,11 @@ class ArticleMentions:
         if m.entity is not None and not guess and m.entity.type != EntityType.ORG:
             return None
         text = clean_name(m.text)
-        long_name = self.acronyms.get(text) or self.short_names.get(text)
+        # "Nordvik's chief executive" after "Nordvik Energy": the linker's longer name
+        longer = m.entity is not None and m.entity.type == EntityType.ORG and len(
+            m.entity.name.split()) > len(text.split())
+        long_name = self.acronyms.get(text) or (m.entity.name if longer and m.entity else None)
         return fallback_org(long_name or m.text)
-
-    def _note_short_name(self, m: Mention) -> None:
-        """"Nordvik Energy ... Nordvik's chief executive": a one-word organisation name that
-        is the first word of one named before it is that organisation (not a country's name,
-        not a word like "Bank", and only when one longer name starts with it)."""
-        words = clean_name(m.text).split()
-        if len(words) == 1 and words[0] in self.short_names:
-            return
-        if len(words) < 2 or not words[0][:1].isupper() or len(words[0]) < 3:
-            return
-        first = words[0]
-        generic = self.lex.set("org_suffixes") | self.lex.set("org_nouns") | self.lex.set(
-            "state_nouns")
-        if first.lower() in generic or first.lower() in country_names():
-            return
-        known = self.short_names.get(first)
-        if known is not None and known != " ".join(words):
-            self.short_names[first] = ""  # two names start with it: it names neither
-            return
-        self.short_names[first] = " ".join(words)
 
     def _note_acronym(self, m: Mention, span: Span) -> None:
         """"The Gabonese Football Federation (Fegafoot)": the short form the article defines

@@ -276,8 +276,6 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
 
 def _full_name(ctx: ArticleContext, word: Token) -> str | None:
     """The one longer name in the article that starts with this word, if any."""
-    if word.text in ctx.short_names:
-        return ctx.short_names[word.text] or None
     names = {" ".join(w) for m in ctx.mentions if m.label in ("ORG", "PERSON", "FAC")
              for w in [m.text.split()] if len(w) > 1 and w[0] == word.text}  # fmt: skip
     return next(iter(names)) if len(names) == 1 else None
