@@ -48,7 +48,7 @@ from shared.nlp.place_scoring import (
 # AliasTable and default_aliases: the entity pipeline imports them from here
 __all__ = [
     "COMPASS", "LINK_LABELS", "LOCATIVE_PREPS", "PLACE_LABELS", "PLACE_NOUNS", "AliasTable",
-    "EntityLinker", "admin_suffix_word", "default_aliases", "default_demonyms",
+    "EntityLinker", "admin_suffix_word", "default_aliases", "default_demonyms", "facility_nouns",
     "is_camel_abbrev",
 ]  # fmt: skip
 

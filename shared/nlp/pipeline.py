@@ -44,6 +44,7 @@ from shared.nlp.linking import (
     EntityLinker,
     admin_suffix_word,
     default_aliases,
+    facility_nouns,
 )
 
 MENTIONS_ATTR = "claimwatch_mentions"
@@ -170,8 +171,10 @@ class PlaceRuler:
             toks = norm(e.text).split()
             if e.label_ == "PERSON" and len(toks) >= 2:
                 person_tokens.update((toks[0], toks[-1]))
-            if e.label_ == "ORG" and len(toks) >= 2 and not self.gaz.is_known_name(e.text):
-                org_heads.add(toks[0])  # "Harrow" of "Harrow Motors"
+            if e.label_ == "ORG" and len(toks) >= 2 and not self.gaz.is_known_name(e.text) \
+                    and toks[-1] not in facility_nouns():  # fmt: skip
+                # "Harrow" of "Harrow Motors"; not "Woldia" of "Woldia General Hospital"
+                org_heads.add(toks[0])
 
         labels: list[str] = []
         for _ in range(2):  # places found in the first pass support the second
@@ -193,6 +196,9 @@ class PlaceRuler:
                 out.append(Span(doc, e.start, e.end, label=label))
         taken = {i for s in out for i in range(s.start, s.end)}
         out.extend(self._scan(doc, taken, countries))
+        taken = {i for s in out for i in range(s.start, s.end)}
+        out.extend(_people_again(doc, taken, {s.text.split()[-1] for s in out
+                                              if s.label_ == "PERSON"}))  # fmt: skip
         doc.ents = filter_spans(out)
         return doc
 
@@ -370,6 +376,23 @@ class PlaceRuler:
             else:
                 i += 1
         return found
+
+
+def _people_again(doc: Doc, taken: set[int], surnames: set[str]) -> list[Span]:
+    """"Benfica paid ... for Thiago Mendonca ... Mendonca said": a person the model tagged
+    once is the same person where it missed the name (two or three capitalised words
+    ending in the surname)."""
+    found: list[Span] = []
+    for t in doc:
+        if t.text not in surnames or t.i in taken or t.pos_ != "PROPN":
+            continue
+        start = t.i
+        while start > 0 and t.i - start < 2 and doc[start - 1].pos_ == "PROPN" and (
+                doc[start - 1].is_title and doc[start - 1].i not in taken):  # fmt: skip
+            start -= 1
+        if start < t.i:
+            found.append(Span(doc, start, t.i + 1, label="PERSON"))
+    return found
 
 
 class LinkerComponent:

@@ -36,17 +36,17 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if lemma in verbs:
             state = verbs[lemma]
             if is_passive(tok):
-                subj_tok = next(iter(children(tok, "nsubjpass")), None)
-            elif lemma in ("die", "reopen", "open", "close", "shut") and not children(
-                tok, "dobj"
-            ):
+                # ("he is survived by his wife" says nothing of him being alive)
+                if lemma not in lex.set("status_subject_verbs") - lex.set("status_passives"):
+                    subj_tok = next(iter(children(tok, "nsubjpass")), None)
+            elif lemma in lex.set("status_subject_verbs") and not children(tok, "dobj"):
                 subj_tok = subject_of(tok)
                 if subj_tok is None and tok.dep_ == "acl" and tok.head.dep_ in ("ccomp",
                                                                              "ROOT"):
                     # "The Rafah crossing reopened on Monday, officials said": the main verb
                     # parsed as a clause on a noun that stands where a verb should be
                     subj_tok = tok.head
-            elif lemma in ("release", "free", "detain", "arrest", "jail", "imprison") or (
+            elif (lemma in lex.set("status_object_verbs") and lemma != "kill") or (
                     lemma == "kill" and _main_clause(tok)):  # fmt: skip
                 subj_tok = next(iter(children(tok, "dobj")), None)
         if state is None or subj_tok is None:
