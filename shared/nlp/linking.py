@@ -348,10 +348,16 @@ def _a_surname(e: Span, person_names: frozenset[str]) -> bool:
 
 def _in_a_name(e: Span) -> bool:
     """"the Colombo High Court", "the Flood Forecasting and Warning Centre": a place name
-    inside a longer proper name (or naming a facility) is no place for a reader to tell."""
+    inside a longer name, or naming a facility or qualifying a noun, is no place for a
+    reader to tell."""
     doc = e.doc
     before = doc[e.start - 1] if e.start > 0 else None
-    return _names_a_facility(e) or (e.root.dep_ == "compound" and e.root.head.pos_ == "PROPN") or (
+    # "the Hyderabad-based company": a name that describes, not a place the story is in
+    hyphened = e.end < len(doc) and doc[e.end].text == "-"
+    # "the Colombo bourse", "a St. Louis attorney", "the Tripoli airport siege": a name
+    # that qualifies a noun names an institution or someone's base, not a place to tell
+    modifier = e.root.dep_ in ("compound", "nmod") and e.root.head.pos_ in ("PROPN", "NOUN")
+    return _names_a_facility(e) or hyphened or modifier or (
         before is not None and before.pos_ == "PROPN" and before.head.i in range(e.start, e.end))
 
 
