@@ -143,11 +143,21 @@ class ArticleMentions:
         if m.entity is not None and not guess and m.entity.type != EntityType.ORG:
             return None
         text = clean_name(m.text)
-        # "Nordvik's chief executive" after "Nordvik Energy": the linker's longer name
-        longer = m.entity is not None and m.entity.type == EntityType.ORG and len(
-            m.entity.name.split()) > len(text.split())
-        long_name = self.acronyms.get(text) or (m.entity.name if longer and m.entity else None)
+        long_name = self.acronyms.get(text) or self._company_name(m, text)
         return fallback_org(long_name or m.text)
+
+    def _company_name(self, m: Mention, text: str) -> str | None:
+        """"Nordvik's chief executive" after "Nordvik Energy": the linker's longer name, when
+        what it adds is a company word ("HBO" is not "HBO Go", its product)."""
+        ent = m.entity
+        if ent is None or ent.type != EntityType.ORG:
+            return None
+        words, short = ent.name.split(), text.split()
+        if len(words) <= len(short) or [w.lower() for w in words[: len(short)]] != [
+                w.lower() for w in short]:  # fmt: skip
+            return None
+        extra = {w.lower().rstrip(".") for w in words[len(short):]}
+        return ent.name if extra <= self.lex.set("org_suffixes") else None
 
     def _note_acronym(self, m: Mention, span: Span) -> None:
         """"The Gabonese Football Federation (Fegafoot)": the short form the article defines
