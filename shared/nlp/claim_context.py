@@ -23,7 +23,13 @@ from shared.domain.entities import EntityRef, EntityType
 from shared.domain.timeexpr import state_time
 from shared.nlp import modality
 from shared.nlp.article import ArticleInfo, ArticleLike
-from shared.nlp.names import fallback_org, fallback_ref
+from shared.nlp.names import (
+    clean_name,
+    country_of_name,
+    country_ref,
+    fallback_org,
+    fallback_ref,
+)
 from shared.nlp.sides import Sides
 
 # the article types and fallback ids, imported from here before the split
@@ -148,6 +154,34 @@ class ArticleContext(Sides):
                     if date:
                         return self.doc[date[0].i : date[-1].i + 1].text
         return None
+
+    def state_of(self, tok: Token) -> EntityRef | None:
+        """A country when the word is its state: "the government intends to sell" (the story's
+        country), "the Ministry of Mines denied" (the story's), "the Pakistan Cricket Board"
+        (the country it is named for). A denial by a ministry answers a report of what the
+        country does."""
+        states = self.lex.set("state_nouns")
+        main = self.main_country
+        if tok.pos_ == "NOUN" and tok.lemma_.lower() in states and not any(
+                c.pos_ == "PROPN" for c in tok.children):  # fmt: skip
+            return country_ref(*main) if main is not None else None
+        m = self.mention_at(tok)
+        if m is None or m.label != "ORG":
+            return None
+        span = self.mention_span(m)
+        if span is not None and tok.i != span.start:
+            return None  # not the organisation's first word (each is read once)
+        words = clean_name(m.text).split()
+        if not words:
+            return None
+        if words[0].lower() in states or words[-1].lower() in states:
+            # "the Ministry of Mines", "Kazakhstan's Energy Ministry"
+            return country_ref(*main) if main is not None else None
+        companies = self.lex.set("org_nouns")
+        if any(w.lower() in companies or w.lower().removesuffix("s") in companies for w in words):
+            return None  # "Pakistan International Airlines" is a company, not the state
+        return country_of_name(words[0])
+
 
     def make_claim(self, pred: Token, subject: EntityRef, relation: str,
                    noun_trigger: bool = False, polarity: Polarity | None = None,

@@ -27,7 +27,7 @@ from shared.domain.claims import Claim, Polarity
 from shared.domain.entities import EntityRef, EntityType
 from shared.domain.ids import name_key
 from shared.nlp.claim_context import ArticleContext
-from shared.nlp.names import as_country, clean_name, country_of_name, country_ref, party_ref
+from shared.nlp.names import as_country, clean_name, party_ref
 
 STEM = 5
 _CLAUSE_DEPS = ("ROOT", "ccomp", "conj", "xcomp", "acl", "relcl", "advcl", "pcomp")
@@ -217,7 +217,7 @@ def _parties(ctx: ArticleContext, head: Token, polarity: Polarity,
             toks += [t for c in denier.children if c.dep_ == "nsubj" for t in c.subtree]
     seen: dict[str, EntityRef] = {}
     for tok in toks:
-        state = _state_of(ctx, tok)
+        state = ctx.state_of(tok)
         if state is not None:
             seen.setdefault(state.id, state)
         if tok.pos_ == "PRON" and tok.lower_ in ("it", "its", "we", "our") and (
@@ -257,31 +257,3 @@ def _subject_heads(head: Token) -> set[int]:
     out.update(t.i for t in [*names, *(c for n in names for c in n.children
                                        if c.dep_ in ("compound", "flat"))])
     return out
-
-
-def _state_of(ctx: ArticleContext, tok: Token) -> EntityRef | None:
-    """A country when the word is its state: "the government intends to sell" (the story's
-    country), "the Ministry of Mines denied" (the story's), "the Pakistan Cricket Board"
-    (the country it is named for). A denial by a ministry answers a report of what the
-    country does."""
-    states = ctx.lex.set("state_nouns")
-    main = ctx.main_country
-    if tok.pos_ == "NOUN" and tok.lemma_.lower() in states and not any(
-            c.pos_ == "PROPN" for c in tok.children):  # fmt: skip
-        return country_ref(*main) if main is not None else None
-    m = ctx.mention_at(tok)
-    if m is None or m.label != "ORG":
-        return None
-    span = ctx.mention_span(m)
-    if span is not None and tok.i != span.start:
-        return None  # not the organisation's first word (each is read once)
-    words = clean_name(m.text).split()
-    if not words:
-        return None
-    if words[0].lower() in states:
-        return country_ref(*main) if main is not None else None
-    companies = ctx.lex.set("org_nouns")
-    if any(w.lower() in companies or w.lower().removesuffix("s") in companies for w in words):
-        return None  # "Pakistan International Airlines" is a company, not the state
-    return country_of_name(words[0])
-

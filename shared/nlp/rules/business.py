@@ -15,7 +15,7 @@ from shared.domain.quantities import is_currency_word, parse_money
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, is_passive, lemma_of
 from shared.nlp.frames import subject_of
-from shared.nlp.names import fallback_org, np_text
+from shared.nlp.names import as_country, fallback_org, np_text
 
 
 def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
@@ -53,15 +53,26 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         objs = children(tok, "dobj") or children(tok, "nsubjpass")  # "the plant would be
         thing = _thing(ctx, objs[0]) if objs else None  # closed": the plant is the thing
         # "Meridian and Castello agreed to merge": each of them
+        act = lex.map("plan_classes").get(lemma_of(tok), lemma_of(tok))
         for a in (agent_tok, *children(agent_tok, "conj")):
             agent = _agent(ctx, a)
             if agent is not None:
-                yield ctx.make_claim(tok, agent, f"event:{lemma_of(tok)}", object=thing)
+                yield ctx.make_claim(tok, agent, f"event:{act}", object=thing)
 
 
 def _agent(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    """Who plans or acts: a country for its state ("the Energy Ministry said it had no plans
+    to", "Kazakhstan will cut"), else the organisation, person or place named."""
     if tok.pos_ == "PRON" and tok.lower_ in ("it", "we", "they"):
-        return ctx.salient_org()
+        speaker = ctx.speech_head(tok)
+        subj = subject_of(speaker) if speaker is not None else None
+        m = ctx.mention_at(subj) if subj is not None else None
+        span = ctx.mention_span(m) if m is not None else None
+        state = ctx.state_of(span[0] if span is not None else subj) if subj is not None else None
+        return state or ctx.salient_org()
+    state = ctx.state_of(tok)
+    if state is not None:
+        return state
     org = ctx.proper_org(tok)
     if org is not None:
         return org
@@ -70,7 +81,9 @@ def _agent(ctx: ArticleContext, tok: Token) -> EntityRef | None:
                                                and m.entity.type == EntityType.ORG)):
         return ctx.org_of_mention(m)
     ref = ctx.entity_at(tok)
-    if ref is not None and ref.type in (EntityType.ORG, EntityType.PERSON, EntityType.PLACE):
+    if ref is not None and ref.type == EntityType.PLACE:
+        return as_country(ref)
+    if ref is not None and ref.type in (EntityType.ORG, EntityType.PERSON):
         return ref
     if lemma_of(tok) in ("company", "firm", "group", "carmaker", "automaker", "government"):
         return ctx.salient_org()

@@ -33,7 +33,10 @@ def _control_target(ctx: ArticleContext, tok: Token) -> EntityRef | None:
         for o in prep_objects(tok, "of"):  # "the centre of X district in Y province": X
             unit = (m := ctx.mention_at(o)) is not None and m.label == "ORG"
             near += prep_objects(o, "in", "at", "near") if unit else [o]
-        for o in near + prep_objects(tok, "in", "at", "near"):
+        # "the Boulkessi military camp", "the Boulkessi position": the place it is named for
+        named = [c for c in tok.children if c.dep_ in ("compound", "nmod", "amod") and (
+            c.pos_ == "PROPN" or ctx.mention_at(c) is not None)]
+        for o in named + near + prep_objects(tok, "in", "at", "near"):
             p = ctx.place_at(o, allow_coref=False)
             if p is not None:
                 return p
@@ -212,7 +215,7 @@ def _control_noun(ctx: ArticleContext, tok: Token) -> Iterable[Claim]:
     if lemma == "loss":
         return  # "the loss of X" says who lost it, rarely who holds it
     owners = children(tok, "poss") + prep_objects(tok, "of")
-    places = [ctx.place_at(o) for o in owners if not _named_person(ctx, o)]
+    places = [_control_target(ctx, o) for o in owners if not _named_person(ctx, o)]
     agents = prep_objects(tok, "by", "to")
     side = ctx.side_of(agents[0], tok) if agents else None
     for place in places:
