@@ -260,9 +260,15 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
             if by_place and title not in ctx.lex.set("place_offices"):
                 # "a Kenyan trade official": no office of Kenya's; "the London-based
                 # lender's chief executive": the lender's, when known
-                if (default_org or sentence_org) is None:
+                # "Lappland's chief executive" (a region's name): the company of that name
+                named = next(filter(None, (_full_name(ctx, t) for t in words
+                                           if t.i in place[1])), None) if place else None
+                if (default_org or sentence_org) is None and named is None:
                     return None
-                org = default_org or sentence_org
+                org = default_org or sentence_org or fallback_org(str(named))
+            country = _owning_country(ctx, words, org_ids)
+            if country is not None and title in ctx.lex.set("place_offices"):
+                return country, title  # "the coach of Ghana's Black Meteors": Ghana's coach
             if org is sentence_org and title in ctx.lex.set("place_offices") and not any(
                     lemma_of(t) in ctx.lex.set("org_nouns") for t in words):  # fmt: skip
                 # "President Obama" in a sentence about ISIS; but "company president X"
@@ -271,6 +277,18 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
             if org is None:
                 return None
             return org, title
+    return None
+
+
+def _owning_country(ctx: ArticleContext, words: list[Token],
+                    org_ids: set[int]) -> EntityRef | None:  # fmt: skip
+    """The country whose team or body the organisation is ("Ghana's Black Meteors")."""
+    owners = [c for t in words if t.i in org_ids for c in t.children
+              if c.dep_ == "poss" and c.i not in org_ids]  # fmt: skip
+    for c in owners:
+        ref = ctx.place_at(c, allow_coref=False)
+        if ref is not None and ref.rank == PlaceRank.COUNTRY:
+            return as_country(ref)
     return None
 
 
