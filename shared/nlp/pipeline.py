@@ -387,14 +387,14 @@ def _people_again(doc: Doc, taken: set[int], surnames: set[str]) -> list[Span]:
         if t.text not in surnames or t.i in taken or t.pos_ != "PROPN":
             continue
         start = t.i
-        # (the parser must call the words before parts of the name: "Killing Baghdadi would
-        # be a coup" is no person)
+        # (the parser must call the words before parts of the name)
         while start > 0 and t.i - start < 2 and doc[start - 1].pos_ == "PROPN" and (
                 doc[start - 1].is_title and doc[start - 1].i not in taken
                 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i in range(
                     start, t.i + 1)):  # fmt: skip
             start -= 1
-        if start < t.i:
+        # (not at a sentence's start, where a capitalised verb may stand: "Killing X")
+        if start < t.i and start > doc[start].sent.start:
             found.append(Span(doc, start, t.i + 1, label="PERSON"))
     return found
 
