@@ -46,6 +46,8 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             if agent_tok is not None or cur.head.i == cur.i:
                 break
             cur = cur.head
+            if ctx.is_denial(cur) or lemma_of(cur) in lex.set("speech_verbs"):
+                break  # who denies or reports a plan is not who makes it
             if cur.pos_ in ("VERB", "AUX"):
                 agent_tok = subject_of(cur)
         if agent_tok is None:
