@@ -95,7 +95,9 @@ class ArticleContext(Sides):
             not_only = any(c.lower_ == "only" for c in cur.children if c.dep_ == "advmod")
             if negated and not not_only and not (noun_trigger and cur is pred):
                 return Polarity.NEGATED
-            if cur.dep_ in ("xcomp", "acl", "aux", "pcomp", "prep") and steps < 3:
+            # "had not signed any agreement to buy a stake": the plan noun's verb negates
+            planned = cur.dep_ == "dobj" and cur.lemma_.lower() in no_nouns
+            if (cur.dep_ in ("xcomp", "acl", "aux", "pcomp", "prep") or planned) and steps < 3:
                 cur = cur.head
                 steps += 1
                 continue
@@ -210,8 +212,10 @@ class ArticleContext(Sides):
         why = None if claim.polarity == Polarity.DENIED else modality.mood(pred, self.lex)
         if why is None and relation not in _TIMELESS and self.past_episode(pred):
             why = "dated to an earlier episode"
-        if why is None and relation.split(":")[0] in _STATES and modality.irrealis(pred,
-                                                                                   self.lex):
+        # (a deal's value is the deal's whether it is done or agreed: "signed an agreement
+        # to buy X for $1 billion")
+        if why is None and relation.split(":")[0] in _STATES and relation != "quantity:value" \
+                and modality.irrealis(pred, self.lex):  # fmt: skip
             why = "attempted or threatened, not reached"
         if why is not None:
             self.unasserted[claim.id] = why
