@@ -103,7 +103,7 @@ def run_scenario(sc: dict[str, Any], linker: Linker) -> ScenarioRun:
         claims = extract_claims(doc, mentions, meta)
         run.claims.extend(claims)
         batch = ArticleClaims(
-            article=meta, claims=claims, ambiguous=ambiguous_mentions(meta, mentions, claims)
+            article=meta, claims=claims, ambiguous=ambiguous_mentions(meta, mentions)
         )
         for alert in asyncio.run(detect(store, batch)):
             if alert.id not in seen:  # the alert log publishes each id once

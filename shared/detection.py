@@ -16,7 +16,7 @@ from shared.domain.alerts import (
 )
 from shared.domain.claims import Claim
 from shared.domain.contradiction import compare, one_alert_per_sentence
-from shared.domain.entities import NAMESAKE, Mention
+from shared.domain.entities import Mention
 from shared.events import ArticleClaims, ArticleMeta
 from shared.store import ClaimStore
 
@@ -53,15 +53,8 @@ def ambiguity_alert(store: str, mention: AmbiguousMention, now: datetime) -> Ale
     )
 
 
-def ambiguous_mentions(article: ArticleMeta, mentions: Iterable[Mention],
-                       claims: Iterable[Claim] = ()) -> list[AmbiguousMention]:  # fmt: skip
-    """The mentions the linker could not settle, with what the alert needs to show them. A
-    namesake ("Tripoli", "Barcelona" alone) only where a claim of the article is read from
-    its sentence: a famous name in passing ("coverage from Barcelona") changes nothing the
-    system compares, and on real news such alerts were all noise."""
-    spans = [(c.start, c.end) for c in claims]
-    mentions = [m for m in mentions if m.ambiguity != NAMESAKE
-                or any(a <= m.start < b for a, b in spans)]  # fmt: skip
+def ambiguous_mentions(article: ArticleMeta, mentions: Iterable[Mention]) -> list[AmbiguousMention]:
+    """The mentions the linker could not settle, with what the alert needs to show them."""
     return [
         AmbiguousMention(
             text=m.text,

@@ -46,7 +46,7 @@ async def on_entities(msg: ArticleEntities) -> ArticleClaims:
     return ArticleClaims(
         article=msg.article,
         claims=claims,
-        ambiguous=ambiguous_mentions(msg.article, msg.mentions, claims),
+        ambiguous=ambiguous_mentions(msg.article, msg.mentions),
         aliases={k: sorted(v)[:20] for k, v in aliases.items()},
     )
 

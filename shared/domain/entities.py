@@ -62,10 +62,6 @@ class Candidate(BaseModel):
     description: str = ""  # e.g. "city in Luhansk Oblast, Ukraine (pop. 130,000)"
 
 
-# Mention.ambiguity of well-known places of one name in several countries ("Tripoli")
-NAMESAKE = "namesake"
-
-
 class Mention(BaseModel):
     """A named-entity mention in an article, with its link (if any)."""
 
@@ -76,7 +72,4 @@ class Mention(BaseModel):
     entity: EntityRef | None = None
     candidates: list[Candidate] = Field(default_factory=list)
     ambiguous: bool = False
-    # why: "namesake" (well-known places of one name in several countries, nothing in the
-    # article to choose), "" for the others (a short form, a big-city name shared)
-    ambiguity: str = ""
     sentence: str = ""

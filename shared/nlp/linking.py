@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
-from shared.domain.entities import NAMESAKE, Candidate, EntityRef, EntityType, Mention, PlaceRank
+from shared.domain.entities import Candidate, EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id, name_key
 from shared.domain.quantities import is_currency_word
 from shared.nlp.gazetteer import ADMIN_SUFFIXES, Gazetteer, Match, norm, strip_admin_suffix
@@ -231,7 +231,7 @@ class EntityLinker:
             # several countries, told apart only by what else the article names
             ranked = sorted(namesakes, key=lambda c: -c.outside)
             if ranked[0].outside - ranked[1].outside < _NAMESAKE_MARGIN:
-                m.ambiguous, m.ambiguity = True, NAMESAKE
+                m.ambiguous = True
                 return m
             top = ranked[0]  # "the port of Tripoli ... Lebanon": the one the article places
         if pm.abbrev:
