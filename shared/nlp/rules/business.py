@@ -130,6 +130,8 @@ def rule_deal_value(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if not (lemma_of(anchor) in lex.set("deal_value_heads")
                 or any(t.lower_ in ("worth", "valued") for t in before)):  # fmt: skip
             continue
+        if any(t.lower_ in ("values", "valuing") for t in ctx.doc[sent.start : ent.start]):
+            continue  # "the deal values the target at $517 million": the target's worth
         value = parse_money(ent.text)
         if value is None:
             continue
