@@ -205,3 +205,12 @@ def test_a_person_tagged_once_is_tagged_where_the_model_missed_the_name(nlp: Any
     doc, _ = link_doc(nlp, "Abu Bakr al-Baghdadi was reported dead. Killing Baghdadi would be a "
                            "coup for the president.")
     assert not any(e.label_ == "PERSON" and e.text.startswith("Killing") for e in doc.ents)
+
+
+def test_a_deal_s_value_under_an_agreement_and_not_a_valuation(nlp: Any) -> None:
+    agreed = claims(nlp, "Kestrel Holdings signed an agreement to buy Dunmore Dairy for $1 "
+                         "billion.")
+    assert any(c.relation == "quantity:value" for c in agreed)
+    valued = claims(nlp, "Kestrel's agreement to acquire 40% of Dunmore Dairy values the "
+                         "company at about $2.5 billion, analysts calculated.")
+    assert not any(c.relation == "quantity:value" for c in valued)
