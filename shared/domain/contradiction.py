@@ -416,10 +416,17 @@ def _event(new: Claim, old: Claim, policy: Policy) -> Verdict:
                          f"{new.subject.name}: {pos.source} reports it happened; "
                          f"{neg.source} {how}")  # fmt: skip
     how = "denies it" if denied else "says it did not or will not"
-    return _conflict(
-        new, old, AlertKind.NEGATION,
-        f"{new.subject.name} to {action}{thing}: {pos.source} reports it; {neg.source} {how}",
-    )  # fmt: skip
+    return _conflict(new, old, AlertKind.NEGATION,
+                     f"{_act_label(new, action)}: {pos.source} reports it; {neg.source} {how}")
+
+
+def _act_label(c: Claim, action: str) -> str:
+    """"Kaira to close plant"; "Mosul: case of ebola" where the object names the act itself
+    (not "Ebola to case case of ebola")."""
+    thing = c.object.name if c.object else ""
+    if not thing.lower().startswith(action.replace("-", " ")):
+        return f"{c.subject.name} to {action}{' ' + thing if thing else ''}"
+    return thing if c.subject.name.lower() in thing.lower() else f"{c.subject.name}: {thing}"
 
 
 def _statement_parts(c: Claim) -> dict[str, frozenset[str]]:

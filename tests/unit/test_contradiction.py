@@ -239,3 +239,17 @@ def test_a_claim_its_own_report_disputes_contradicts_nothing() -> None:
     assert compare(b, a).outcome == Outcome.CONTRADICTION
     disputed = a.model_copy(update={"modality": Modality.DISPUTED})
     assert compare(b, disputed).outcome == Outcome.CONSISTENT
+
+
+def test_an_act_s_reason_names_its_parties_once() -> None:
+    mosul = ref("geo:mosul", "Mosul", rank=PlaceRank.CITY, country="IQ")
+    case = ref("thing:case:cholera", "case of cholera", EntityType.OTHER)
+    a = claim("a1", mosul, "event:case", object=case)
+    b = claim("a2", mosul, "event:case", object=case, polarity=Polarity.DENIED, hours=2)
+    v = compare(b, a)
+    assert v.outcome == Outcome.CONTRADICTION and v.reason.startswith("Mosul: case of cholera:")
+    harrow = ref("org:harrow", "Harrow Motors", EntityType.ORG)
+    plant = ref("thing:plant", "plant", EntityType.OTHER)
+    c = claim("a3", harrow, "event:close", object=plant)
+    d = claim("a4", harrow, "event:close", object=plant, polarity=Polarity.DENIED, hours=2)
+    assert compare(d, c).reason.startswith("Harrow Motors to close plant:")
