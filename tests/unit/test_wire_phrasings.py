@@ -4,6 +4,7 @@ parses through the entity pipeline; the lexicon and gazetteer as shipped."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +41,11 @@ def claims(nlp: Any, text: str, when: datetime = WHEN) -> list[Claim]:
 def keyed(cs: list[Claim], prefix: str) -> set[tuple[str, str]]:
     return {(c.subject.id, c.object.id if c.object else (c.state or "")) for c in cs
             if c.relation.startswith(prefix)}  # fmt: skip
+
+
+def subjects(cs: list[Claim], relation: str,
+             keep: Callable[[Claim], bool] = lambda c: True) -> set[str]:  # fmt: skip
+    return {c.subject.id for c in cs if c.relation == relation and keep(c)}
 
 
 # --- offices -------------------------------------------------------------------------------
@@ -114,9 +120,7 @@ def test_a_transfer_fee_is_keyed_on_the_player(nlp: Any) -> None:
                     "the club said.")
     b = claims(nlp, "The club's filing showed a fee of 19 million euros for the transfer of "
                     "Rafael Ventura.")
-    ka = {c.subject.id for c in a if c.relation == "quantity:value"}
-    kb = {c.subject.id for c in b if c.relation == "quantity:value"}
-    assert ka & kb
+    assert subjects(a, "quantity:value") & subjects(b, "quantity:value")
 
 
 # --- status, plans -------------------------------------------------------------------------
@@ -140,10 +144,8 @@ def test_one_act_in_other_verbs_and_a_ministry_for_its_country(nlp: Any) -> None
                        "minister said.")
     denial = claims(nlp, "Ecuador's Energy Ministry said on Thursday it had no plans to reduce "
                          "oil output in June.")
-    asserted = {c.subject.id for c in plan if c.relation == "event:cut"}
-    negated = {c.subject.id for c in denial if c.relation == "event:cut"
-               and c.polarity != Polarity.ASSERTED}  # fmt: skip
-    assert asserted & negated == {"country:ec"}
+    negated = subjects(denial, "event:cut", lambda c: c.polarity != Polarity.ASSERTED)
+    assert subjects(plan, "event:cut") & negated == {"country:ec"}
 
 
 # --- framing -------------------------------------------------------------------------------
