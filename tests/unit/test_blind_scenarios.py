@@ -62,6 +62,13 @@ DATA = Path(__file__).resolve().parents[1] / "data"
         ("scenarios_blind_2026_r.jsonl", 0.75, 0.4),
         ("scenarios_sealed_2026_s.jsonl", 0.55, 0.12),
         ("scenarios_fresh_2026_t.jsonl", 0.8, 0.2),
+        # fifth pass: u and v written blind and worked against (first runs on fb96171:
+        # u 0.94/0.48, v 1.00/0.24; final u 0.96/0.77, v 1.00/0.72); w sealed and x fresh,
+        # run once on the final code (w 1.00/0.35 -> 1.00/0.39, x 0.88/0.25 -> 0.90/0.32)
+        ("scenarios_blind_2026_u.jsonl", 0.9, 0.7),
+        ("scenarios_blind_2026_v.jsonl", 0.9, 0.65),
+        ("scenarios_sealed_2026_w.jsonl", 0.9, 0.3),
+        ("scenarios_fresh_2026_x.jsonl", 0.8, 0.25),
     ],
 )
 def test_blind_scenarios(name: str, min_precision: float, min_recall: float) -> None:
