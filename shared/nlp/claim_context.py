@@ -177,7 +177,7 @@ class ArticleContext(Sides):
         if not words:
             return None
         if words[0].lower() in states or words[-1].lower() in states:
-            # "the Ministry of Mines", "Kazakhstan's Energy Ministry"
+            # "the Ministry of Mines", "Ecuador's Energy Ministry"
             return country_ref(*main) if main is not None else None
         companies = self.lex.set("org_nouns")
         if any(w.lower() in companies or w.lower().removesuffix("s") in companies for w in words):

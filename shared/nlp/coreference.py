@@ -63,8 +63,8 @@ class Coreference(ArticleSalience):
         ref = self.entity_at(tok)
         if ref is not None and ref.type != EntityType.PLACE and self.named_as_place(tok):
             # "Adan Yabaal, a strategic town in Middle Shabelle": the apposition says what
-            # the name is, whatever the NER said (by the name as written here: "Woldia, a
-            # town in ..." is no "Woldia General Hospital" the linker took it for)
+            # the name is, whatever the NER said (by the name as written here: "Tessit, a
+            # town in ..." is no "Tessit General Hospital" the linker took it for)
             name = clean_name(m0.text) if m0 is not None else ref.name
             return unique_place(name) or fallback_ref(name, "GPE", EntityType.PLACE)
         if ref is not None:
@@ -83,7 +83,7 @@ class Coreference(ArticleSalience):
                 return None  # the linker knows it as something else
             elsewhere = self._place_named(ref.name) if m is not None else None
             if elsewhere is not None:
-                return elsewhere  # "Djibo remains ..." (an ORG here), "in Djibo" (a place)
+                return elsewhere  # "Tessit remains ..." (an ORG here), "in Tessit" (a place)
             if namelike(tok) or (m is not None and m.label in PLACE_LABELS):
                 # a label-only guess ("person:lyman" here, "org:lyman" there) is keyed on
                 # the gazetteer's only place of that name if there is one (another article

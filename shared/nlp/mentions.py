@@ -147,7 +147,7 @@ class ArticleMentions:
         return fallback_org(long_name or m.text)
 
     def _company_name(self, m: Mention, text: str) -> str | None:
-        """"Nordvik's chief executive" after "Nordvik Energy": the linker's longer name, when
+        """"Kestrel's chief executive" after "Kestrel Energy": the linker's longer name, when
         what it adds is a company word ("HBO" is not "HBO Go", its product)."""
         ent = m.entity
         if ent is None or ent.type != EntityType.ORG:

@@ -173,7 +173,7 @@ class PlaceRuler:
                 person_tokens.update((toks[0], toks[-1]))
             if e.label_ == "ORG" and len(toks) >= 2 and not self.gaz.is_known_name(e.text) \
                     and toks[-1] not in facility_nouns():  # fmt: skip
-                # "Harrow" of "Harrow Motors"; not "Woldia" of "Woldia General Hospital"
+                # "Harrow" of "Harrow Motors"; not "Tessit" of "Tessit General Hospital"
                 org_heads.add(toks[0])
 
         labels: list[str] = []
@@ -263,7 +263,7 @@ class PlaceRuler:
         return label
 
     def _described_org(self, doc: Doc, e: Span) -> bool:
-        """"Brazilian pulp maker Rio Verde Celulose", "state utility PLN": a name the words
+        """"Chilean pulp maker Andes Celulosa", "state utility PLN": a name the words
         before it call a company is one, whatever the model took it for."""
         if e.start == 0:
             return False
@@ -379,7 +379,7 @@ class PlaceRuler:
 
 
 def _people_again(doc: Doc, taken: set[int], surnames: set[str]) -> list[Span]:
-    """"Benfica paid ... for Thiago Mendonca ... Mendonca said": a person the model tagged
+    """"Porto paid ... for Rafael Ventura ... Ventura said": a person the model tagged
     once is the same person where it missed the name (two or three capitalised words
     ending in the surname)."""
     found: list[Span] = []

@@ -117,7 +117,7 @@ class Sides(Attribution):
             ):
                 return clean_name(m.text)
         if force_words:
-            # "the Viv Ansanm gang coalition": a name the NER missed, beside force words
+            # "the Grand Ravine gang coalition": a name the NER missed, beside force words
             name = [t for t in span if t.pos_ == "PROPN" and t.is_title
                     and self.mention_at(t) is None]  # fmt: skip
             if name and all(b.i == a.i + 1 for a, b in pairwise(name)):

@@ -64,7 +64,7 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
 
 def _agent(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     """Who plans or acts: a country for its state ("the Energy Ministry said it had no plans
-    to", "Kazakhstan will cut"), else the organisation, person or place named."""
+    to", "Ecuador will cut"), else the organisation, person or place named."""
     if tok.pos_ == "PRON" and tok.lower_ in ("it", "we", "they"):
         speaker = ctx.speech_head(tok)
         subj = subject_of(speaker) if speaker is not None else None
@@ -167,8 +167,8 @@ def _deal_parties(ctx: ArticleContext, sent: Span) -> list[EntityRef]:
         elif m.text.split()[-1].lower() in ctx.lex.set("org_suffixes"):
             org = fallback_org(m.text)  # "Halsberg Shipping" tagged PERSON
         elif len(m.text.split()) > 1 and ctx.entity_at(t) is not None:
-            # a person a deal is about or made by ("signed Thiago Mendonca for 42 million
-            # euros", "the transfer of Thiago Mendonca, worth ..."), by full name
+            # a person a deal is about or made by ("signed Rafael Ventura for 31 million
+            # euros", "the transfer of Rafael Ventura, worth ..."), by full name
             org = ctx.entity_at(t)
         else:
             continue

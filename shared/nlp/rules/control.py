@@ -33,7 +33,7 @@ def _control_target(ctx: ArticleContext, tok: Token) -> EntityRef | None:
         for o in prep_objects(tok, "of"):  # "the centre of X district in Y province": X
             unit = (m := ctx.mention_at(o)) is not None and m.label == "ORG"
             near += prep_objects(o, "in", "at", "near") if unit else [o]
-        # "the Boulkessi military camp", "the Boulkessi position": the place it is named for
+        # "the Tessit military camp", "the Tessit position": the place it is named for
         named = [c for c in tok.children if c.dep_ in ("compound", "nmod", "amod") and (
             c.pos_ == "PROPN" or ctx.mention_at(c) is not None)]
         for o in named + near + prep_objects(tok, "in", "at", "near"):

@@ -220,8 +220,8 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
             if ref is not None:
                 place = (ref, {w.i for w in words if ctx.mention_at(w) is m})
         if m is None and org is None and t.pos_ == "PROPN" and t.dep_ in ("compound", "nmod"):
-            # "Wydad head coach X": the short name of a body the article named in full
-            # (whatever the NER called it: "Wydad Casablanca beat ..." is often a PERSON)
+            # "Raja head coach X": the short name of a body the article named in full
+            # (whatever the NER called it: "Raja Casablanca beat ..." is often a PERSON)
             full = _full_name(ctx, t)
             if full is not None:
                 org, org_ids = fallback_org(full), {t.i}
@@ -300,7 +300,7 @@ def _full_name(ctx: ArticleContext, word: Token) -> str | None:
 
 
 def _named_body(m: Mention) -> EntityRef | None:
-    """"the head coach of Wydad Casablanca" (tagged a facility, linked to no place): what a
+    """"the head coach of Raja Casablanca" (tagged a facility, linked to no place): what a
     title is "of" is the body whose office it is."""
     ent = m.entity
     if m.label == "FAC" and (ent is None or (ent.id.startswith("name:") and ent.rank is None)):
@@ -328,7 +328,7 @@ def _sub_office(ctx: ArticleContext, words: list[Token], key: str, org_ids: set[
         if t.lower_ != last:
             continue
         for o in prep_objects(t, "of", "for", "at"):
-            # "the coach of Ghana's Black Stars": a name the organisation owns is itself
+            # "the coach of Ghana's Black Meteors": a name the organisation owns is itself
             owned = o.pos_ == "PROPN" and any(c.dep_ == "poss" and c.i in org_ids
                                               for c in o.children)  # fmt: skip
             if o.i not in org_ids and lemma_of(o) not in company and ctx.mention_at(o) is None \
