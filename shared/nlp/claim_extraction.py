@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Span
 
 from shared.domain.claims import Bound, Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention
-from shared.domain.ids import keyed_by_name, name_key
+from shared.domain.ids import entity_id, keyed_by_name, name_key
 from shared.nlp.article import ArticleInfo, ArticleLike
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.claim_lexicon import Lexicon, load_lexicon
@@ -114,6 +114,7 @@ def read_claims(doc: Doc, mentions: list[Mention], article: ArticleLike,
     kept = [c for cid, c in claims.items() if cid not in ctx.unasserted]
     kept += [o for c in kept if (o := _where_by_count(ctx, c)) is not None]
     kept += [o for c in kept if (o := _count_in_country(ctx, c)) is not None]
+    kept += [o for c in kept if (o := _by_alias(ctx, c)) is not None]
     short = {name_key(full): acr for acr, full in ctx.acronyms.items()}
     kept = [_name_keyed(c, short) for c in kept]
     dropped = [(c, ctx.unasserted[cid]) for cid, c in claims.items() if cid in ctx.unasserted]
@@ -133,6 +134,17 @@ def _name_keyed(claim: Claim, short: dict[str, str]) -> Claim:
     if subject is claim.subject:
         return claim
     return claim.model_copy(update={"id": "", "subject": subject}).with_id()
+
+
+def _by_alias(ctx: ArticleContext, claim: Claim) -> Claim | None:
+    """A claim about a person the article gives two names ("X, alias 'Y'") under the other
+    name too: the next report may call them only "Y"."""
+    subject = claim.subject
+    other = ctx.aliases.get(subject.name) if subject.type == EntityType.PERSON else None
+    if other is None:
+        return None
+    ref = EntityRef(id=entity_id("person", other), name=other, type=EntityType.PERSON)
+    return claim.model_copy(update={"id": "", "subject": ref}).with_id()
 
 
 def _count_in_country(ctx: ArticleContext, claim: Claim) -> Claim | None:

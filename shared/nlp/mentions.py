@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span, Token
 
 from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
+from shared.domain.ids import entity_id
 from shared.nlp.article import ArticleLike
 from shared.nlp.claim_lexicon import Lexicon
 from shared.nlp.names import (
     PLACE_LABELS,
+    alias_after,
     clean_name,
     country_names,
     fallback_org,
@@ -38,6 +40,8 @@ class ArticleMentions:
     tok_mention: dict[int, Mention] = field(default_factory=dict)
     _places_cache: tuple[tuple[int, EntityRef], ...] | None = None
     acronyms: dict[str, str] = field(default_factory=dict)  # "Fegafoot" -> its full name
+    # a person's name <-> the name they go by ("Wilmer Arboleda, alias 'Jhon Lucero'")
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Tokens overlapping each mention; the first (longest at a start) mention wins.
@@ -48,6 +52,11 @@ class ArticleMentions:
                 self.tok_mention.setdefault(tok.i, m)
             if span is not None and m.label == "ORG":
                 self._note_acronym(m, span)
+            if span is not None and m.label == "PERSON":
+                alias = alias_after(self.doc, span.end)
+                if alias is not None and clean_name(alias.text) != clean_name(m.text):
+                    self.aliases.setdefault(clean_name(m.text), clean_name(alias.text))
+                    self.aliases.setdefault(clean_name(alias.text), clean_name(m.text))
 
     def mention_span(self, m: Mention) -> Span | None:
         """The tokens a mention covers (its character span widened to whole tokens)."""
@@ -61,6 +70,17 @@ class ArticleMentions:
 
     def entity_at(self, tok: Token) -> EntityRef | None:
         """The entity a noun-phrase head (or its compound/name parts) names."""
+        if tok.lower_ == "alias":
+            # "X, alias 'Y', was killed" parsed with "alias" as the subject: X; "Alias 'Y'
+            # survived": Y, named or not
+            named = [c for c in tok.children if c.dep_ in ("nsubj", "attr", "appos")
+                     and (self.mention_at(c) is not None or c.pos_ == "PROPN")]  # fmt: skip
+            if named and self.mention_at(named[0]) is None:
+                name = self.doc[name_start(named[0]).i : named[0].i + 1].text
+                return EntityRef(id=entity_id("person", name), name=name,
+                                 type=EntityType.PERSON)  # fmt: skip
+            if named:
+                tok = named[0]
         m = self.mention_at(tok)
         if m is None:
             for child in tok.children:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Span, Token
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.domain.ids import entity_id
@@ -166,3 +166,31 @@ def party_ref(ref: EntityRef, typ: EntityType | None = None) -> EntityRef:
     """A person or organisation keyed on its name (`party:<name>`), whatever the NER or the
     linker called it: one report tags "Vitalie Grosu" a person, the next an organisation."""
     return EntityRef(id=entity_id("party", ref.name), name=ref.name, type=typ or ref.type)
+
+
+_ALIAS_WORDS = ("alias", "aka", "a.k.a.")
+_ALIAS_PHRASES = (("known", "as"), ("nicknamed",), ("dubbed",), ("nom", "de", "guerre"))
+
+
+def alias_after(doc: Doc, end: int) -> Span | None:
+    """The name a person goes by, told right after the name: "X, alias 'Y'", "X (alias Y)",
+    "X, known as 'Y'", "X, nicknamed Y": Y's capitalised words, quotes left out."""
+    i = end
+    while i < len(doc) and doc[i].text in (",", "(", "also"):
+        i += 1
+    if i < len(doc) and doc[i].lower_ in _ALIAS_WORDS:
+        i += 1
+    else:
+        for phrase in _ALIAS_PHRASES:
+            words = [t.lower_ for t in doc[i : i + len(phrase)]]
+            if tuple(words) == phrase:
+                i += len(phrase)
+                break
+        else:
+            return None
+    while i < len(doc) and doc[i].is_quote:
+        i += 1
+    j = i
+    while j < len(doc) and doc[j].is_title and doc[j].is_alpha and j - i < 4:
+        j += 1
+    return doc[i:j] if j > i else None

@@ -46,6 +46,7 @@ from shared.nlp.linking import (
     default_aliases,
     facility_nouns,
 )
+from shared.nlp.names import alias_after
 
 MENTIONS_ATTR = "claimwatch_mentions"
 if not Doc.has_extension(MENTIONS_ATTR):
@@ -260,6 +261,8 @@ class PlaceRuler:
             return "PERSON"
         if label == "PERSON" and self._described_org(doc, e):
             return "ORG"
+        if label == "ORG" and alias_after(doc, e.end) is not None:
+            return "PERSON"  # "Wilmer Arboleda, alias 'Jhon Lucero'": a person's names
         return label
 
     def _described_org(self, doc: Doc, e: Span) -> bool:

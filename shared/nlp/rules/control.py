@@ -183,7 +183,9 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                     owned = lemma_of(o) == "control" and prep_objects(o, "of")
                     if owned and o.head.lower_ != "under":
                         continue  # "X is in control of Y": X controls, handled above
-                    place = ctx.place_at(subj)
+                    # "the military camp at X remains under army control": the camp's place
+                    place = _control_target(ctx, subj) if lemma_of(subj) in lex.set(
+                        "position_nouns") else ctx.place_at(subj)
                     if place is None or (lemma_of(o) in ("hand", "hands")
                                          and _named_person(ctx, subj)):  # fmt: skip
                         continue  # "Hartl is still in the hands of his abductors": status

@@ -159,6 +159,10 @@ def _bare_title(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str
 def _office_complements(verb: Token) -> list[list[Token]]:
     """The title phrases of "is/became CEO of Y", "serves as chief executive of Y"."""
     comps = children(verb, "attr", "oprd") + prep_objects(verb, "as")
+    body = children(verb, "dobj")
+    if body and prep_objects(verb, "as"):
+        # "who heads the Central Bank of X as its governor": the title and what it heads
+        return [list(c.subtree) + list(body[0].subtree) for c in prep_objects(verb, "as")]
     return [list(c.subtree) for c in comps]
 
 
@@ -233,6 +237,8 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
             org = ctx.org_of_mention(m) or _named_body(m)
             if org is not None:
                 org_ids = {w.i for w in words if ctx.mention_at(w) is m}
+    if org is not None and org_ids and _part_of_title(words, org_ids, offices):
+        org, org_ids = None, set()  # "Interior Minister X" with "Interior" tagged ORG
     if org is None and any(t.lower_ in ("company", "firm", "group", "bank", "carrier")
                            and any(c.dep_ == "case" for c in t.children) for t in words):
         org = ctx.salient_org()  # "the company's CEO, X"
@@ -278,6 +284,15 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
                 return None
             return org, title
     return None
+
+
+def _part_of_title(words: list[Token], org_ids: set[int], offices: dict[str, str]) -> bool:
+    """The organisation the NER found is a word of the title ("Interior" of "Interior
+    Minister"): the title with it is an office, without it is none."""
+    full = " " + " ".join(t.lower_ for t in words if t.pos_ not in ("DET", "PUNCT")) + " "
+    rest = " " + " ".join(t.lower_ for t in words if t.i not in org_ids
+                          and t.pos_ not in ("DET", "PUNCT")) + " "  # fmt: skip
+    return any(f" {k} " in full for k in offices) and not any(f" {k} " in rest for k in offices)
 
 
 def _owning_country(ctx: ArticleContext, words: list[Token],

@@ -62,7 +62,7 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             state = oprd
             objs = children(tok, "nsubjpass") if is_passive(tok) else children(tok, "dobj")
             subj_tok = next(iter(objs), None)
-        if lemma in ("remain", "stay", "be", "continue", "sit"):
+        if lemma in lex.set("status_copulas"):  # "remains in detention", "appeared alive"
             subj_tok = subject_of(tok)
             for o in prep_objects(tok, "in", "behind"):
                 if lemma_of(o) in remain:
