@@ -216,3 +216,21 @@ def test_a_deal_s_value_under_an_agreement_and_not_a_valuation(nlp: Any) -> None
     valued = claims(nlp, "Kestrel's agreement to acquire 40% of Dunmore Dairy values the "
                          "company at about $2.5 billion, analysts calculated.")
     assert not any(c.relation == "quantity:value" for c in valued)
+
+
+def test_a_person_s_alias_keys_their_claims_under_both_names(nlp: Any) -> None:
+    cs = claims(nlp, "The army said Ramiro Estupinan, alias 'El Tigre', was killed in a raid.")
+    dead = {c.subject.name for c in cs if c.relation == "status" and c.state == "dead"}
+    assert {"Ramiro Estupinan", "El Tigre"} <= dead
+    later = claims(nlp, "A video showed that Ramiro Estupinan, known as 'El Tigre', appeared "
+                        "alive on Monday.")
+    assert any(c.state == "alive" and c.subject.name == "El Tigre" for c in later)
+
+
+def test_a_title_word_tagged_as_an_organisation_and_heads_as(nlp: Any) -> None:
+    minister = claims(nlp, "Interior Minister Jose Quispe Rojas said on Monday that Peru would "
+                           "send 900 police officers to Piura.")
+    assert any(o == "country:pe" for o, _ in keyed(minister, "office:interior-minister"))
+    heads = claims(nlp, "Amina Njoroge, who heads the Central Bank of Uganda as its governor, "
+                        "urged lenders to cut rates.")
+    assert any(p == entity_id("person", "Amina Njoroge") for _, p in keyed(heads, "office:governor"))
