@@ -158,6 +158,10 @@ def parse_money(text: str) -> Quantity | None:
     rest = (low[: found.start()] + " " + low[found.end() :]).strip()
     q = parse_quantity(re.sub(r"\s+", " ", rest))
     if q is None:
+        # "4.2 billion Norwegian crowns": the word naming whose currency it is
+        before = low[: found.start()].split()
+        q = parse_quantity(" ".join(before[:-1])) if len(before) > 1 else None
+    if q is None:
         return None
     return q.model_copy(update={"unit": code, "text": text.strip()})
 

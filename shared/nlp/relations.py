@@ -332,11 +332,12 @@ def _subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
         org = _org_at(ctx, tok)
         if org is not None:
             return party_ref(org, EntityType.ORG)
-    for tok in frame.arg(*roles):
-        # "Mainwerk Antriebstechnik will cut 1,200 jobs": a company the NER took for a
-        # person, as the subject of what only an organisation does
+    for tok in near:
+        # "Mainwerk Antriebstechnik will cut 1,200 jobs", "X's revenue fell": a company the
+        # NER took for a person, as the subject or owner of what only an organisation has
         m = ctx.mention_at(tok)
-        if m is not None and m.label == "PERSON" and tok.pos_ == "PROPN":
+        if m is not None and m.label == "PERSON" and tok.pos_ == "PROPN" and (
+                tok.dep_ != "compound"):  # fmt: skip
             return party_ref(fallback_org(m.text), EntityType.ORG)
     found = ctx.salient_org()
     return party_ref(found, EntityType.ORG) if found is not None else None
