@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from spacy.tokens import Span, Token
 
-from shared.domain.claims import Claim
+from shared.domain.claims import Claim, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention, PlaceRank
 from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
@@ -68,25 +68,40 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             while top.dep_ == "pobj" and top.head.dep_ == "prep" and top.head.head.i != top.i:
                 top = top.head.head
             phrases.append([t for t in top.subtree if t.i < head.i])
-        holds = ctx.lex.set("office_holding_verbs")
-        if head.dep_ == "nsubj" and lemma_of(head.head) in holds:  # "X is/became CEO of Y"
+        # (the title before the name or beside it is asserted whatever the sentence denies:
+        # "Energy Minister X denied that ..." still names the minister)
+        titled = len(phrases)
+        if head.dep_ == "nsubj" and _holds_now(ctx, head.head):  # "X is/became CEO of Y"
             phrases += _office_complements(head.head)
         for rel in children(head, "relcl"):  # "X, who became chief executive of Y in 2023"
-            if lemma_of(rel) in holds:
+            if _holds_now(ctx, rel):
                 phrases += _office_complements(rel)
         # the guess holds for an organisation named before the person ("profit rose, chief
         # executive X said"), not one in a later clause ("CEO Jeff Bewkes said ... who do
         # not subscribe to HBO": Bewkes heads HBO's parent)
         own = only[1] if only is not None and only[0] < head.i else None
-        found = next(filter(None, (_office_in(ctx, words, sentence_org=own)
-                                   for words in phrases)), None)  # fmt: skip
+        found, by_title = None, False
+        for k, words in enumerate(phrases):
+            found = _office_in(ctx, words, sentence_org=own)
+            if found is not None:
+                by_title = k < titled
+                break
         if found is None:
             found = _appointment(ctx, head)
         if found is None and left:
-            found = _bare_title(ctx, left)
+            found, by_title = _bare_title(ctx, left), True
         if found is not None:
             org, title = found
-            yield ctx.make_claim(head, org, f"office:{title}", object=person)
+            yield ctx.make_claim(head, org, f"office:{title}", object=person,
+                                 polarity=Polarity.ASSERTED if by_title else None)
+
+
+def _holds_now(ctx: ArticleContext, verb: Token) -> bool:
+    """"X is / became / heads ...", not "X, who was finance minister until 2021"."""
+    if lemma_of(verb) not in ctx.lex.set("office_holding_verbs"):
+        return False
+    ended = verb.lemma_ == "be" and verb.tag_ == "VBD"
+    return not ended and not prep_objects(verb, "until", "till")
 
 
 def _untagged_holder(ctx: ArticleContext, tok: Token) -> tuple[EntityRef, list[Token]] | None:
