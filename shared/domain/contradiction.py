@@ -55,6 +55,8 @@ class Policy:
     monotone_measures: frozenset[str] = frozenset()
     status_groups: tuple[frozenset[str], ...] = ()
     acts_without_object: frozenset[str] = frozenset()
+    # measures reported to a tenth, where 5 % is a different event ("magnitude 5.8 / 6.4")
+    measure_tolerances: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | str = POLICY_PATH,
@@ -67,6 +69,8 @@ class Policy:
             monotone_measures=frozenset(data.get("monotone_measures", [])),
             status_groups=tuple(frozenset(g) for g in data.get("status_groups", [])),
             acts_without_object=frozenset(data.get("acts_without_object", [])),
+            measure_tolerances={k: float(v) for k, v in data.get("measure_tolerances",
+                                                                 {}).items()},
         )
 
     def window(self, relation: str) -> float | None:
@@ -304,9 +308,10 @@ def _quantity(new: Claim, old: Claim, policy: Policy) -> Verdict:
         return _unrelated("no value")
     if not (_positive(new) and _positive(old)):
         return _consistent()
-    if compatible(new.value, old.value, policy.quantity_tolerance):
-        return _consistent(f"{describe(old.value)} and {describe(new.value)} agree")
     measure = new.relation.split(":", 1)[1] if ":" in new.relation else new.relation
+    tolerance = policy.measure_tolerances.get(measure, policy.quantity_tolerance)
+    if compatible(new.value, old.value, tolerance):
+        return _consistent(f"{describe(old.value)} and {describe(new.value)} agree")
     subj = new.subject.name
     text = (
         f"{subj}: {describe(old.value)} {measure} ({old.source}) vs "

@@ -234,3 +234,18 @@ def test_a_title_word_tagged_as_an_organisation_and_heads_as(nlp: Any) -> None:
     heads = claims(nlp, "Amina Njoroge, who heads the Central Bank of Uganda as its governor, "
                         "urged lenders to cut rates.")
     assert any(p == entity_id("person", "Amina Njoroge") for _, p in keyed(heads, "office:governor"))
+
+
+def test_a_quake_s_magnitude_is_a_measure_of_its_own(nlp: Any) -> None:
+    a = claims(nlp, "A magnitude 6.1 earthquake struck near the city of Mashhad in Iran early on "
+                    "Friday, killing two people, officials said.")
+    b = claims(nlp, "An earthquake of magnitude 5.4 shook northeast Iran on Friday, killing two "
+                    "people near Mashhad, the seismological centre said.")
+    assert subjects(a, "quantity:magnitude") & subjects(b, "quantity:magnitude")
+
+
+def test_a_title_beside_a_name_is_asserted_whatever_the_sentence_denies(nlp: Any) -> None:
+    cs = claims(nlp, "Energy Minister Rosa Paredes on Tuesday denied that the government plans to "
+                     "sell Ecuador's state oil company, a radio station in Quito reported.")
+    offices = [c for c in cs if c.relation.startswith("office:")]
+    assert offices and all(c.polarity == Polarity.ASSERTED for c in offices)

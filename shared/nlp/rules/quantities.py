@@ -16,7 +16,7 @@ from shared.domain.quantities import parse_quantity
 from shared.nlp.amounts import NUM_ENTS, quantity_of_noun
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, is_passive, lemma_of, prep_objects
-from shared.nlp.events import find_event_near
+from shared.nlp.events import event_ref, find_event_near
 from shared.nlp.rules import Skip
 
 
@@ -85,11 +85,28 @@ def rule_quantity(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 ev = find_event_near(ctx, tok) or find_event_near(ctx, verb)
                 if ev is not None:
                     yield _build_quantity(ctx, verb, ev, measure, q)
+        elif tok.pos_ == "NOUN" and lemma in lex.set("magnitude_nouns"):
+            yield from _magnitude(ctx, tok)
         elif tok.pos_ in ("NOUN", "ADJ") and lemma in nouns and tok.dep_ not in ("compound",):
             q = quantity_of_noun(ctx, tok)
             if q is None:
                 continue
             yield from _quantity_claim(ctx, tok, nouns[lemma], q)
+
+
+def _magnitude(ctx: ArticleContext, tok: Token) -> Iterable[Claim]:
+    """"a magnitude 5.8 earthquake", "an earthquake of magnitude 6.4": the event's size."""
+    nums = [c for c in tok.children if c.like_num]
+    nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+    if not nums and nxt is not None and nxt.like_num:
+        nums = [nxt]  # "a magnitude 5.8 earthquake": the number after the word
+    if not nums:
+        return
+    nouns = [tok.head.head if tok.dep_ == "pobj" else tok.head, nums[0].head]
+    ev = next((e for n in nouns if n.pos_ == "NOUN" for e in [event_ref(ctx, n)] if e), None)
+    if ev is None:
+        return
+    yield _build_quantity(ctx, tok, ev, lemma_of(tok), (nums[0], nums[0].text, None))
 
 
 def _quantity_claim(ctx: ArticleContext, pred: Token, measure: str,
