@@ -177,16 +177,22 @@ def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[T
         return _counted_trigger(ctx, frame, spec)
     words = ctx.lex.map(spec["words"])
     containers = ctx.lex.set("container_nouns")
+    found: list[tuple[Token, str]] = []
     for where in spec.get("in", ["head"]):
         toks = [frame.head] if where == "head" else frame.args.get(where, [])
         # "the next round of negotiations", "the opening session of the congress"
         toks = [t for tok in toks for t in ([tok, *prep_objects(tok, "of", "for")]
                                             if tok.lemma_.lower() in containers else [tok])]
         for tok in toks:
-            for form in _forms(ctx, tok):
-                if form in words:
-                    return tok, words[form]
-    return None
+            form = next((f for f in _forms(ctx, tok) if f in words), None)
+            if form is not None:
+                found.append((tok, words[form]))
+    if not found:
+        return None
+    # "return to the polls on December 21 for a presidential runoff": the runoff, a kind of
+    # election the clause names beside the general word (lexicon `event_refinements`)
+    finer = {b for a, b in ctx.lex.pairs("event_refinements") if a == found[0][1]}
+    return next((f for f in found if f[1] in finer), found[0])
 
 
 # --- values --------------------------------------------------------------------------
