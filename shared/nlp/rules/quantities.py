@@ -123,6 +123,22 @@ def _build_quantity(ctx: ArticleContext, pred: Token, ev: EntityRef, measure: st
     quantity = parse_quantity(text, unit=unit)
     if quantity is None:
         quantity = parse_quantity(text.split()[-1], unit=unit)
-    if quantity is None:
+    if quantity is None or _over_a_span(ctx, pred):
         raise Skip
     return ctx.make_claim(pred, ev, f"quantity:{measure}", value=quantity)
+
+
+def _over_a_span(ctx: ArticleContext, pred: Token) -> bool:
+    """"More than 1,000 migrants have died in the Mediterranean this year", "since 2023":
+    a tally over months or years is background, not the toll of the event at hand."""
+    spans = ctx.lex.set("span_words")
+    verbs = [pred, *(c for c in pred.children if c.dep_ == "conj")]
+    if pred.dep_ == "conj":
+        verbs.append(pred.head)
+    for c in (c for v in verbs for c in v.children):
+        words = [t for t in c.subtree if t.ent_type_ == "DATE"]
+        if c.dep_ == "prep" and c.lower_ == "since" and words:
+            return True
+        if c.dep_ in ("npadvmod", "prep") and any(t.lower_ in spans for t in words):
+            return True
+    return False
