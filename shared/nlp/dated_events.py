@@ -104,6 +104,15 @@ def _named_after(ctx: ArticleContext, trigger: Token) -> EntityRef | None:
     """The name an event word is of: "the by-election to the Sirajganj-6 constituency",
     "voting in the by-election to Sirajganj-6", "elections for the Riga city council",
     "trading on the Nairobi exchange" (not "in X": the venue is another claim)."""
+    for owner in children(trigger, "poss"):
+        # "the organisation's 12th summit", "its annual congress": the body the article is
+        # about; "ECOWAS's summit": the one named
+        if owner.pos_ == "PROPN" and (ref := ctx.entity_at(owner)) is not None:
+            return party_ref(ref, EntityType.ORG)
+        if owner.lower_ in ("its", "their") or owner.lemma_.lower() in ctx.lex.set(
+                "body_nouns"):  # fmt: skip
+            org = ctx.salient_org()
+            return party_ref(org, EntityType.ORG) if org is not None else None
     tail = hyphen_tail(trigger)  # "by-election": the word after the hyphen too
     words = [trigger] if tail is None else [trigger, tail]
     objs = [o for w in words for o in prep_objects(w, "to", "of", "for", "on")]
