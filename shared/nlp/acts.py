@@ -20,7 +20,7 @@ from spacy.tokens import Token
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, lemma_of, prep_objects, to_infinitive
-from shared.nlp.frames import Frame
+from shared.nlp.frames import Frame, subject_of
 from shared.nlp.names import as_country, party_ref
 
 _PARTY_TYPES = (EntityType.ORG, EntityType.PERSON, EntityType.PLACE)
@@ -108,6 +108,8 @@ def _act_parties(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[
         for role in _PARTY_ROLES:
             for a in frame.args.get(role, []):
                 toks += [t for t in a.subtree]
+        if frame.head.dep_ == "xcomp" and (ctrl := subject_of(frame.head.head)) is not None:
+            toks += list(ctrl.subtree)  # "X had not agreed to be sold to Y": X is a party
     # "signed an agreement to acquire X": the clause under the trigger noun
     found: dict[str, EntityRef] = {}
     for tok in toks:
