@@ -154,6 +154,8 @@ def _count_in_country(ctx: ArticleContext, claim: Claim) -> Claim | None:
     head, _, anchor = claim.subject.id.partition("@")
     if not claim.relation.startswith("quantity:") or not head.startswith("event:"):
         return None
+    if claim.relation.split(":", 1)[1] in ctx.lex.set("magnitude_nouns"):
+        return None  # two quakes in one country in a day differ most in their size
     if not anchor or anchor.startswith("country:") or ctx.main_country is None:
         return None
     # disasters a country seldom has two of in a day (not attacks or fires), and only that

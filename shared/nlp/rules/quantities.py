@@ -6,6 +6,7 @@ Counts are read with amounts.py and tied to the event they are about (events.py)
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
 
 from spacy.tokens import Span, Token
@@ -137,8 +138,13 @@ def _over_a_span(ctx: ArticleContext, pred: Token) -> bool:
         verbs.append(pred.head)
     for c in (c for v in verbs for c in v.children):
         words = [t for t in c.subtree if t.ent_type_ == "DATE"]
-        if c.dep_ == "prep" and c.lower_ == "since" and words:
+        # "since January", "since 2023"; not "since Monday", the event's own days
+        long_ago = any(t.lower_ in _MONTHS or (t.is_digit and len(t.text) == 4) for t in words)
+        if c.dep_ == "prep" and c.lower_ == "since" and long_ago:
             return True
         if c.dep_ in ("npadvmod", "prep") and any(t.lower_ in spans for t in words):
             return True
     return False
+
+
+_MONTHS = frozenset(m.lower() for m in calendar.month_name if m)
