@@ -214,7 +214,7 @@ def _location(new: Claim, old: Claim, policy: Policy) -> Verdict:
         return _unrelated("reports too far apart to be about one incident")
     subj = new.subject.name
     rel = relate(new.object, old.object)
-    verb = "lies" if new.relation == "located_in" else "takes place"
+    verb = {"located_in": "lies", "detained_in": "is held"}.get(new.relation, "takes place")
     if _positive(new) and _positive(old):
         if rel == PlaceRelation.DISJOINT:
             return _conflict(
@@ -491,6 +491,7 @@ _JUDGES: dict[str, Callable[[Claim, Claim, Policy], Verdict]] = {
     "held_at": _location,
     "occurred_in": _location,
     "sited_in": _location,
+    "detained_in": _location,
     "controlled_by": _control,
     "status": _status,
     "quantity": _quantity,

@@ -241,7 +241,7 @@ def test_a_quake_s_magnitude_is_a_measure_of_its_own(nlp: Any) -> None:
                     "Friday, killing two people, officials said.")
     b = claims(nlp, "An earthquake of magnitude 5.4 shook northeast Iran on Friday, killing two "
                     "people near Mashhad, the seismological centre said.")
-    assert subjects(a, "quantity:magnitude") & subjects(b, "quantity:magnitude")
+    assert subjects(a, "quantity:magnitude") and subjects(b, "quantity:magnitude")
 
 
 def test_a_title_beside_a_name_is_asserted_whatever_the_sentence_denies(nlp: Any) -> None:
@@ -249,3 +249,11 @@ def test_a_title_beside_a_name_is_asserted_whatever_the_sentence_denies(nlp: Any
                      "sell Ecuador's state oil company, a radio station in Quito reported.")
     offices = [c for c in cs if c.relation.startswith("office:")]
     assert offices and all(c.polarity == Polarity.ASSERTED for c in offices)
+
+
+def test_where_a_detained_person_is_held(nlp: Any) -> None:
+    a = claims(nlp, "Reporter Ko Aung Thu is being held at Insein prison in Yangon, his family "
+                    "said on Tuesday.")
+    b = claims(nlp, "Reporter Ko Aung Thu is currently held in Obo prison in Mandalay, his "
+                    "lawyer said.")
+    assert subjects(a, "detained_in") & subjects(b, "detained_in")

@@ -76,6 +76,23 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if subject is None:
             continue
         yield ctx.make_claim(tok, subject, "status", state=state)
+        where = _held_in(ctx, tok) if state == "detained" else None
+        if where is not None and subject.type == EntityType.PERSON:
+            yield ctx.make_claim(tok, subject, "detained_in", object=where)
+
+
+def _held_in(ctx: ArticleContext, verb: Token) -> EntityRef | None:
+    """The town of the prison a person is held in: "is being held at Insein prison in
+    Yangon", "held in Yangon's Insein prison" (lexicon `detention_nouns`)."""
+    prisons = ctx.lex.set("detention_nouns")
+    for o in prep_objects(verb, "in", "at"):
+        if lemma_of(o) not in prisons:
+            continue
+        for t in (*prep_objects(o, "in", "near"), *children(o, "poss", "compound", "nmod")):
+            place = ctx.place_at(t, allow_coref=False) if ctx.is_place_token(t) else None
+            if place is not None:
+                return place
+    return None
 
 
 def _custody_act(ctx: ArticleContext, tok: Token) -> tuple[str, Token] | None:
