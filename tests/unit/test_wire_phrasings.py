@@ -48,6 +48,11 @@ def subjects(cs: list[Claim], relation: str,
     return {c.subject.id for c in cs if c.relation == relation and keep(c)}
 
 
+def share_a_key(nlp: Any, relation: str, first: str, second: str) -> set[str]:
+    """The subjects two reports make claims of `relation` under, in common."""
+    return subjects(claims(nlp, first), relation) & subjects(claims(nlp, second), relation)
+
+
 # --- offices -------------------------------------------------------------------------------
 
 def test_a_title_of_a_club_the_ner_calls_a_facility(nlp: Any) -> None:
@@ -116,11 +121,11 @@ def test_a_count_for_a_closed_period_holds_as_of_its_end(nlp: Any) -> None:
 
 
 def test_a_transfer_fee_is_keyed_on_the_player(nlp: Any) -> None:
-    a = claims(nlp, "Porto have signed striker Rafael Ventura from Gremio for 31 million euros, "
-                    "the club said.")
-    b = claims(nlp, "The club's filing showed a fee of 19 million euros for the transfer of "
-                    "Rafael Ventura.")
-    assert subjects(a, "quantity:value") & subjects(b, "quantity:value")
+    assert share_a_key(nlp, "quantity:value",
+                       "Porto have signed striker Rafael Ventura from Gremio for 31 million "
+                       "euros, the club said.",
+                       "The club's filing showed a fee of 19 million euros for the transfer of "
+                       "Rafael Ventura.")
 
 
 # --- status, plans -------------------------------------------------------------------------
@@ -253,8 +258,8 @@ def test_a_title_beside_a_name_is_asserted_whatever_the_sentence_denies(nlp: Any
 
 
 def test_where_a_detained_person_is_held(nlp: Any) -> None:
-    a = claims(nlp, "Reporter Ko Aung Thu is being held at Insein prison in Yangon, his family "
-                    "said on Tuesday.")
-    b = claims(nlp, "Reporter Ko Aung Thu is currently held in Obo prison in Mandalay, his "
-                    "lawyer said.")
-    assert subjects(a, "detained_in") & subjects(b, "detained_in")
+    assert share_a_key(nlp, "detained_in",
+                       "Reporter Ko Aung Thu is being held at Tharrawaddy prison in Bago, his "
+                       "family said on Tuesday.",
+                       "Reporter Ko Aung Thu is currently held in Thayet prison in Magway, "
+                       "his lawyer said.")
