@@ -49,6 +49,9 @@ class ArticleContext(Sides):
     # rules still build them, for `claimwatch explain`, but they are not stored or compared
     unasserted: dict[str, str] = field(default_factory=dict)
     anchors: dict[str, EntityRef] = field(default_factory=dict)  # event id -> its place
+    # events whose place a phrase of the text names ("an outbreak in Larkana"), not only the
+    # story's main place: only these are placed by their toll (claim_extraction)
+    stated_anchors: set[str] = field(default_factory=set)
     # incident class -> the first target the article names ("convoy"), for later sentences
     # that name the incident alone ("the ambush took place near Diffa")
     incident_targets: dict[str, str] = field(default_factory=dict)

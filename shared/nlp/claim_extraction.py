@@ -178,6 +178,8 @@ def _where_by_count(ctx: ArticleContext, claim: Claim) -> Claim | None:
     q = claim.value
     if anchor is None or q is None or not claim.relation.startswith("quantity:"):
         return None
+    if claim.subject.id not in ctx.stated_anchors:
+        return None  # placed by the story's main place, not by the report: nothing to compare
     if q.bound != Bound.EXACT or q.upper is not None or q.value < 5:
         return None
     head = claim.subject.id.split(":", 1)[1].split("@", 1)[0]

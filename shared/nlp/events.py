@@ -79,6 +79,7 @@ def event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     before = ctx.doc[max(ev_tok.sent.start, ev_tok.i - 3) : ev_tok.i]
     if head in ctx.lex.set("place_anchored_events") or any(t.lower_ in local for t in before):
         anchor: EntityRef | None = None
+        stated = True  # the text names the place, not only the story
         for o in prep_objects(tok, "in", "near", "off", "across", "on"):
             anchor = ctx.place_at(o, allow_coref=False)
             if anchor:
@@ -96,7 +97,7 @@ def event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
                     break
         if anchor is None and tok.dep_ in ("nsubj", "nsubjpass"):
             # "a cyclone tore through Mozambique's Sofala province"
-            anchor = _clause_anchor(ctx, tok.head)
+            anchor, stated = _clause_anchor(ctx, tok.head)
         if anchor is not None and anchor.rank in (PlaceRank.ADMIN1, PlaceRank.ADMIN2):
             # "a strike on a base in El Obeid, in North Kordofan state": the town in it
             town = next((p for t in tok.sent if ctx.is_place_token(t)
@@ -105,7 +106,8 @@ def event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
                          and anchor.id in p.ancestors), None)  # fmt: skip
             anchor = town or anchor
         # a national vote ("local elections" in Chad) is anchored on the country
-        return _anchored_event(ctx, head, anchor or ctx.main_place or ctx.main_area)
+        stated = stated and anchor is not None
+        return _anchored_event(ctx, head, anchor or ctx.main_place or ctx.main_area, stated)
     name = _event_name(ctx, ev_tok)
     if head in ctx.lex.set("generic_event_nouns") and " " not in name:
         # a bare "the meeting" / "the trial": too many of them to key on the noun, unless
@@ -141,26 +143,32 @@ def _counted_subject(pred: Token) -> bool:
     return counted and not vague and not any(c.dep_ == "agent" for c in pred.children)
 
 
-def _clause_anchor(ctx: ArticleContext, clause: Token) -> EntityRef | None:
+def _clause_anchor(ctx: ArticleContext, clause: Token) -> tuple[EntityRef | None, bool]:
     """The place of an event told by a clause: a local place in it, else the article's main
     local place; a country ("a landslide buried a village in Nepal") only when nothing more
-    precise is named."""
+    precise is named. And whether the clause names it."""
     in_clause = [p for p in (ctx.place_at(t, allow_coref=False) for t in clause.subtree
                              if ctx.is_place_token(t)) if p is not None]  # fmt: skip
     # a gazetteer place before an unknown name ("on Lake Kivu near Goma": Goma), a town
     # before its region ("in El Obeid, in North Kordofan state": El Obeid)
     local = sorted((p for p in in_clause if ctx.is_local_place(p)),
                    key=lambda p: (not p.id.startswith("geo:"), p.rank != PlaceRank.CITY))
-    return next(iter(local), None) or ctx.main_place or next(iter(in_clause), None)
+    if local:
+        return local[0], True
+    if ctx.main_place is not None:
+        return ctx.main_place, False
+    return next(iter(in_clause), None), True
 
 
-def _anchored_event(ctx: ArticleContext, head: str,
-                    anchor: EntityRef | None) -> EntityRef | None:  # fmt: skip
+def _anchored_event(ctx: ArticleContext, head: str, anchor: EntityRef | None,
+                    stated: bool) -> EntityRef | None:  # fmt: skip
     if anchor is None:
         return None
     ref = EntityRef(id=f"event:{head}@{anchor.id}", name=f"{anchor.name} {head}",
                     type=EntityType.EVENT)  # fmt: skip
     ctx.anchors[ref.id] = anchor
+    if stated:
+        ctx.stated_anchors.add(ref.id)
     return ref
 
 
@@ -174,7 +182,7 @@ def _verb_event_ref(ctx: ArticleContext, verb: Token) -> EntityRef | None:
         weapons = ctx.lex.set("weapon_nouns")
         if any(lemma_of(s) in weapons for s in children(verb, "nsubj")):
             head = ctx.lex.map("event_nouns")["attack"]
-    return _anchored_event(ctx, head, _clause_anchor(ctx, verb)) if head else None
+    return _anchored_event(ctx, head, *_clause_anchor(ctx, verb)) if head else None
 
 
 def find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:

@@ -48,7 +48,8 @@ from shared.nlp.place_scoring import (
 # AliasTable and default_aliases: the entity pipeline imports them from here
 __all__ = [
     "COMPASS", "LINK_LABELS", "LOCATIVE_PREPS", "PLACE_LABELS", "PLACE_NOUNS", "AliasTable",
-    "EntityLinker", "admin_suffix_word", "default_aliases", "default_demonyms", "facility_nouns",
+    "EntityLinker", "admin_suffix_word", "continental_prefixes", "default_aliases",
+    "default_demonyms", "facility_nouns",
     "is_camel_abbrev",
 ]  # fmt: skip
 
@@ -88,6 +89,15 @@ def default_demonyms() -> dict[str, str]:
         return {}
     data = json.loads(path.read_text(encoding="utf-8")).get("demonyms", {})
     return {norm(k): v for k, v in data.items()}
+
+
+@lru_cache(maxsize=1)
+def continental_prefixes() -> frozenset[str]:
+    """Words that make the demonym after them a region's: "South American", "West African"."""
+    path = ENTITY_DATA_DIR.parent / "places" / "demonyms.json"
+    if not path.exists():
+        return frozenset()
+    return frozenset(json.loads(path.read_text(encoding="utf-8")).get("continental_prefixes", []))
 
 
 

@@ -105,8 +105,18 @@ def _words(tok: Token) -> tuple[str, ...]:
         # the clause on its first part
         forms += (f"{tok.lower_}-{last.lower_}", f"{tok.lower_}-{last.lemma_.lower()}")
     forms += tuple(f"{f} {p}" for f in forms for p in prt)
-    pos = "noun" if tok.pos_ in ("NOUN", "PROPN") else tok.pos_.lower()
-    return forms + tuple(f"{f}/{pos}" for f in forms)
+    return forms + tuple(f"{f}/{_pos(tok)}" for f in forms)
+
+
+# an adjective the parser makes a clause's argument is the noun of that word: "the Copa
+# Sudamericana final will be played" (tagged ADJ) is the match, as "the final" is
+_ARGUMENT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "pobj"})
+
+
+def _pos(tok: Token) -> str:
+    if tok.pos_ in ("NOUN", "PROPN") or (tok.pos_ == "ADJ" and tok.dep_ in _ARGUMENT_DEPS):
+        return "noun"
+    return tok.pos_.lower()
 
 
 def _forms(ctx: ArticleContext, tok: Token) -> tuple[str, ...]:
@@ -409,6 +419,9 @@ _SUBJECTS: dict[str, SubjectReader] = {
 def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[Claim]:
     kinds = pattern.get("frame_kinds")
     if kinds and frame.kind not in kinds:
+        return []
+    heads = pattern.get("heads")  # a lexicon list the frame's predicate must be in
+    if heads and frame.head.lemma_.lower() not in ctx.lex.set(heads):
         return []
     found = _trigger(ctx, frame, pattern["trigger"])
     if found is None:

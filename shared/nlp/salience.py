@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
-from shared.nlp.linking import default_demonyms
+from shared.nlp.linking import continental_prefixes, default_demonyms
 from shared.nlp.mentions import ArticleMentions
 from shared.nlp.names import fallback_org
 
@@ -58,6 +58,8 @@ class ArticleSalience(ArticleMentions):
         for tok in self.doc:
             if not tok.is_title or tok.ent_type_ in ("PERSON", "GPE", "LOC", "FAC"):
                 continue
+            if tok.i > 0 and self.doc[tok.i - 1].lower_ in continental_prefixes():
+                continue  # "South American soccer body": no country
             text = tok.lower_
             code = demonyms.get(text) or demonyms.get(text.removesuffix("s"))
             if code:

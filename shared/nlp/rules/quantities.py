@@ -138,8 +138,11 @@ def _over_a_span(ctx: ArticleContext, pred: Token) -> bool:
         verbs.append(pred.head)
     for c in (c for v in verbs for c in v.children):
         words = [t for t in c.subtree if t.ent_type_ == "DATE"]
-        # "since January", "since 2023"; not "since Monday", the event's own days
-        long_ago = any(t.lower_ in _MONTHS or (t.is_digit and len(t.text) == 4) for t in words)
+        # "since January", "since 2023"; not "since Monday" or, in September, "since late
+        # August": the event's own days
+        month = ctx.article.published_at.month
+        long_ago = any((t.lower_ in _MONTHS and (month - _MONTHS[t.lower_]) % 12 > 1)
+                       or (t.is_digit and len(t.text) == 4) for t in words)  # fmt: skip
         if c.dep_ == "prep" and c.lower_ == "since" and long_ago:
             return True
         if c.dep_ in ("npadvmod", "prep") and any(t.lower_ in spans for t in words):
@@ -147,4 +150,4 @@ def _over_a_span(ctx: ArticleContext, pred: Token) -> bool:
     return False
 
 
-_MONTHS = frozenset(m.lower() for m in calendar.month_name if m)
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}

@@ -242,6 +242,14 @@ def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
             appos = ctx.entity_at(a)
             if appos is not None and appos.type == EntityType.PERSON:
                 return appos
+        if lemma_of(tok) in ctx.lex.set("person_nouns"):
+            # "a senior commander of the 3R group, Ousmane Yaya, was killed": the parser
+            # hangs the name on the nearer noun
+            for a in (a for o in prep_objects(tok, "of") for a in children(o, "appos")):
+                who = person_name(a) if a.pos_ == "PROPN" else None
+                if who is not None:
+                    return EntityRef(id=entity_id("person", who), name=who,
+                                     type=EntityType.PERSON)  # fmt: skip
     m = ctx.mention_at(tok)
     if ref is not None and m is not None and m.label == "PERSON" and m.entity is None:
         return ref.model_copy(update={"type": EntityType.PERSON})
