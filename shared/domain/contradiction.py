@@ -185,7 +185,9 @@ def compare(new: Claim, old: Claim, policy: Policy | None = None) -> Verdict:
     if new.article_id == old.article_id and new.store == old.store:
         return _unrelated("same article")
     if two_entities(new.subject, old.subject):
-        return _unrelated(f"{old.subject.name} and {new.subject.name} are two entities")
+        ages = (f" (born about {old.subject.born} and {new.subject.born})"
+                if old.subject.born and new.subject.born else "")  # fmt: skip
+        return _unrelated(f"{old.subject.name} and {new.subject.name} are two entities{ages}")
     if _distinct_events(new.subject, old.subject):
         return _unrelated(f"{old.subject.name} and {new.subject.name} are different events")
     if _other_stories(new, old):

@@ -50,6 +50,9 @@ class EntityRef(BaseModel):
     # reports compare whether or not each linked the name, and two linked to different
     # entities ("Paris", France and "Paris", Texas) are told apart by the judge
     linked: str | None = None
+    # a person's year of birth as the article gives their age ("Quispe, 51, was detained"):
+    # two people of one name whose ages differ are two people (names.two_entities)
+    born: int | None = None
 
 
 class Candidate(BaseModel):

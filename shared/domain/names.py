@@ -17,6 +17,8 @@ def two_entities(a: EntityRef, b: EntityRef) -> bool:
     if la.startswith("geo:") and lb.startswith("geo:") and la != lb:
         return True
     if a.type == EntityType.PERSON and b.type == EntityType.PERSON:
+        if a.born is not None and b.born is not None and abs(a.born - b.born) > 1:
+            return True  # "Diarra, 34" and "Diarra, 61": two men of one name
         return not one_person(a.name, b.name)
     if a.type == EntityType.ORG and b.type == EntityType.ORG:
         # one set of initials, two names written out: "National Oil Company" is not

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from shared.domain.claims import Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType
@@ -52,6 +52,7 @@ class ArticleContext(Sides):
     # events whose place a phrase of the text names ("an outbreak in Larkana"), not only the
     # story's main place: only these are placed by their toll (claim_extraction)
     stated_anchors: set[str] = field(default_factory=set)
+    ages: dict[str, int | None] = field(default_factory=dict)  # surname -> age in the text
     # incident class -> the first target the article names ("convoy"), for later sentences
     # that name the incident alone ("the ambush took place near Diffa")
     incident_targets: dict[str, str] = field(default_factory=dict)
@@ -188,10 +189,22 @@ class ArticleContext(Sides):
         return country_of_name(words[0])
 
 
+    def age_of(self, name: str) -> int | None:
+        """The age the article gives a person: "Quispe, 51, was taken", "Davit Lomidze, a
+        34-year-old activist". Read once per surname."""
+        surname = name.split()[-1].lower() if name.split() else ""
+        if surname not in self.ages:
+            self.ages[surname] = _age_after(self.doc, surname)
+        return self.ages[surname]
+
     def make_claim(self, pred: Token, subject: EntityRef, relation: str,
                    noun_trigger: bool = False, polarity: Polarity | None = None,
                    time: datetime | None = None, **values: object) -> Claim:  # fmt: skip
         sent = pred.sent
+        if subject.type == EntityType.PERSON and subject.born is None:
+            age = self.age_of(subject.name)
+            if age is not None:
+                subject = subject.model_copy(update={"born": self.article.published_at.year - age})
         claim = Claim(
             article_id=self.article.id,
             source=self.article.source,
@@ -223,3 +236,21 @@ class ArticleContext(Sides):
         if why is not None:
             self.unasserted[claim.id] = why
         return claim
+
+
+def _age_after(doc: Doc, surname: str) -> int | None:
+    """A number between commas, or "a NN-year-old", right after a name ending in surname."""
+    for tok in doc:
+        if tok.lower_ != surname or tok.i + 2 >= len(doc) or doc[tok.i + 1].text != ",":
+            continue
+        after = doc[tok.i + 2 : tok.i + 5]
+        if len(after) >= 2 and after[0].like_num and after[1].text in (",", ")"):
+            return _plausible_age(after[0].text)
+        if len(after) == 3 and after[0].lower_ in ("a", "an") and after[1].like_num \
+                and after[2].text == "-":  # fmt: skip
+            return _plausible_age(after[1].text)
+    return None
+
+
+def _plausible_age(text: str) -> int | None:
+    return int(text) if text.isdigit() and 0 < int(text) < 111 else None

@@ -159,7 +159,10 @@ class Coreference(ArticleSalience):
         for t in pron.sent:
             if t.i >= pron.i:
                 return False
+            # ("journalist Ruben Ortiz": the noun is the name's title, not another person)
+            titled = t.dep_ in ("appos", "compound") and self.mention_at(t.head) is not None
             if (t.pos_ == "NOUN" and t.lemma_.lower() in persons and self.mention_at(t) is None
+                    and not titled
                     and not any(c.dep_ in ("appos", "compound") and self.mention_at(c)
                                 for c in (*t.children, t.head))):  # fmt: skip
                 return True

@@ -78,12 +78,8 @@ def event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     # the words right before the noun: the parser often breaks "the mayoral by-election"
     before = ctx.doc[max(ev_tok.sent.start, ev_tok.i - 3) : ev_tok.i]
     if head in ctx.lex.set("place_anchored_events") or any(t.lower_ in local for t in before):
-        anchor: EntityRef | None = None
         stated = True  # the text names the place, not only the story
-        for o in prep_objects(tok, "in", "near", "off", "across", "on"):
-            anchor = ctx.place_at(o, allow_coref=False)
-            if anchor:
-                break
+        anchor = _phrase_place(ctx, tok)
         if anchor is None:
             for c in tok.children:
                 if c.dep_ in ("compound", "nmod", "poss") and ctx.is_place_token(c):
@@ -131,6 +127,20 @@ def event_of(ctx: ArticleContext, head: str, tok: Token) -> EntityRef | None:
         multiword and ctx.proper_org(tok) is None) else who.id
     return EntityRef(id=f"event:{head}@{key}", name=f"{head} of {who.name}",
                      type=EntityType.EVENT)  # fmt: skip
+
+
+def _phrase_place(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    """The place an event noun's phrase names: "the quake in Valdera", "a bus accident on
+    the X highway in Ayacucho" (a known place before a name the gazetteer lacks)."""
+    found: list[EntityRef] = []
+    # (and "an outbreak centred in X": the participle's place)
+    objects = prep_objects(tok, "in", "near", "off", "across", "on") + [
+        o for c in children(tok, "acl") for o in prep_objects(c, "in", "near")]
+    for o in objects:
+        for t in (o, *prep_objects(o, "in", "near")):
+            if (p := ctx.place_at(t, allow_coref=False)) is not None:
+                found.append(p)
+    return next((p for p in found if p.id.startswith("geo:")), None) or next(iter(found), None)
 
 
 def _counted_subject(pred: Token) -> bool:

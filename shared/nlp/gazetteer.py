@@ -55,6 +55,8 @@ from shared.nlp.gazetteer_index import (
 )
 from shared.nlp.gazetteer_names import ADMIN_SUFFIXES, _unidecode, norm, strip_admin_suffix
 
+_DOUBLED = re.compile(r"(.)\1+")
+
 # What this module exported before it was split; the NLP layer and the tests import from here.
 __all__ = [
     "ADMIN_SUFFIXES",
@@ -239,13 +241,33 @@ class Gazetteer:
             hit = self._fuzzy_cache[ck] = self._fuzzy_matches(name, limit, min_score)
         return list(hit)
 
+    def _doubled_letter_matches(self, key: str, block: list[str], limit: int) -> list[Match]:
+        """A short name spelled with a letter doubled or single, as transliterations differ
+        ("Hiraan" / "Hiiraan", "Kismayo" / "Kismaayo"): too short for edit distance, which
+        would make one town of many."""
+        folded = _DOUBLED.sub(r"\1", key)
+        hits = process.extract(key, block, scorer=fuzz.ratio, limit=limit * 3, score_cutoff=80)
+        out: dict[int, Match] = {}
+        for cand, score, _ in hits:
+            if cand == key or _DOUBLED.sub(r"\1", cand) != folded:
+                continue
+            for code in self._ix.keys.get(cand, ()):
+                rec = code >> 2
+                if self._ix.pops[rec] < FUZZY_MIN_POP and self._ix.ranks[rec] == "city":
+                    continue
+                match = Match(self._ref(rec), self._ix.pops[rec], "fuzzy", float(score))
+                out.setdefault(rec, match)
+        return sorted(out.values(), key=lambda m: (-m.score, -m.population))[:limit]
+
     def _fuzzy_matches(self, name: str, limit: int, min_score: float) -> list[Match]:
         key = norm(name)
-        if len(key) < 8 or key in self._ix.not_places:
+        if len(key) < 5 or key in self._ix.not_places:
             return []
         block = self._ix.fuzzy_blocks.get(key[0])
         if not block:
             return []
+        if len(key) < 8:
+            return self._doubled_letter_matches(key, block, limit)
         max_dist = 1 if len(key) < 12 else 2 if len(key) < 18 else 3
         hits = process.extract(key, block, scorer=fuzz.ratio, limit=limit * 3,
                                score_cutoff=min_score)

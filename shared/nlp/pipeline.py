@@ -86,6 +86,9 @@ class PlaceRuler:
         self.person_titles = lex.set("person_title_words")
         self.org_words = lex.set("org_suffixes") | lex.set("org_nouns")
         self.org_nouns = lex.set("org_nouns")
+        self.org_name_words = lex.set("org_name_words")
+        self.org_suffixes = lex.set("org_suffixes")
+        self.org_titles = lex.set("org_only_titles")
         self.person_nouns = lex.set("person_nouns")
 
     # --- helpers ---------------------------------------------------------------------------
@@ -259,7 +262,8 @@ class PlaceRuler:
             return "GPE"
         if label == "ORG" and self._titled_name(doc, e):
             return "PERSON"
-        if label == "PERSON" and self._described_org(doc, e):
+        if label == "PERSON" and (self._described_org(doc, e) or self._company_name(e)
+                                  or self._titled_org(doc, e)):
             return "ORG"
         if label == "ORG" and alias_after(doc, e.end) is not None:
             return "PERSON"  # "Wilmer Arboleda, alias 'Jhon Lucero'": a person's names
@@ -273,6 +277,22 @@ class PlaceRuler:
         before = doc[e.start - 1]
         return before.lemma_.lower() in self.org_nouns and (
             before.head.i in range(e.start, e.end) or e.root.head.i == before.i)
+
+    def _company_name(self, e: Span) -> bool:
+        """"Cementos del Rímac", "Halvarsson Bygg", "Kestrel Logistics": a name whose first
+        or last word is a company's."""
+        words = [norm(t.text) for t in e if not t.is_punct]
+        return len(words) >= 2 and (words[0] in self.org_name_words or words[-1] in (
+            self.org_name_words | self.org_suffixes))
+
+    def _titled_org(self, doc: Doc, e: Span) -> bool:
+        """"Halvarsson Bygg chief executive Maria Lindqvist": a name before a title only an
+        organisation has, itself before a person's name, is the organisation."""
+        for size in (1, 2, 3):
+            end = e.end + size
+            if end < len(doc) and doc[e.end:end].text.lower() in self.org_titles:
+                return doc[end].ent_type_ == "PERSON" and doc[end].ent_iob_ == "B"
+        return False
 
     def _titled_name(self, doc: Doc, e: Span) -> bool:
         """"chief executive Wanjiru Kamau said", "Nikola Radonjic, the head coach, said": two

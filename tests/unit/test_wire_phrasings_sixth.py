@@ -23,11 +23,12 @@ def nlp() -> Any:
     return build_nlp()
 
 
-def claims(nlp: Any, text: str, when: datetime = WHEN) -> list[Claim]:
+def claims(nlp: Any, text: str, when: datetime = WHEN, article: str = "a1") -> list[Claim]:
     from shared.nlp.pipeline import link_doc
 
     doc, found = link_doc(nlp, text)
-    return read_claims(doc, found, ArticleInfo(id="a1", source="Wire", published_at=when)).claims
+    info = ArticleInfo(id=article, source="Wire", published_at=when)
+    return read_claims(doc, found, info).claims
 
 
 def mentions(nlp: Any, text: str) -> list[Mention]:
@@ -127,3 +128,117 @@ def test_a_continental_demonym_names_no_country(nlp: Any) -> None:
     # the same sentence with a country's demonym does name the country: the prefix decides
     assert country("The American football body fined the club on Monday.") == "us"
     assert country("The South American football body fined the club on Monday.") != "us"
+
+
+# --- regions -------------------------------------------------------------------------------
+
+def test_the_hub_of_a_region_lies_in_it(nlp: Any) -> None:
+    cs = of(claims(nlp, "Trucks moved again through Tarmuk, the main commercial hub of northern "
+                        "Shan State, on Monday, traders said."), "located_in")
+    assert any("shan" in (c.object.name.lower() if c.object else "") for c in cs), cs
+
+
+def test_a_name_spelled_with_a_letter_doubled_or_single_is_one_place() -> None:
+    from shared.nlp.gazetteer import default_gazetteer
+
+    gaz = default_gazetteer()
+    # the same short name in two transliterations: one is in the gazetteer, the other finds it
+    exact = {m.entity.id for m in gaz.matches("Hiiraan")}
+    assert exact and exact & {m.entity.id for m in gaz.fuzzy_matches("Hiraan")}
+    # and a short name no doubling explains finds nothing by edit distance
+    assert not gaz.fuzzy_matches("Hirzan")
+
+
+# --- incidents -----------------------------------------------------------------------------
+
+def test_an_accident_on_an_unknown_road_is_placed_in_the_known_town(nlp: Any) -> None:
+    cs = of(claims(nlp, "Nine people were killed in a bus accident on the Tarsa highway in "
+                        "Cusco on Monday, police said."), "quantity:")
+    assert any(c.subject.id.startswith("event:crash@geo:") for c in cs), cs
+
+
+def test_an_outbreak_centred_in_a_place_is_placed_there(nlp: Any) -> None:
+    cs = claims(nlp, "Eleven children have died this week in a cholera outbreak concentrated "
+                     "in Quetta, officials said.")
+    assert of(cs, "occurred_in")
+
+
+def test_an_incident_the_text_places_happened_and_a_denial_says_it_did_not(nlp: Any) -> None:
+    told = of(claims(nlp, "A drone strike on a market in Bahir Dar killed nine people on "
+                          "Tuesday, residents said."), "event:occur")
+    denied = of(claims(nlp, "The government said no drone strike had been carried out in Bahir "
+                            "Dar."), "event:occur")
+    assert told and denied and told[0].subject.id == denied[0].subject.id
+    assert told[0].polarity != denied[0].polarity
+
+
+# --- companies -----------------------------------------------------------------------------
+
+def _labels(nlp: Any, text: str) -> dict[str, str]:
+    return {e.text: e.label_ for e in nlp(text).ents}
+
+
+def test_a_name_in_a_company_s_language_is_an_organisation(nlp: Any) -> None:
+    # the company word decides: the same shape with a surname stays a person
+    assert _labels(nlp, "Oskar Berg expects construction to recover.").get("Oskar Berg") == \
+        "PERSON"
+    assert _labels(nlp, "Oskar Bygg expects construction to recover.").get("Oskar Bygg") == "ORG"
+
+
+def test_a_name_before_a_company_title_and_a_person_is_the_company(nlp: Any) -> None:
+    cs = of(claims(nlp, "Kelvar Norden chief executive Lena Holm said on Thursday that orders "
+                        "had reached a record."), "office:chief-executive")
+    assert any(c.subject.type == "org" and "kelvar" in c.subject.id for c in cs), cs
+
+
+# --- facilities ----------------------------------------------------------------------------
+
+def _facility(nlp: Any, text: str) -> set[str]:
+    return {c.subject.id for c in of(claims(nlp, text), "status")}
+
+
+def test_a_facility_by_its_name_with_or_without_the_generic_words(nlp: Any) -> None:
+    a = _facility(nlp, "Mombasa's international airport was closed to all flights on Tuesday.")
+    b = _facility(nlp, "Mombasa International Airport is operating normally, its director said.")
+    assert a and a == b
+
+
+def test_a_crossing_by_either_noun_and_by_one_end_of_its_name(nlp: Any) -> None:
+    a = _facility(nlp, "The Arvo-Kelmo border crossing was closed on Thursday, officials said.")
+    b = _facility(nlp, "The Kelmo border checkpoint remains open, the customs office said.")
+    assert a and a == b
+
+
+# --- coreference ---------------------------------------------------------------------------
+
+def test_he_is_the_titled_person_not_an_unnamed_one(nlp: Any) -> None:
+    # "journalist" is the name's title, not another person "he" could be
+    cs = of(claims(nlp, "The family of journalist Ivo Marten said on Monday that he remains "
+                        "captive."), "status")
+    assert any("marten" in c.subject.id and c.state == "detained" for c in cs), cs
+
+
+# --- namesakes and past terms --------------------------------------------------------------
+
+def test_two_people_of_one_name_and_different_ages_are_not_compared(nlp: Any) -> None:
+    from shared.domain.contradiction import Outcome, compare
+
+    first = claims(nlp, "Police detained Tomas Varga, 51, in the city of Arequipa on Thursday.")
+    second = claims(nlp, "Club midfielder Tomas Varga, 24, was released from hospital on "
+                         "Thursday, the club said.", WHEN.replace(hour=15), "a2")
+    a, b = of(first, "status"), of(second, "status")
+    assert a and b and a[0].subject.id == b[0].subject.id
+    verdict = compare(b[0], a[0])
+    assert verdict.outcome is Outcome.UNRELATED and "two entities" in verdict.reason
+    # the same two reports with one age, or none, still conflict
+    third = claims(nlp, "Police detained Tomas Varga in the city of Arequipa on Thursday.")
+    assert compare(b[0], of(third, "status")[0]).outcome is Outcome.CONTRADICTION
+
+
+def test_who_served_as_mayor_is_a_past_term(nlp: Any) -> None:
+    cs = claims(nlp, "Hector Rivas, who served as mayor of Tegucigalpa from 2014 to 2022, said "
+                     "on Monday that the plan would fail.")
+    assert not of(cs, "office:mayor")
+    cs = claims(nlp, "Hector Rivas, who became mayor of Tegucigalpa in 2022, said on Monday "
+                     "that the plan would work.")
+    assert of(cs, "office:mayor")

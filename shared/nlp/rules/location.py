@@ -149,7 +149,7 @@ def _descriptor_targets(ctx: ArticleContext, d: Token) -> list[Token]:
     targets = prep_objects(d, "in")
     if lemma_of(d) in ctx.lex.set("container_of_nouns"):
         targets += prep_objects(d, "of")
-    elif lemma_of(d) in ctx.lex.set("settlement_nouns"):
+    if lemma_of(d) in ctx.lex.set("settlement_nouns"):
         people = ctx.lex.set("people_nouns")
         for o in prep_objects(d, "of"):
             if o.like_num or o.ent_type_ == "CARDINAL" or (

@@ -100,7 +100,8 @@ def _holds_now(ctx: ArticleContext, verb: Token) -> bool:
     """"X is / became / heads ...", not "X, who was finance minister until 2021"."""
     if lemma_of(verb) not in ctx.lex.set("office_holding_verbs"):
         return False
-    ended = verb.lemma_ == "be" and verb.tag_ == "VBD"
+    # "X, who was finance minister", "who served as mayor from 2014 to 2022": a past term
+    ended = lemma_of(verb) in ctx.lex.set("past_term_verbs") and verb.tag_ == "VBD"
     return not ended and not prep_objects(verb, "until", "till")
 
 

@@ -179,8 +179,11 @@ def _state_noun(ctx: ArticleContext, tok: Token, state: str,
 
 def rule_occurrence(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     """That an incident happened, or did not: "an explosion occurred at the plant" vs "no
-    explosion had taken place at its plant"."""
+    explosion had taken place at its plant"; "a drone strike on a market in X killed 14"
+    (an incident the text places that did something happened) vs "no drone strike had been
+    carried out in X"."""
     happen = ctx.lex.set("happen_verbs")
+    phrases = ctx.lex.set("happen_phrases")
     for tok in sent:
         head = event_head(ctx, tok)
         if head is None or head not in ctx.lex.set("place_anchored_events"):
@@ -188,12 +191,14 @@ def rule_occurrence(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         verb = tok.head
         if tok.dep_ not in ("nsubj", "nsubjpass"):
             continue
-        if lemma_of(verb) not in happen and "take place" not in verb_phrases(verb):
+        none = any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children)
+        said = lemma_of(verb) in happen or bool(verb_phrases(verb) & phrases)
+        acted = not said and not none and verb.tag_ == "VBD" and not ctx.past_episode(verb)
+        if not (said or acted):
             continue
         ev = event_ref(ctx, tok)
-        if ev is None:
+        if ev is None or (acted and ev.id not in ctx.stated_anchors):
             continue
-        none = any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children)
         yield ctx.make_claim(verb, ev, "event:occur",
                              polarity=Polarity.NEGATED if none else None)  # fmt: skip
 
@@ -223,10 +228,19 @@ def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
                     return EntityRef(id=f"thing:{lemma_of(tok)}@{where.id}",
                                      name=f"{tok.lower_} in {where.name}",
                                      type=EntityType.OTHER)  # fmt: skip
-            named = [c for c in tok.children if c.dep_ in ("compound", "nmod", "poss")
-                     and c.pos_ == "PROPN"]  # fmt: skip
+            # "Port Sudan's international airport" = "Port Sudan International Airport",
+            # "the Simon Bolivar bridge" = "the Simón Bolívar International Bridge": the
+            # name's words, without those that qualify any such facility
+            generic = ctx.lex.set("facility_generic_words")
+            named = [t for c in tok.children if c.dep_ in ("compound", "nmod", "poss")
+                     and c.pos_ == "PROPN" for t in c.subtree
+                     if t.dep_ != "case" and t.is_alpha and t.lower_ not in generic]  # fmt: skip
+            hyphens = [t.i for t in named if t.i + 1 < len(t.doc) and t.doc[t.i + 1].text == "-"]
+            if hyphens:  # "the Gallabat-Metema crossing" is "the Metema crossing" on one side
+                named = [t for t in named if t.i > hyphens[-1]]
             if named:
-                name = " ".join([clean_name(c.text) for c in named] + [tok.text])
+                noun = ctx.lex.map("facility_classes").get(lemma_of(tok), tok.text)
+                name = " ".join([clean_name(c.text) for c in named] + [noun])
                 return EntityRef(id=entity_id("name", name), name=name, type=EntityType.OTHER)
         place = ctx.place_at(tok, allow_coref=False)
         return place
