@@ -53,6 +53,7 @@ class Policy:
     quantity_tolerance: float = 0.05
     quantity_high_ratio: float = 2.0
     monotone_measures: frozenset[str] = frozenset()
+    people_measures: frozenset[str] = frozenset()
     status_groups: tuple[frozenset[str], ...] = ()
     acts_without_object: frozenset[str] = frozenset()
     # measures reported to a tenth, where 5 % is a different event ("magnitude 5.8 / 6.4")
@@ -67,6 +68,7 @@ class Policy:
             quantity_tolerance=float(data.get("quantity_tolerance", 0.05)),
             quantity_high_ratio=float(data.get("quantity_high_ratio", 2.0)),
             monotone_measures=frozenset(data.get("monotone_measures", [])),
+            people_measures=frozenset(data.get("people_measures", [])),
             status_groups=tuple(frozenset(g) for g in data.get("status_groups", [])),
             acts_without_object=frozenset(data.get("acts_without_object", [])),
             measure_tolerances={k: float(v) for k, v in data.get("measure_tolerances",
@@ -312,7 +314,7 @@ def _quantity(new: Claim, old: Claim, policy: Policy) -> Verdict:
         return _consistent()
     measure = new.relation.split(":", 1)[1] if ":" in new.relation else new.relation
     tolerance = policy.measure_tolerances.get(measure, policy.quantity_tolerance)
-    if compatible(new.value, old.value, tolerance):
+    if compatible(new.value, old.value, tolerance, people=measure in policy.people_measures):
         return _consistent(f"{describe(old.value)} and {describe(new.value)} agree")
     subj = new.subject.name
     text = (
@@ -383,7 +385,7 @@ def _office(new: Claim, old: Claim, policy: Policy) -> Verdict:
         return _update(f"{org} {title}: {old.object.name} then {new.object.name}")
     return _conflict(
         new, old, AlertKind.ROLE,
-        f"{org} has two {title}s {_when(new, old)}: {old.object.name} ({old.source}) and "
+        f"{org} has two {_plural(title)} {_when(new, old)}: {old.object.name} ({old.source}) and "
         f"{new.object.name} ({new.source})",
     )  # fmt: skip
 
@@ -425,6 +427,13 @@ def _event(new: Claim, old: Claim, policy: Policy) -> Verdict:
     how = "denies it" if denied else "says it did not or will not"
     return _conflict(new, old, AlertKind.NEGATION,
                      f"{_act_label(new, action)}: {pos.source} reports it; {neg.source} {how}")
+
+
+def _plural(title: str) -> str:
+    """"coach" -> "coaches", "chief of staff" -> "chiefs of staff"."""
+    head, sep, rest = title.partition(" of ")
+    word = head + ("es" if head.endswith(("ch", "sh", "s", "x")) else "s")
+    return word + sep + rest
 
 
 def _act_label(c: Claim, action: str) -> str:

@@ -180,15 +180,19 @@ def interval(q: Quantity) -> tuple[float, float]:
     return (v, v)
 
 
-def compatible(a: Quantity, b: Quantity, tolerance: float = 0.05) -> bool:
+def compatible(a: Quantity, b: Quantity, tolerance: float = 0.05, people: bool = False) -> bool:
     """True when the two can be the same count, allowing `tolerance` relative slack
-    (reporters round: "1,000" vs 1,012)."""
-    if (a.unit or None) != (b.unit or None):
-        return True  # different units are not comparable here: never a conflict
+    (reporters round: "1,000" vs 1,012). With `people`, a count of one group ("at least 18
+    workers") is part of a count of people ("seven people"): it conflicts only if larger."""
     alo, ahi = interval(a)
     blo, bhi = interval(b)
     alo, ahi = alo * (1 - tolerance), ahi * (1 + tolerance)
     blo, bhi = blo * (1 - tolerance), bhi * (1 + tolerance)
+    if (a.unit or None) != (b.unit or None):
+        if people and (a.unit is None) != (b.unit is None):
+            part_lo, whole_hi = (blo, ahi) if a.unit is None else (alo, bhi)
+            return part_lo <= whole_hi
+        return True  # different units are not comparable here: never a conflict
     return alo <= bhi and blo <= ahi
 
 

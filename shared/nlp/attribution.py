@@ -59,9 +59,16 @@ class Attribution(Coreference):
     def _read_speaker(self, tok: Token) -> Span | None:
         head = self.speech_head(tok)
         if head is not None:
-            for c in head.children:
-                if c.dep_ in ("nsubj", "nsubjpass") and not (c.i <= tok.i <= c.right_edge.i):
-                    return self.doc[c.left_edge.i : c.right_edge.i + 1]
+            subjects = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")
+                        and not (c.i <= tok.i <= c.right_edge.i)]  # fmt: skip
+            if subjects:
+                # "Sudan's paramilitary Rapid Support Forces said": a name the parser split
+                # into two subjects side by side is one speaker
+                start, end = subjects[0].left_edge.i, subjects[0].right_edge.i
+                for c in subjects[1:]:
+                    if c.left_edge.i == end + 1:
+                        end = c.right_edge.i
+                return self.doc[start : end + 1]
         for t in tok.sent:
             if t.lower_ == "according" and t.dep_ == "prep":
                 for to in t.children:

@@ -39,6 +39,8 @@ def _event_token(ctx: ArticleContext, tok: Token) -> Token | None:
         return None  # (the month of March is no march)
     if lemma_of(tok) in events or tok.lower_ in events or _hyphen_word(tok) in events:
         return tok
+    if tok.is_sent_start and tok.pos_ == "PROPN" and tok.lower_.removesuffix("s") in events:
+        return tok  # "Landslides killed 14": a capitalised plural the tagger took for a name
     return None
 
 
@@ -51,7 +53,7 @@ def event_head(ctx: ArticleContext, tok: Token) -> str | None:
     word = _hyphen_word(ev)
     if word is not None and word in events:
         return events[word]
-    return events.get(lemma_of(ev)) or events[ev.lower_]
+    return events.get(lemma_of(ev)) or events.get(ev.lower_) or events[ev.lower_.removesuffix("s")]
 
 
 def _event_name(ctx: ArticleContext, tok: Token) -> str:
@@ -134,10 +136,11 @@ def _phrase_place(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     the X highway in Ayacucho" (a known place before a name the gazetteer lacks)."""
     found: list[EntityRef] = []
     # (and "an outbreak centred in X": the participle's place)
-    objects = prep_objects(tok, "in", "near", "off", "across", "on") + [
+    objects = prep_objects(tok, "in", "near", "off", "across", "on", "at") + [
         o for c in children(tok, "acl") for o in prep_objects(c, "in", "near")]
     for o in objects:
-        for t in (o, *prep_objects(o, "in", "near")):
+        # ("in the Ratnapura district": the name before the place noun)
+        for t in (o, *children(o, "compound"), *prep_objects(o, "in", "near")):
             if (p := ctx.place_at(t, allow_coref=False)) is not None:
                 found.append(p)
     return next((p for p in found if p.id.startswith("geo:")), None) or next(iter(found), None)

@@ -178,8 +178,15 @@ def _belief(chain: list[Token], lex: Lexicon) -> bool:
 
 
 def _hoax(tok: Token, lex: Lexicon) -> bool:
+    """A hoax word in the sentence ("a fake news story claiming that X was found dead"),
+    except one a side clause uses to dismiss others' claims ("Diapaga remains under our
+    control, dismissing what it called fabricated claims"): the speaker's own clause stands."""
     hoax = lex.set("hoax_words")
-    return any(t.lower_ in hoax or _lemma(t) in hoax for t in tok.sent)
+    denials = lex.set("denial_verbs")
+    chain = {t.i for t in (tok, *tok.ancestors)}
+    dismissed = {t.i for d in tok.sent if _lemma(d) in denials and d.i not in chain
+                 and d.dep_ in ("advcl", "conj") for t in d.subtree}  # fmt: skip
+    return any((t.lower_ in hoax or _lemma(t) in hoax) and t.i not in dismissed for t in tok.sent)
 
 
 def mood(tok: Token, lex: Lexicon) -> str | None:

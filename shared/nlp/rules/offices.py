@@ -352,9 +352,9 @@ def _sub_office(ctx: ArticleContext, words: list[Token], key: str, org_ids: set[
     """"head of marketing", "chief executive of its UK unit": the title is qualified by
     something other than the organisation, so it is one of many such offices."""
     last = key.split()[-1]
-    # "chairman of the board" is the chair; "chief executive of the company" its chief
-    company = {"company", "firm", "group", "bank", "carrier", "business", "corporation",
-               "board", "directors"}
+    # "chairman of the board" is the chair; "chief executive of the company" its chief;
+    # "head coach of Peru's national team" the country's coach
+    company = ctx.lex.set("whole_body_nouns")
     for t in words:
         if t.lower_ != last:
             continue
