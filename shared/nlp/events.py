@@ -80,8 +80,9 @@ def event_ref(ctx: ArticleContext, tok: Token) -> EntityRef | None:
     # the words right before the noun: the parser often breaks "the mayoral by-election"
     before = ctx.doc[max(ev_tok.sent.start, ev_tok.i - 3) : ev_tok.i]
     if head in ctx.lex.set("place_anchored_events") or any(t.lower_ in local for t in before):
-        stated = True  # the text names the place, not only the story
-        anchor = _phrase_place(ctx, tok)
+        # whether the text names the place (not only the story, nor a place it was near)
+        anchor, approx = _phrase_place(ctx, tok)
+        stated = not approx
         if anchor is None:
             for c in tok.children:
                 if c.dep_ in ("compound", "nmod", "poss") and ctx.is_place_token(c):
@@ -131,19 +132,24 @@ def event_of(ctx: ArticleContext, head: str, tok: Token) -> EntityRef | None:
                      type=EntityType.EVENT)  # fmt: skip
 
 
-def _phrase_place(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+def _phrase_place(ctx: ArticleContext, tok: Token) -> tuple[EntityRef | None, bool]:
     """The place an event noun's phrase names: "the quake in Valdera", "a bus accident on
-    the X highway in Ayacucho" (a known place before a name the gazetteer lacks)."""
-    found: list[EntityRef] = []
+    the X highway in Ayacucho" (a known place before a name the gazetteer lacks); and
+    whether the phrase puts the event only near it ("near Dhaka", "on the outskirts of")."""
+    found: list[tuple[EntityRef, bool]] = []
+    near = ctx.lex.set("nearness_words")
     # (and "an outbreak centred in X": the participle's place)
     objects = prep_objects(tok, "in", "near", "off", "across", "on", "at") + [
         o for c in children(tok, "acl") for o in prep_objects(c, "in", "near")]
     for o in objects:
+        approx = o.head.lower_ in near or lemma_of(o) in near
         # ("in the Ratnapura district": the name before the place noun)
-        for t in (o, *children(o, "compound"), *prep_objects(o, "in", "near")):
+        for t in (o, *children(o, "compound"), *prep_objects(o, "in", "near", "of")):
             if (p := ctx.place_at(t, allow_coref=False)) is not None:
-                found.append(p)
-    return next((p for p in found if p.id.startswith("geo:")), None) or next(iter(found), None)
+                found.append((p, approx or t.head.lower_ in near))
+    best = next((f for f in found if f[0].id.startswith("geo:")), None) or next(iter(found),
+                                                                                None)
+    return best if best is not None else (None, False)
 
 
 def _counted_subject(pred: Token) -> bool:
@@ -159,15 +165,20 @@ def _counted_subject(pred: Token) -> bool:
 def _clause_anchor(ctx: ArticleContext, clause: Token) -> tuple[EntityRef | None, bool]:
     """The place of an event told by a clause: a local place in it, else the article's main
     local place; a country ("a landslide buried a village in Nepal") only when nothing more
-    precise is named. And whether the clause names it."""
-    in_clause = [p for p in (ctx.place_at(t, allow_coref=False) for t in clause.subtree
-                             if ctx.is_place_token(t)) if p is not None]  # fmt: skip
+    precise is named. And whether the clause names it as where the event was (not "near
+    the capital Dhaka")."""
+    near = ctx.lex.set("nearness_words")
+    placed = [(t, p) for t in clause.subtree if ctx.is_place_token(t)
+              for p in [ctx.place_at(t, allow_coref=False)] if p is not None]  # fmt: skip
+    in_clause = [p for _, p in placed]
     # a gazetteer place before an unknown name ("on Lake Kivu near Goma": Goma), a town
     # before its region ("in El Obeid, in North Kordofan state": El Obeid)
-    local = sorted((p for p in in_clause if ctx.is_local_place(p)),
-                   key=lambda p: (not p.id.startswith("geo:"), p.rank != PlaceRank.CITY))
+    local = sorted(((t, p) for t, p in placed if ctx.is_local_place(p)),
+                   key=lambda tp: (not tp[1].id.startswith("geo:"), tp[1].rank != PlaceRank.CITY))
     if local:
-        return local[0], True
+        tok, place = local[0]
+        before = ctx.doc[max(tok.sent.start, tok.i - 4) : tok.i]
+        return place, not any(t.lower_ in near for t in before)
     if ctx.main_place is not None:
         return ctx.main_place, False
     return next(iter(in_clause), None), True

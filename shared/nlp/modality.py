@@ -16,13 +16,14 @@ denied) and hedging stay in ArticleContext, which asks these functions first.
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime
 from itertools import pairwise
 
 from spacy.tokens import Token
 
 from shared.nlp.claim_lexicon import Lexicon
-from shared.nlp.deps import to_infinitive
+from shared.nlp.deps import to_infinitive, verb_phrases
 
 QUESTION = "question"
 CONDITIONAL = "conditional"
@@ -161,7 +162,9 @@ def irrealis(tok: Token, lex: Lexicon) -> bool:
     states."""
     verbs = lex.set("irrealis_verbs")
     chain = clause_chain(tok)
-    if any(_lemma(t) in verbs for t in chain[1:4]):
+    # (not "pushed back the attackers": a phrase that tells a deed done)
+    done = lex.set("realis_phrases")
+    if any(_lemma(t) in verbs and not (verb_phrases(t) & done) for t in chain[1:4]):
         return True
     # "the operation to free Mr Somers", "troops moved in to free them": an infinitive
     # under a noun or of purpose tells what is meant or possible, not what is
@@ -264,4 +267,22 @@ def _dated_earlier(tok: Token, lex: Lexicon, published_at: datetime) -> bool:
                          and len(t.text) == 4]  # fmt: skip
                 if pobj.dep_ == "pobj" and any(int(t.text) < year for t in years):
                     return True
+                # "In March, landslides killed 20" in a December report: a month two or more
+                # before the report's, told in the past tense, is an earlier episode
+                if pobj.dep_ == "pobj" and not years and _past_tense(verbs[0], lex):
+                    month = _MONTHS.get(pobj.lower_)
+                    if month is not None and (published_at.month - month) % 12 > 1:
+                        return True
     return False
+
+
+def _past_tense(verb: Token, lex: Lexicon) -> bool:
+    """"killed", "had killed", "was killed"; not "will be held", "is to be held"."""
+    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if any(c.lower_ in lex.set("future_auxiliaries") or c.tag_ == "TO" for c in aux):
+        return False
+    return verb.tag_ == "VBD" or (verb.tag_ == "VBN" and any(c.tag_ in ("VBD", "VBZ", "VBP")
+                                                             for c in aux))  # fmt: skip
+
+
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}

@@ -41,7 +41,7 @@ from shared.nlp.acts import act_claims
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import date_candidates, future_clause, story_events, venue
-from shared.nlp.deps import hyphen_tail, prep_objects
+from shared.nlp.deps import children, hyphen_tail, prep_objects
 from shared.nlp.frames import NOMINAL, Frame
 from shared.nlp.incidents import incident, incident_place
 from shared.nlp.names import fallback_org, party_ref
@@ -191,8 +191,10 @@ def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[T
     for where in spec.get("in", ["head"]):
         toks = [frame.head] if where == "head" else frame.args.get(where, [])
         # "the next round of negotiations", "the opening session of the congress"
+        # "47 of the 93 seats": what a number counts
         toks = [t for tok in toks for t in ([tok, *prep_objects(tok, "of", "for")]
-                                            if tok.lemma_.lower() in containers else [tok])]
+                                            if tok.lemma_.lower() in containers or tok.like_num
+                                            else [tok])]  # fmt: skip
         for tok in toks:
             form = next((f for f in _forms(ctx, tok) if f in words), None)
             if form is not None:
@@ -341,7 +343,10 @@ def _subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
     "its revenue"), the agent of the clause ("Stalkor reported revenue of"), the subject of
     the verb above ("the company said its revenue was"), else the article's company."""
     near = [c for c in trigger.children if c.dep_ in ("poss", "compound", "nmod")]
-    near += frame.arg(*roles)
+    # "the main opposition party, Samagi Jana Balawegaya, won 40 seats": the name beside it
+    # (not "COLOMBO (AP) —": a name in brackets is a dateline's or an initialism's)
+    near += [t for a in frame.arg(*roles) for t in (a, *children(a, "appos"))
+             if t is a or t.left_edge.i == 0 or t.doc[t.left_edge.i - 1].text != "("]  # fmt: skip
     verb = _clause_verb(trigger)
     near += [c for c in verb.children if c.dep_ == "nsubj" and c.i != trigger.i]
     for tok in near:
@@ -470,7 +475,7 @@ def _frame_forms(ctx: ArticleContext, frame: Frame) -> set[str]:
     words are among them are not tried."""
     containers = ctx.lex.set("container_nouns")
     toks = [frame.head, *(t for ts in frame.args.values() for t in ts)]
-    toks += [o for t in toks if t.lemma_.lower() in containers
+    toks += [o for t in toks if t.lemma_.lower() in containers or t.like_num
              for o in prep_objects(t, "of", "for")]  # fmt: skip
     return {f for t in toks for f in _forms(ctx, t)}
 

@@ -27,11 +27,14 @@ class Sides(Attribution):
         -> Ukraine, "his fighters" -> the speaker's side."""
         if phrase is None:
             return None
-        span = (
-            self.doc[phrase.left_edge.i : phrase.right_edge.i + 1]
-            if isinstance(phrase, Token)
-            else phrase
-        )
+        if isinstance(phrase, Token):
+            # "the Sudanese army, which repulsed an assault by the RSF": the relative clause
+            # describes the side, it does not name it
+            end = min([phrase.right_edge.i] + [c.left_edge.i - 1 for c in phrase.children
+                                               if c.dep_ in ("relcl", "acl") and c.i > phrase.i])
+            span = self.doc[phrase.left_edge.i : max(end, phrase.i) + 1]
+        else:
+            span = phrase
         sides = self.lex.map("sides")
         generic = self.lex.set("generic_sides")
         # "Islamic State's Mozambique affiliate": the name without its possessive

@@ -11,6 +11,7 @@ import pytest
 
 from shared.domain.claims import Claim
 from shared.domain.entities import Mention
+from shared.domain.ids import entity_id
 from shared.nlp.claim_extraction import ArticleInfo, read_claims
 
 WHEN = datetime(2025, 9, 20, 11, tzinfo=UTC)
@@ -295,3 +296,65 @@ def test_a_clause_dismissing_others_claims_as_fabricated_leaves_the_speaker_s_ow
     # a hoax the clause itself is told by still frames it
     hoax = "A fabricated story claimed that Kaya was under the control of armed groups."
     assert not of(claims(nlp, hoax), "controlled_by")
+
+
+def test_a_town_that_remained_held_after_an_attack_was_pushed_back(nlp: Any) -> None:
+    text = ("Haiti's police said that officers had pushed back gang members who attacked Hinche "
+            "and that the town remained under the control of the security forces.")
+    assert of(claims(nlp, text), "controlled_by")
+    # a push to take it is no holding
+    push = "Gangs are pushing to take control of Hinche, residents said."
+    assert not of(claims(nlp, push), "controlled_by")
+
+
+def test_a_relative_clause_describing_the_holder_does_not_name_it(nlp: Any) -> None:
+    cs = of(claims(nlp, "Kadugli remains under the control of the Sudanese army, which repulsed "
+                        "an assault by the Rapid Support Forces, a spokesman said."),
+            "controlled_by")
+    assert cs and all(c.object is not None and c.object.id == "side:army" for c in cs), cs
+
+
+def test_a_month_long_before_the_report_told_in_the_past_is_an_earlier_episode(
+        nlp: Any) -> None:  # fmt: skip
+    december = datetime(2024, 12, 5, 8, tzinfo=UTC)
+    old = claims(nlp, "In March, floods in Lampung killed more than 20 people.", december)
+    assert not of(old, "quantity:killed")
+    # last month may be this story's; a month ahead in a future clause is a date, not a past
+    recent = claims(nlp, "Floods in Lampung killed more than 20 people in November.", december)
+    assert of(recent, "quantity:killed")
+    ahead = claims(nlp, "The referendum will be held in March, officials said.", december)
+    assert of(ahead, "scheduled_for")
+
+
+# --- results -------------------------------------------------------------------------------
+
+def test_seats_a_party_won_are_the_party_s_not_the_assembly_s(nlp: Any) -> None:
+    cs = of(claims(nlp, "The Unity Party won 47 of the 93 seats in the Tarvia provincial "
+                        "assembly, the election commission said on Monday."), "quantity:seats")
+    # the 47 the party won, under the party; not the assembly's 93 under the province
+    assert cs and all("unity" in c.subject.id and c.value is not None and c.value.value == 47
+                      for c in cs), cs
+
+
+def test_an_incident_near_a_place_is_not_placed_in_it(nlp: Any) -> None:
+    near = claims(nlp, "A fire at a garment factory near the Kenyan capital Nairobi injured "
+                       "nine workers on Tuesday, officials said.")
+    assert not of(near, "occurred_in")
+    inside = claims(nlp, "A fire at a garment factory in Nairobi injured nine workers on "
+                         "Tuesday, officials said.")
+    assert of(inside, "occurred_in")
+
+
+def test_seats_are_counted_exactly_and_by_the_party_named_beside_its_description(
+        nlp: Any) -> None:  # fmt: skip
+    from shared.domain.contradiction import Outcome, compare
+
+    a = of(claims(nlp, "The Unity Party won 66 of the 93 seats, the commission said."),
+           "quantity:seats")
+    b = of(claims(nlp, "The Unity Party secured 71 seats in the 93-member assembly.", WHEN,
+                  "a2"), "quantity:seats")
+    assert a and b and compare(b[0], a[0]).outcome is Outcome.CONTRADICTION  # 66 is not 71
+    other = of(claims(nlp, "The main opposition party, the Green Alliance, won 12 seats."),
+               "quantity:seats")
+    key = entity_id("org", "Green Alliance").split(":", 1)[1]
+    assert other and all(key in c.subject.id for c in other), other
