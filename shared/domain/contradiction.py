@@ -23,7 +23,7 @@ from shared.domain.entities import EntityRef
 from shared.domain.ids import name_key
 from shared.domain.names import name_words, one_person, two_entities
 from shared.domain.places import PlaceRelation, relate
-from shared.domain.quantities import compatible, describe, ratio
+from shared.domain.quantities import compatible, describe, ratio, two_periods
 
 POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "claims" / "policy.json"
 RELATIONS_PATH = POLICY_PATH.with_name("relations.yaml")  # the relation registry
@@ -58,6 +58,8 @@ class Policy:
     acts_without_object: frozenset[str] = frozenset()
     # measures reported to a tenth, where 5 % is a different event ("magnitude 5.8 / 6.4")
     measure_tolerances: dict[str, float] = field(default_factory=dict)
+    # a measure's own window (a company's profit for a period is reported once)
+    measure_windows: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | str = POLICY_PATH,
@@ -73,10 +75,15 @@ class Policy:
             acts_without_object=frozenset(data.get("acts_without_object", [])),
             measure_tolerances={k: float(v) for k, v in data.get("measure_tolerances",
                                                                  {}).items()},
+            measure_windows={k: float(v) for k, v in data.get("measure_windows_hours",
+                                                              {}).items()},
         )
 
     def window(self, relation: str) -> float | None:
-        family = relation.split(":", 1)[0]
+        family, _, measure = relation.partition(":")
+        base = measure.split()[-1] if measure else ""  # "quarterly profit" is a profit
+        if base in self.measure_windows:
+            return self.measure_windows[base]
         if family in self.windows_hours:
             return self.windows_hours[family]
         return self.windows_hours.get("default", 48.0)
@@ -132,7 +139,13 @@ def _when(new: Claim, old: Claim) -> str:
 
 def _beyond_window(new: Claim, old: Claim, policy: Policy) -> bool:
     window = policy.window(new.relation)
-    return window is not None and _hours_apart(new.time, old.time) > window
+    if window is None:
+        return False
+    if (new.relation.partition(":")[2].split() or [""])[-1] in policy.measure_windows:
+        # a period's result ("for the year ended March 31") is told as of the report: two
+        # reports a day apart of one year's profit are one figure told two ways
+        return _hours_apart(new.published_at, old.published_at) > window
+    return _hours_apart(new.time, old.time) > window
 
 
 def _positive(c: Claim) -> bool:
@@ -314,6 +327,8 @@ def _quantity(new: Claim, old: Claim, policy: Policy) -> Verdict:
         return _consistent()
     measure = new.relation.split(":", 1)[1] if ":" in new.relation else new.relation
     tolerance = policy.measure_tolerances.get(measure, policy.quantity_tolerance)
+    if periods := two_periods(new.value, old.value):
+        return _unrelated(f"{measure} for two periods ({periods[1]}, {periods[0]})")
     if compatible(new.value, old.value, tolerance, people=measure in policy.people_measures):
         return _consistent(f"{describe(old.value)} and {describe(new.value)} agree")
     subj = new.subject.name

@@ -124,7 +124,7 @@ _CURRENCIES = {
     "rs": "INR", "rupee": "INR", "reais": "BRL", "zloty": "PLN", "lei": "RON", "ron": "RON",
     "cfa": "XOF", "soles": "PEN", "naira": "NGN",
     "shillings": "KES", "birr": "ETB", "dirhams": "AED", "riyals": "SAR", "taka": "BDT",
-    "kyat": "MMK", "hryvnias": "UAH", "forints": "HUF", "dinars": "RSD", "ksh": "KES",
+    "kyat": "MMK", "hryvnias": "UAH", "forints": "HUF", "dinars": "RSD", "ksh": "KES", "sh": "KES",
     "kes": "KES", "peso": "MXN", "franc": "CHF", "rouble": "RUB", "ruble": "RUB",
     "shilling": "KES", "dirham": "AED", "riyal": "SAR", "dinar": "RSD", "rupiah": "IDR",
     "ringgit": "MYR", "baht": "THB", "cedis": "GHS", "cedi": "GHS", "kwacha": "ZMW",
@@ -180,10 +180,30 @@ def interval(q: Quantity) -> tuple[float, float]:
     return (v, v)
 
 
+# a unit's period, when an amount is for a stated period ("USD|quarterly")
+PERIOD = "|"
+
+
+def _unit_and_period(q: Quantity) -> tuple[str | None, str | None]:
+    unit, _, period = (q.unit or "").partition(PERIOD)
+    return unit or None, period or None
+
+
+def two_periods(a: Quantity, b: Quantity) -> tuple[str, str] | None:
+    """The two periods two amounts are stated for, when they differ ("quarterly", "annual")."""
+    pa, pb = _unit_and_period(a)[1], _unit_and_period(b)[1]
+    return (pa, pb) if pa and pb and pa != pb else None
+
+
 def compatible(a: Quantity, b: Quantity, tolerance: float = 0.05, people: bool = False) -> bool:
     """True when the two can be the same count, allowing `tolerance` relative slack
     (reporters round: "1,000" vs 1,012). With `people`, a count of one group ("at least 18
-    workers") is part of a count of people ("seven people"): it conflicts only if larger."""
+    workers") is part of a count of people ("seven people"): it conflicts only if larger.
+    Amounts for two stated periods (a quarter's, a year's) are never the same amount."""
+    if two_periods(a, b):
+        return True
+    (ua, _), (ub, _) = _unit_and_period(a), _unit_and_period(b)
+    a, b = a.model_copy(update={"unit": ua}), b.model_copy(update={"unit": ub})
     alo, ahi = interval(a)
     blo, bhi = interval(b)
     alo, ahi = alo * (1 - tolerance), ahi * (1 + tolerance)

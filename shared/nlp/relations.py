@@ -35,7 +35,7 @@ from spacy.tokens import Token
 
 from shared.domain.claims import Claim, Polarity, Quantity
 from shared.domain.entities import EntityRef, EntityType
-from shared.domain.quantities import parse_money, parse_quantity
+from shared.domain.quantities import PERIOD, parse_money, parse_quantity
 from shared.domain.timeexpr import resolve
 from shared.nlp.acts import act_claims
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
@@ -191,6 +191,8 @@ def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[T
     for where in spec.get("in", ["head"]):
         toks = [frame.head] if where == "head" else frame.args.get(where, [])
         # "the next round of negotiations", "the opening session of the congress"
+        if where == "in":  # "earned 6.4 billion birr in net profit": the amount's "in"
+            toks = toks + _amount_in(frame)
         # "47 of the 93 seats": what a number counts
         toks = [t for tok in toks for t in ([tok, *prep_objects(tok, "of", "for")]
                                             if tok.lemma_.lower() in containers or tok.like_num
@@ -208,6 +210,13 @@ def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[T
 
 
 # --- values --------------------------------------------------------------------------
+
+
+def _amount_in(frame: Frame) -> list[Token]:
+    """What the clause's amount is "in", where the parser hangs the phrase on the amount:
+    "earned 6.4 billion birr in net profit"."""
+    return [o for p in frame.args.get("patient", []) if any(c.like_num for c in p.children)
+            for o in prep_objects(p, "in")]  # fmt: skip
 
 
 def _amount_of(tok: Token) -> Quantity | None:
@@ -456,10 +465,37 @@ def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[C
     polarity = Polarity.NEGATED if frame.negated else None
     # a noun's claim is dated, hedged and attributed by the clause it stands in
     pred = _clause_verb(frame.head) if frame.kind == NOMINAL else frame.head
+    value = fields.get("value")
+    if pattern.get("periods") and value is not None and value.unit:
+        # "quarterly profit" is not the year's: the period rides on the unit, so that two
+        # periods never conflict while a figure with no period meets either
+        period = _period_of(ctx, pattern["periods"], pred, trigger)
+        if period is not None:
+            fields["value"] = value.model_copy(update={"unit": f"{value.unit}{PERIOD}{period}"})
     # a person is the subject of an act ("X was not fired"), not of a count or a date
     allowed = set(pattern.get("subject_types") or ("place", "org", "event", "other"))
     return [ctx.make_claim(pred, subject, relation, polarity=polarity, **fields, **more)
             for subject, more in subjects if subject.type.value in allowed]  # fmt: skip
+
+
+def _period_of(ctx: ArticleContext, periods: str, pred: Token, trigger: Token) -> str | None:
+    """The period a result is for, from the words on the measure and the clause's own
+    phrases ("first-quarter profit", "revenue for the three months to September"), not a
+    coordinated clause's ("..., while annual profit reached")."""
+    words = ctx.lex.map(periods)
+    near = [*trigger.subtree] + [t for c in pred.children
+                                 if c.dep_ in ("prep", "npadvmod", "advmod", "amod")
+                                 for t in c.subtree]  # fmt: skip
+    for t in near:
+        # the word after, across a hyphen: "full-year", "three months"
+        after = t.doc[t.i + 2] if t.i + 2 < len(t.doc) and t.doc[t.i + 1].text == "-" else (
+            t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None)
+        pair = f"{t.lower_} {after.lower_}" if after is not None else ""
+        forms = (t.lower_, t.lemma_.lower(), pair)
+        hit = next((words[f] for f in forms if f in words), None)
+        if hit is not None:
+            return hit
+    return None
 
 
 def _trigger_words(ctx: ArticleContext, spec: dict[str, Any]) -> frozenset[str] | None:
@@ -474,7 +510,7 @@ def _frame_forms(ctx: ArticleContext, frame: Frame) -> set[str]:
     what a container noun holds ("the next round of negotiations"); patterns none of whose
     words are among them are not tried."""
     containers = ctx.lex.set("container_nouns")
-    toks = [frame.head, *(t for ts in frame.args.values() for t in ts)]
+    toks = [frame.head, *(t for ts in frame.args.values() for t in ts), *_amount_in(frame)]
     toks += [o for t in toks if t.lemma_.lower() in containers or t.like_num
              for o in prep_objects(t, "of", "for")]  # fmt: skip
     return {f for t in toks for f in _forms(ctx, t)}

@@ -27,3 +27,11 @@ def test_other_units_or_measures_are_never_compared() -> None:
 def test_one_unit_still_compares_by_value() -> None:
     assert not compatible(q(31), q(14), people=True)
     assert compatible(q(12), q(12, bound=Bound.ABOUT), people=True)
+
+
+def test_amounts_for_two_stated_periods_are_never_one_amount() -> None:
+    quarter, year, bare = q(1.2e9, "USD|quarterly"), q(4.1e9, "USD|annual"), q(3.3e9, "USD")
+    assert compatible(quarter, year)
+    assert not compatible(quarter, bare)  # no period word: compared with either
+    assert not compatible(q(1.2e9, "USD|quarterly"), q(2.0e9, "USD|quarterly"))
+    assert compatible(q(1.2e9, "USD|quarterly"), q(1.2e9, "EUR"))  # two currencies

@@ -358,3 +358,43 @@ def test_seats_are_counted_exactly_and_by_the_party_named_beside_its_description
                "quantity:seats")
     key = entity_id("org", "Green Alliance").split(":", 1)[1]
     assert other and all(key in c.subject.id for c in other), other
+
+
+def test_a_bare_governor_in_a_story_about_a_bank_is_the_bank_s(nlp: Any) -> None:
+    text = ("The Bank of Ghana left its policy rate unchanged on Wednesday. \"Inflation is "
+            "easing,\" Governor Kofi Amankwa said at a briefing in Accra.")
+    cs = of(claims(nlp, text), "office:governor")
+    assert cs and all(c.subject.type == "org" and "ghana" in c.subject.id for c in cs), cs
+
+
+# --- company results -----------------------------------------------------------------------
+
+def test_an_amount_earned_in_a_measure_the_parser_hangs_on_the_amount(nlp: Any) -> None:
+    cs = of(claims(nlp, "Tarvia Industrial Bank earned a record 6.4 billion birr in net profit in "
+                        "the fiscal year, its management said."), "quantity:profit")
+    assert cs, "the measure is the amount's 'in' phrase"
+
+
+def test_a_quarter_s_result_is_not_the_year_s(nlp: Any) -> None:
+    from shared.domain.contradiction import Outcome, compare
+
+    quarter = of(claims(nlp, "Korvath Telecom posted a net profit of $1.2 billion for the "
+                             "quarter ended March 31."), "quantity:")
+    year = of(claims(nlp, "Korvath Telecom said its net profit for the full year rose to $4.1 "
+                          "billion.", WHEN, "a2"), "quantity:")
+    assert quarter and year and compare(year[0], quarter[0]).outcome is not Outcome.CONTRADICTION
+    # a figure with no period word meets either
+    bare = of(claims(nlp, "Korvath Telecom said its net profit was $3.3 billion.", WHEN, "a4"),
+              "quantity:")
+    assert compare(bare[0], quarter[0]).outcome is Outcome.CONTRADICTION
+    # two figures for one year, reported days apart, are one report told two ways
+    later = of(claims(nlp, "Korvath Telecom said its net profit for the full year rose to $2.9 "
+                           "billion.", WHEN.replace(day=23), "a3"), "quantity:")
+    assert compare(later[0], year[0]).outcome is Outcome.CONTRADICTION
+
+
+def test_a_shilling_amount_glued_to_its_sign(nlp: Any) -> None:
+    from shared.domain.quantities import parse_money
+
+    q = parse_money("Sh42.1 billion")
+    assert q is not None and q.unit == "KES" and q.value == pytest.approx(42.1e9)

@@ -142,6 +142,12 @@ def _bare_title(ctx: ArticleContext, words: list[Token]) -> tuple[EntityRef, str
     local = ctx.lex.set("local_offices")
     place_offices = ctx.lex.set("place_offices")
     candidates: list[tuple[EntityRef | None, frozenset[str] | None]] = []
+    # "Governor X said" in a story about the Central Bank of Y: the bank's, not the city's
+    org = ctx.salient_org() if _about_one_org(ctx) else None
+    if org is not None:
+        org_words = set(org.name.lower().split())
+        candidates.append((org, frozenset(t for t, word in ctx.lex.pairs("org_place_titles")
+                                          if word in org_words)))
     # only in a story about one country: "President Obama" in a story about Iraq is not
     # Iraq's president
     if ctx.main_country is not None and ctx.one_country:
