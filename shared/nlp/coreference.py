@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from spacy.tokens import Token
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
+from shared.nlp.linking import default_demonyms
 from shared.nlp.names import (
     PLACE_LABELS,
+    capital_of,
     clean_name,
     country_names,
     fallback_ref,
@@ -55,6 +57,10 @@ class Coreference(ArticleSalience):
                             inner = self.place_at(pobj, allow_coref=False)
                             if inner is not None:
                                 return inner
+        if not named and tok.pos_ == "NOUN" and lemma == "capital":
+            capital = self._capital_named(tok)  # "the Omani capital", "Oman's capital"
+            if capital is not None:
+                return capital
         region = self._described_settlement(tok)
         if region is not None:
             # "taking control of the West Kordofan town": the town the article is about, in
@@ -99,6 +105,20 @@ class Coreference(ArticleSalience):
             det = [c for c in tok.children if c.dep_ == "det" and c.lower_ in ("the", "this")]
             if det:
                 return self.salient_place(tok, settlement=True)
+        return None
+
+    def _capital_named(self, tok: Token) -> EntityRef | None:
+        """The capital of the country a demonym or a possessive before "capital" names."""
+        demonyms = default_demonyms()
+        for c in tok.children:
+            code = None
+            if c.dep_ in ("amod", "compound", "nmod"):
+                code = demonyms.get(c.lower_)
+            elif c.dep_ == "poss":
+                ref = self.place_at(c, allow_coref=False)
+                code = ref.country if ref is not None and ref.rank == PlaceRank.COUNTRY else None
+            if code:
+                return capital_of(code)
         return None
 
     def _place_named(self, name: str) -> EntityRef | None:

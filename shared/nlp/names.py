@@ -56,6 +56,16 @@ def is_label_guess(ref: EntityRef) -> bool:
 
 
 @lru_cache(maxsize=4096)
+def capital_of(country: str) -> EntityRef | None:
+    """The country's capital from the gazetteer, if it is at hand ("the Omani capital")."""
+    try:
+        from shared.nlp.gazetteer import default_gazetteer
+
+        return default_gazetteer().capital_of(country)
+    except Exception:  # the gazetteer is optional here, as for unique_place
+        return None
+
+
 def unique_place(name: str) -> EntityRef | None:
     """The gazetteer's place for `name` when one place clearly owns the name: the only match
     ("Marinka" -> Mar'yinka) or a town of 10,000+ with ten times the population of any

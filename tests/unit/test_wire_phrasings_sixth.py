@@ -398,3 +398,13 @@ def test_a_shilling_amount_glued_to_its_sign(nlp: Any) -> None:
 
     q = parse_money("Sh42.1 billion")
     assert q is not None and q.unit == "KES" and q.value == pytest.approx(42.1e9)
+
+
+def test_the_capital_a_demonym_names_is_that_country_s_capital(nlp: Any) -> None:
+    from shared.nlp.gazetteer import default_gazetteer
+
+    cs = of(claims(nlp, "Officials held a round of indirect talks in the Omani capital on "
+                        "Monday, two diplomats said."), "held_")
+    muscat = default_gazetteer().capital_of("OM")
+    assert muscat is not None and any(c.object is not None and c.object.id == muscat.id
+                                      for c in cs), cs
