@@ -54,6 +54,7 @@ class Policy:
     quantity_high_ratio: float = 2.0
     monotone_measures: frozenset[str] = frozenset()
     people_measures: frozenset[str] = frozenset()
+    people_groups: frozenset[str] = frozenset()
     status_groups: tuple[frozenset[str], ...] = ()
     acts_without_object: frozenset[str] = frozenset()
     # measures reported to a tenth, where 5 % is a different event ("magnitude 5.8 / 6.4")
@@ -71,6 +72,7 @@ class Policy:
             quantity_high_ratio=float(data.get("quantity_high_ratio", 2.0)),
             monotone_measures=frozenset(data.get("monotone_measures", [])),
             people_measures=frozenset(data.get("people_measures", [])),
+            people_groups=frozenset(data.get("people_groups", [])),
             status_groups=tuple(frozenset(g) for g in data.get("status_groups", [])),
             acts_without_object=frozenset(data.get("acts_without_object", [])),
             measure_tolerances={k: float(v) for k, v in data.get("measure_tolerances",
@@ -329,7 +331,8 @@ def _quantity(new: Claim, old: Claim, policy: Policy) -> Verdict:
     tolerance = policy.measure_tolerances.get(measure, policy.quantity_tolerance)
     if periods := two_periods(new.value, old.value):
         return _unrelated(f"{measure} for two periods ({periods[1]}, {periods[0]})")
-    if compatible(new.value, old.value, tolerance, people=measure in policy.people_measures):
+    groups = policy.people_groups if measure in policy.people_measures else frozenset()
+    if compatible(new.value, old.value, tolerance, people=groups):
         return _consistent(f"{describe(old.value)} and {describe(new.value)} agree")
     subj = new.subject.name
     text = (

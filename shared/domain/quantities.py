@@ -195,10 +195,11 @@ def two_periods(a: Quantity, b: Quantity) -> tuple[str, str] | None:
     return (pa, pb) if pa and pb and pa != pb else None
 
 
-def compatible(a: Quantity, b: Quantity, tolerance: float = 0.05, people: bool = False) -> bool:
+def compatible(a: Quantity, b: Quantity, tolerance: float = 0.05,
+               people: frozenset[str] = frozenset()) -> bool:  # fmt: skip
     """True when the two can be the same count, allowing `tolerance` relative slack
-    (reporters round: "1,000" vs 1,012). With `people`, a count of one group ("at least 18
-    workers") is part of a count of people ("seven people"): it conflicts only if larger.
+    (reporters round: "1,000" vs 1,012). With `people`, the groups of people a count of
+    people holds: "at least 18 workers" is part of "seven people" and conflicts only if larger.
     Amounts for two stated periods (a quarter's, a year's) are never the same amount."""
     if two_periods(a, b):
         return True
@@ -209,7 +210,7 @@ def compatible(a: Quantity, b: Quantity, tolerance: float = 0.05, people: bool =
     alo, ahi = alo * (1 - tolerance), ahi * (1 + tolerance)
     blo, bhi = blo * (1 - tolerance), bhi * (1 + tolerance)
     if (a.unit or None) != (b.unit or None):
-        if people and (a.unit is None) != (b.unit is None):
+        if (a.unit is None) != (b.unit is None) and (a.unit or b.unit) in people:
             part_lo, whole_hi = (blo, ahi) if a.unit is None else (alo, bhi)
             return part_lo <= whole_hi
         return True  # different units are not comparable here: never a conflict

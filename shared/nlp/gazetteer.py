@@ -182,7 +182,7 @@ class Gazetteer:
 
     def capital_of(self, country: str) -> EntityRef | None:
         """The national capital of a country by its ISO code ("OM" -> Muscat)."""
-        caps = getattr(self, "_cap_by_country", None)
+        caps: dict[str, int] | None = getattr(self, "_cap_by_country", None)
         if caps is None:
             caps = {}
             for rec in self._ix.capitals:
@@ -191,8 +191,8 @@ class Gazetteer:
                 if code and (code not in caps or self._ix.pops[rec] > self._ix.pops[caps[code]]):
                     caps[code] = rec
             self._cap_by_country = caps
-        rec = caps.get(country.upper())
-        return self._ref(rec) if rec is not None else None
+        found = caps.get(country.upper())
+        return self._ref(found) if found is not None else None
 
     def describe(self, entity_id: str) -> str:
         ref = self.get(entity_id)
