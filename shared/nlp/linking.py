@@ -23,6 +23,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import Any
 
 from spacy.tokens import Doc, Span
 
@@ -82,23 +83,22 @@ def is_camel_abbrev(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _demonym_data() -> dict[str, Any]:
+    """shared/data/places/demonyms.json, read once ({} without the data)."""
+    path = ENTITY_DATA_DIR.parent / "places" / "demonyms.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+@lru_cache(maxsize=1)
 def default_demonyms() -> dict[str, str]:
     """'ukrainian' -> 'UA' (shared/data/places/demonyms.json)."""
-    path = ENTITY_DATA_DIR.parent / "places" / "demonyms.json"
-    if not path.exists():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8")).get("demonyms", {})
-    return {norm(k): v for k, v in data.items()}
+    return {norm(k): v for k, v in _demonym_data().get("demonyms", {}).items()}
 
 
 @lru_cache(maxsize=1)
 def continental_prefixes() -> frozenset[str]:
     """Words that make the demonym after them a region's: "South American", "West African"."""
-    path = ENTITY_DATA_DIR.parent / "places" / "demonyms.json"
-    if not path.exists():
-        return frozenset()
-    return frozenset(json.loads(path.read_text(encoding="utf-8")).get("continental_prefixes", []))
-
+    return frozenset(_demonym_data().get("continental_prefixes", []))
 
 
 class EntityLinker:

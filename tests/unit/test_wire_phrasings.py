@@ -5,7 +5,6 @@ parses through the entity pipeline; the lexicon and gazetteer as shipped."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,29 +13,9 @@ from shared.domain.claims import Claim, Polarity
 from shared.domain.entities import Mention
 from shared.domain.ids import entity_id
 from shared.nlp.claim_extraction import ArticleInfo, read_claims
+from tests.unit.phrasing_support import WHEN, claims, mentions, nlp
 
-WHEN = datetime(2025, 9, 20, 11, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Any:
-    from shared.nlp.pipeline import build_nlp
-
-    return build_nlp()
-
-
-def mentions(nlp: Any, text: str) -> list[Mention]:
-    from shared.nlp.pipeline import link_doc
-
-    return link_doc(nlp, text)[1]
-
-
-def claims(nlp: Any, text: str, when: datetime = WHEN) -> list[Claim]:
-    from shared.nlp.pipeline import link_doc
-
-    doc, found = link_doc(nlp, text)
-    return read_claims(doc, found, ArticleInfo(id="a1", source="Wire", published_at=when)).claims
-
+__all__ = ["nlp"]  # the fixture, used by name
 
 def keyed(cs: list[Claim], prefix: str) -> set[tuple[str, str]]:
     return {(c.subject.id, c.object.id if c.object else (c.state or "")) for c in cs

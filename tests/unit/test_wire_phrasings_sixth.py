@@ -10,32 +10,11 @@ from typing import Any
 import pytest
 
 from shared.domain.claims import Claim
-from shared.domain.entities import Mention
 from shared.domain.ids import entity_id
-from shared.nlp.claim_extraction import ArticleInfo, read_claims
+from shared.nlp.claim_extraction import ArticleInfo
+from tests.unit.phrasing_support import WHEN, claims, nlp
 
-WHEN = datetime(2025, 9, 20, 11, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Any:
-    from shared.nlp.pipeline import build_nlp
-
-    return build_nlp()
-
-
-def claims(nlp: Any, text: str, when: datetime = WHEN, article: str = "a1") -> list[Claim]:
-    from shared.nlp.pipeline import link_doc
-
-    doc, found = link_doc(nlp, text)
-    info = ArticleInfo(id=article, source="Wire", published_at=when)
-    return read_claims(doc, found, info).claims
-
-
-def mentions(nlp: Any, text: str) -> list[Mention]:
-    from shared.nlp.pipeline import link_doc
-
-    return link_doc(nlp, text)[1]
+__all__ = ["nlp"]  # the fixture, used by name
 
 
 def of(cs: list[Claim], prefix: str) -> list[Claim]:
