@@ -61,7 +61,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from shared.domain.claims import Claim
-from shared.domain.contradiction import Policy, default_policy
+from shared.domain.policy import Policy, default_policy
 
 PAIR_SOURCES = 8
 LISTED_SOURCES = 16

@@ -15,8 +15,9 @@ from shared.domain.alerts import (
     Severity,
 )
 from shared.domain.claims import Claim
-from shared.domain.contradiction import compare, one_alert_per_sentence
+from shared.domain.contradiction import compare
 from shared.domain.entities import Mention
+from shared.domain.policy import one_alert_per_sentence
 from shared.events import ArticleClaims, ArticleMeta
 from shared.store import ClaimStore
 

@@ -59,7 +59,7 @@ from shared.claim_summary import (
 )
 from shared.domain.alerts import Alert
 from shared.domain.claims import Claim
-from shared.domain.contradiction import Policy
+from shared.domain.policy import Policy
 from shared.streams import Streams
 from shared.summary_scripts import COMPARABLE, SUMMARISE
 

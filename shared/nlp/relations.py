@@ -3,7 +3,7 @@ declares, turned into claims.
 
 `registry()` reads what the file declares per relation family: the alert kind it raises,
 the judge that compares it, its window and whether it takes one value at a time. The domain
-policy reads the windows from the same file (shared.domain.contradiction.relation_windows,
+policy reads the windows from the same file (shared.domain.policy.relation_windows,
 since the domain does not import spaCy code); the judges still choose their alert kind in
 shared/domain/contradiction.py, so `kind` and `judge` are declarations the tests check, not
 yet what dispatches. `frame_claims(ctx, frames)` applies the registry's
@@ -14,10 +14,12 @@ frame patterns to the clause frames of an article (shared/nlp/frames.py). A patt
     subject: {owner|event_or_place|story_event|parties|incident: [roles]}
     class_in: relation (default: "quantity:revenue") | subject ("event:election@...")
     frame_kinds, subject_types, unitless: optional narrowing
+    heads: <lexicon list> the frame's predicate must be in ("earn", "host")
+    periods: <lexicon map> of the period words a result carries on its unit ("quarterly")
 
 Trigger words may carry a part of speech ("deal/noun"). The story-keyed readers live beside
 this module: dated_events.py (date, venue, story_event), acts.py (parties), incidents.py
-(place, incident). A new phrasing is a word in a list or a pattern in the file, and a new
+(place, incident), relation_subjects.py (owner, event_or_place, site). A new phrasing is a word in a list or a pattern in the file, and a new
 reader only when a pattern needs a kind of value or subject no pattern had before.
 """
 
@@ -34,17 +36,22 @@ import srsly
 from spacy.tokens import Token
 
 from shared.domain.claims import Claim, Polarity, Quantity
-from shared.domain.entities import EntityRef, EntityType
+from shared.domain.entities import EntityRef
 from shared.domain.quantities import PERIOD, parse_money, parse_quantity
 from shared.domain.timeexpr import resolve
 from shared.nlp.acts import act_claims
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import date_candidates, future_clause, story_events, venue
-from shared.nlp.deps import children, hyphen_tail, prep_objects
+from shared.nlp.deps import hyphen_tail, prep_objects
 from shared.nlp.frames import NOMINAL, Frame
 from shared.nlp.incidents import incident, incident_place
-from shared.nlp.names import fallback_org, party_ref
+from shared.nlp.relation_subjects import (
+    clause_verb,
+    subject_event_or_place,
+    subject_owner,
+    subject_site,
+)
 
 REGISTRY_PATH = Path(__file__).resolve().parent.parent / "data" / "claims" / "relations.yaml"
 
@@ -137,7 +144,7 @@ def _counted_trigger(ctx: ArticleContext, frame: Frame,
     skip = ctx.lex.set("uncounted_nouns")
     people = ctx.lex.set("people_nouns")
     # "Teknaf, where more than a million refugees live": background, not the day's count
-    verb = frame.head if frame.kind != NOMINAL else _clause_verb(frame.head)
+    verb = frame.head if frame.kind != NOMINAL else clause_verb(frame.head)
     if verb.dep_ == "relcl" or verb.lemma_.lower() in ctx.lex.set("stative_count_verbs"):
         return None
     for where in spec.get("in", ["head"]):
@@ -327,85 +334,6 @@ _VALUES: dict[str, ValueReader] = {
 # --- subjects ------------------------------------------------------------------------
 
 
-def _org_at(ctx: ArticleContext, tok: Token) -> EntityRef | None:
-    if tok.pos_ == "PRON" and tok.lower_ in ("its", "it", "their", "they"):
-        return ctx.salient_org()
-    org = ctx.proper_org(tok)
-    if org is not None:
-        return org
-    m = ctx.mention_at(tok)
-    if m is not None and m.label == "ORG":
-        return ctx.org_of_mention(m)
-    # "steel group Stalkor", "the miner Tamarack Gold": a name under an organisation noun,
-    # whatever the NER called it
-    if m is not None and m.entity is not None and not m.entity.id.startswith("geo:") and any(
-        c.dep_ in ("compound", "amod", "appos") and c.lemma_.lower() in ctx.lex.set("org_nouns")
-        for c in tok.children
-    ):
-        return fallback_org(m.text)
-    return None
-
-
-def _subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
-                   roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
-    """The organisation an amount belongs to: its possessor or name ("Stalkor's sales",
-    "its revenue"), the agent of the clause ("Stalkor reported revenue of"), the subject of
-    the verb above ("the company said its revenue was"), else the article's company."""
-    near = [c for c in trigger.children if c.dep_ in ("poss", "compound", "nmod")]
-    # "the main opposition party, Samagi Jana Balawegaya, won 40 seats": the name beside it
-    # (not "COLOMBO (AP) —": a name in brackets is a dateline's or an initialism's)
-    near += [t for a in frame.arg(*roles) for t in (a, *children(a, "appos"))
-             if t is a or t.left_edge.i == 0 or t.doc[t.left_edge.i - 1].text != "("]  # fmt: skip
-    verb = _clause_verb(trigger)
-    near += [c for c in verb.children if c.dep_ == "nsubj" and c.i != trigger.i]
-    for tok in near:
-        org = _org_at(ctx, tok)
-        if org is not None:
-            return party_ref(org, EntityType.ORG)
-    for tok in near:
-        # "Mainwerk Antriebstechnik will cut 1,200 jobs", "X's revenue fell": a company the
-        # NER took for a person, as the subject or owner of what only an organisation has
-        m = ctx.mention_at(tok)
-        if m is not None and m.label == "PERSON" and tok.pos_ == "PROPN" and (
-                tok.dep_ != "compound"):  # fmt: skip
-            return party_ref(fallback_org(m.text), EntityType.ORG)
-    found = ctx.salient_org()
-    return party_ref(found, EntityType.ORG) if found is not None else None
-
-
-def _subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,
-                            roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
-    """The place a count is about: a place role of the frame, a place in the clause, else
-    the article's main place. Keyed on the place; the measure is the relation."""
-    for tok in frame.arg(*roles):
-        if tok.ent_type_ in ("DATE", "TIME"):
-            continue  # "on Saturday" is no place, whatever the NER linked
-        place = ctx.place_at(tok, allow_coref=False)
-        if place is not None:
-            return place
-    # "patients were admitted to hospitals across Bangladesh": a place lower in the clause,
-    # a town or region before a country
-    inside = [p for t in frame.head.subtree if ctx.is_place_token(t)
-              for p in [ctx.place_at(t, allow_coref=False)] if p is not None]  # fmt: skip
-    inside.sort(key=lambda p: not ctx.is_local_place(p))
-    return next(iter(inside), None) or ctx.main_area
-
-
-def _subject_site(ctx: ArticleContext, frame: Frame, trigger: Token,
-                  roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
-    """A facility an organisation plans ("Voltaris will build its second gigafactory in
-    Lulea", "has chosen Skelleftea for its next factory"), keyed on the organisation and the
-    facility's class. Only a plan or a choice: a plant that already runs is another one."""
-    if not (future_clause(ctx.lex, frame.head)
-            or frame.head.lemma_.lower() in ctx.lex.set("site_choice_verbs")):
-        return None
-    owner = _subject_owner(ctx, frame, trigger, roles, word_class)
-    if owner is None:
-        return None
-    return EntityRef(id=f"event:{word_class}@{owner.id}", name=f"{owner.name} {word_class}",
-                     type=EntityType.EVENT)
-
-
 def _one(read: Callable[[ArticleContext, Frame, Token, list[str], str], EntityRef | None],
          ) -> SubjectReader:  # fmt: skip
     def reader(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
@@ -421,12 +349,12 @@ def _one(read: Callable[[ArticleContext, Frame, Token, list[str], str], EntityRe
 SubjectReader = Callable[[ArticleContext, Frame, Token, list[str], str],
                          list[tuple[EntityRef, dict[str, Any]]]]  # fmt: skip
 _SUBJECTS: dict[str, SubjectReader] = {
-    "owner": _one(_subject_owner),
-    "event_or_place": _one(_subject_event_or_place),
+    "owner": _one(subject_owner),
+    "event_or_place": _one(subject_event_or_place),
     "story_event": story_events,
     "parties": act_claims,
     "incident": _one(incident),
-    "site": _one(_subject_site),
+    "site": _one(subject_site),
 }
 
 
@@ -464,7 +392,7 @@ def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[C
         relation = f"{relation}:{word_class}"
     polarity = Polarity.NEGATED if frame.negated else None
     # a noun's claim is dated, hedged and attributed by the clause it stands in
-    pred = _clause_verb(frame.head) if frame.kind == NOMINAL else frame.head
+    pred = clause_verb(frame.head) if frame.kind == NOMINAL else frame.head
     value = fields.get("value")
     if pattern.get("periods") and value is not None and value.unit:
         # "quarterly profit" is not the year's: the period rides on the unit, so that two
@@ -514,13 +442,6 @@ def _frame_forms(ctx: ArticleContext, frame: Frame) -> set[str]:
     toks += [o for t in toks if t.lemma_.lower() in containers or t.like_num
              for o in prep_objects(t, "of", "for")]  # fmt: skip
     return {f for t in toks for f in _forms(ctx, t)}
-
-
-def _clause_verb(tok: Token) -> Token:
-    cur = tok
-    while cur.pos_ not in ("VERB", "AUX") and cur.head.i != cur.i:
-        cur = cur.head
-    return cur if cur.pos_ in ("VERB", "AUX") else tok
 
 
 def frame_claims(ctx: ArticleContext, frames: list[Frame]) -> Iterator[tuple[Frame, Claim]]:

@@ -3,8 +3,9 @@ from typing import Any
 
 from shared.domain.alerts import AlertKind, Outcome, Severity
 from shared.domain.claims import Claim, Modality, Polarity
-from shared.domain.contradiction import Policy, compare, default_policy
+from shared.domain.contradiction import compare
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
+from shared.domain.policy import Policy, default_policy
 from shared.domain.quantities import parse_quantity
 
 T0 = datetime(2025, 5, 2, 9, 0, tzinfo=UTC)

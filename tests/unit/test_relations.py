@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from shared.domain.alerts import Outcome
-from shared.domain.contradiction import compare, default_policy, relation_windows
+from shared.domain.contradiction import compare
+from shared.domain.policy import default_policy, relation_windows
 from shared.nlp.claim_extraction import ArticleInfo, extract_claims
 from shared.nlp.claim_lexicon import load_lexicon
 from shared.nlp.relations import registry

@@ -20,8 +20,9 @@ from shared.claim_summary import (
 )
 from shared.detection import contradiction_alert
 from shared.domain.claims import Bound, Claim, Modality, Polarity, Quantity
-from shared.domain.contradiction import compare, default_policy
+from shared.domain.contradiction import compare
 from shared.domain.entities import EntityRef, EntityType
+from shared.domain.policy import default_policy
 from shared.store import DEFAULT_LOOKBACK, InMemoryClaimStore
 
 T0 = datetime(2024, 3, 1, 12, tzinfo=UTC)

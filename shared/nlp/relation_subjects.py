@@ -1,0 +1,101 @@
+"""Who or what a frame pattern's claim is keyed on (relations.yaml `subject`): the owner of
+an amount, the place or event of a count, the organisation planning a facility. Read from
+the frame and the article; the registry's patterns name which reader they use
+(shared/nlp/relations.py)."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from shared.domain.entities import EntityRef, EntityType
+from shared.nlp.claim_context import ArticleContext
+from shared.nlp.dated_events import future_clause
+from shared.nlp.deps import children
+from shared.nlp.frames import Frame
+from shared.nlp.names import fallback_org, party_ref
+
+
+def _org_at(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    if tok.pos_ == "PRON" and tok.lower_ in ("its", "it", "their", "they"):
+        return ctx.salient_org()
+    org = ctx.proper_org(tok)
+    if org is not None:
+        return org
+    m = ctx.mention_at(tok)
+    if m is not None and m.label == "ORG":
+        return ctx.org_of_mention(m)
+    # "steel group Stalkor", "the miner Tamarack Gold": a name under an organisation noun,
+    # whatever the NER called it
+    if m is not None and m.entity is not None and not m.entity.id.startswith("geo:") and any(
+        c.dep_ in ("compound", "amod", "appos") and c.lemma_.lower() in ctx.lex.set("org_nouns")
+        for c in tok.children
+    ):
+        return fallback_org(m.text)
+    return None
+
+
+def subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
+                   roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
+    """The organisation an amount belongs to: its possessor or name ("Stalkor's sales",
+    "its revenue"), the agent of the clause ("Stalkor reported revenue of"), the subject of
+    the verb above ("the company said its revenue was"), else the article's company."""
+    near = [c for c in trigger.children if c.dep_ in ("poss", "compound", "nmod")]
+    # "the main opposition party, Samagi Jana Balawegaya, won 40 seats": the name beside it
+    # (not "COLOMBO (AP) —": a name in brackets is a dateline's or an initialism's)
+    near += [t for a in frame.arg(*roles) for t in (a, *children(a, "appos"))
+             if t is a or t.left_edge.i == 0 or t.doc[t.left_edge.i - 1].text != "("]  # fmt: skip
+    verb = clause_verb(trigger)
+    near += [c for c in verb.children if c.dep_ == "nsubj" and c.i != trigger.i]
+    for tok in near:
+        org = _org_at(ctx, tok)
+        if org is not None:
+            return party_ref(org, EntityType.ORG)
+    for tok in near:
+        # "Mainwerk Antriebstechnik will cut 1,200 jobs", "X's revenue fell": a company the
+        # NER took for a person, as the subject or owner of what only an organisation has
+        m = ctx.mention_at(tok)
+        if m is not None and m.label == "PERSON" and tok.pos_ == "PROPN" and (
+                tok.dep_ != "compound"):  # fmt: skip
+            return party_ref(fallback_org(m.text), EntityType.ORG)
+    found = ctx.salient_org()
+    return party_ref(found, EntityType.ORG) if found is not None else None
+
+
+def subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,
+                            roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
+    """The place a count is about: a place role of the frame, a place in the clause, else
+    the article's main place. Keyed on the place; the measure is the relation."""
+    for tok in frame.arg(*roles):
+        if tok.ent_type_ in ("DATE", "TIME"):
+            continue  # "on Saturday" is no place, whatever the NER linked
+        place = ctx.place_at(tok, allow_coref=False)
+        if place is not None:
+            return place
+    # "patients were admitted to hospitals across Bangladesh": a place lower in the clause,
+    # a town or region before a country
+    inside = [p for t in frame.head.subtree if ctx.is_place_token(t)
+              for p in [ctx.place_at(t, allow_coref=False)] if p is not None]  # fmt: skip
+    inside.sort(key=lambda p: not ctx.is_local_place(p))
+    return next(iter(inside), None) or ctx.main_area
+
+
+def subject_site(ctx: ArticleContext, frame: Frame, trigger: Token,
+                  roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
+    """A facility an organisation plans ("Voltaris will build its second gigafactory in
+    Lulea", "has chosen Skelleftea for its next factory"), keyed on the organisation and the
+    facility's class. Only a plan or a choice: a plant that already runs is another one."""
+    if not (future_clause(ctx.lex, frame.head)
+            or frame.head.lemma_.lower() in ctx.lex.set("site_choice_verbs")):
+        return None
+    owner = subject_owner(ctx, frame, trigger, roles, word_class)
+    if owner is None:
+        return None
+    return EntityRef(id=f"event:{word_class}@{owner.id}", name=f"{owner.name} {word_class}",
+                     type=EntityType.EVENT)
+
+
+def clause_verb(tok: Token) -> Token:
+    cur = tok
+    while cur.pos_ not in ("VERB", "AUX") and cur.head.i != cur.i:
+        cur = cur.head
+    return cur if cur.pos_ in ("VERB", "AUX") else tok
