@@ -19,8 +19,9 @@ frame patterns to the clause frames of an article (shared/nlp/frames.py). A patt
 
 Trigger words may carry a part of speech ("deal/noun"). The story-keyed readers live beside
 this module: dated_events.py (date, venue, story_event), acts.py (parties), incidents.py
-(place, incident), relation_subjects.py (owner, event_or_place, site). A new phrasing is a word in a list or a pattern in the file, and a new
-reader only when a pattern needs a kind of value or subject no pattern had before.
+(place, incident), relation_subjects.py (owner, event_or_place, site). A new phrasing is a
+word in a list or a pattern in the file, and a new reader only when a pattern needs a kind
+of value or subject no pattern had before.
 """
 
 from __future__ import annotations
