@@ -188,7 +188,6 @@ class ArticleContext(Sides):
             return None  # "Pakistan International Airlines" is a company, not the state
         return country_of_name(words[0])
 
-
     def age_of(self, name: str) -> int | None:
         """The age the article gives a person: "Quispe, 51, was taken", "Davit Lomidze, a
         34-year-old activist". Read once per surname."""
