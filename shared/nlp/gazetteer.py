@@ -255,6 +255,13 @@ class Gazetteer:
             hit = self._fuzzy_cache[ck] = self._fuzzy_matches(name, limit, min_score)
         return list(hit)
 
+    def _fuzzy_records(self, cand: str) -> list[int]:
+        """The places a fuzzily matched key names, without small towns (a misspelling is
+        taken for a populous place only)."""
+        recs = [code >> 2 for code in self._ix.keys.get(cand, ())]
+        return [r for r in recs
+                if not (self._ix.pops[r] < FUZZY_MIN_POP and self._ix.ranks[r] == "city")]
+
     def _doubled_letter_matches(self, key: str, block: list[str], limit: int) -> list[Match]:
         """A short name spelled with a letter doubled or single, as transliterations differ
         ("Hiraan" / "Hiiraan", "Kismayo" / "Kismaayo"): too short for edit distance, which
@@ -265,10 +272,7 @@ class Gazetteer:
         for cand, score, _ in hits:
             if cand == key or _DOUBLED.sub(r"\1", cand) != folded:
                 continue
-            for code in self._ix.keys.get(cand, ()):
-                rec = code >> 2
-                if self._ix.pops[rec] < FUZZY_MIN_POP and self._ix.ranks[rec] == "city":
-                    continue
+            for rec in self._fuzzy_records(cand):
                 match = Match(self._ref(rec), self._ix.pops[rec], "fuzzy", float(score))
                 out.setdefault(rec, match)
         return sorted(out.values(), key=lambda m: (-m.score, -m.population))[:limit]
@@ -295,10 +299,7 @@ class Gazetteer:
                         Levenshtein.distance(a, b) > (1 if len(a) >= 6 else 0)
                         for a, b in zip(kw, cw, strict=True)):
                     continue
-            for code in self._ix.keys.get(cand, ()):
-                rec = code >> 2
-                if self._ix.pops[rec] < FUZZY_MIN_POP and self._ix.ranks[rec] == "city":
-                    continue
+            for rec in self._fuzzy_records(cand):
                 prev = out.get(rec)
                 if prev is None or prev.score < score:
                     out[rec] = Match(self._ref(rec), self._ix.pops[rec], "fuzzy", float(score))

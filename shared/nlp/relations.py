@@ -417,8 +417,7 @@ def _period_of(ctx: ArticleContext, periods: str, pred: Token, trigger: Token) -
                                  for t in c.subtree]  # fmt: skip
     for t in near:
         # the word after, across a hyphen: "full-year", "three months"
-        after = t.doc[t.i + 2] if t.i + 2 < len(t.doc) and t.doc[t.i + 1].text == "-" else (
-            t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None)
+        after = hyphen_tail(t) or (t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None)
         pair = f"{t.lower_} {after.lower_}" if after is not None else ""
         forms = (t.lower_, t.lemma_.lower(), pair)
         hit = next((words[f] for f in forms if f in words), None)
