@@ -110,6 +110,8 @@ def _act_parties(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[
                 toks += [t for t in a.subtree]
         if frame.head.dep_ == "xcomp" and (ctrl := subject_of(frame.head.head)) is not None:
             toks += list(ctrl.subtree)  # "X had not agreed to be sold to Y": X is a party
+        if frame.head.dep_ == "pcomp" and (ctrl := subject_of(frame.head.head.head)) is not None:
+            toks += list(ctrl.subtree)  # "X left without reaching a deal with Y": X is one
     # "signed an agreement to acquire X": the clause under the trigger noun
     found: dict[str, EntityRef] = {}
     for tok in toks:

@@ -107,9 +107,12 @@ def subject_of(tok: Token) -> Token | None:
 
 
 def _negated(tok: Token, lex: Lexicon, args: dict[str, list[Token]]) -> bool:
-    """"did not sign", "never held", "no court has ordered", "has not made any offer"."""
+    """"did not sign", "never held", "no court has ordered", "has not made any offer",
+    "ended without signing"."""
     if any(c.dep_ == "neg" for c in tok.children):
         return True
+    if tok.dep_ == "pcomp" and tok.head.lower_ in lex.set("negating_preps"):
+        return True  # "the mission left without reaching an agreement"
     negs = lex.set("negation_words")
     if any(c.dep_ == "advmod" and c.lower_ in negs for c in tok.children):
         return True

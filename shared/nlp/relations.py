@@ -14,6 +14,7 @@ frame patterns to the clause frames of an article (shared/nlp/frames.py). A patt
     subject: {owner|event_or_place|story_event|parties|incident: [roles]}
     class_in: relation (default: "quantity:revenue") | subject ("event:election@...")
     frame_kinds, subject_types, unitless: optional narrowing
+    units: <lexicon list> the value's unit must be in ("jobs", not "villages")
     heads: <lexicon list> the frame's predicate must be in ("earn", "host")
     periods: <lexicon map> of the period words a result carries on its unit ("quarterly")
 
@@ -378,6 +379,9 @@ def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[C
     if fields is None:
         return []
     value = fields.get("value")
+    units = pattern.get("units")  # "cut 1,200 jobs", not "cut off 15 villages"
+    if units and (value is None or (value.unit or "").lower() not in ctx.lex.set(units)):
+        return []
     words = pattern["trigger"].get("words") or pattern["trigger"]["counted"]
     if value is not None and value.unit and (pattern.get("unitless") or ctx.lex.map(
             words).get(value.unit) == word_class):  # fmt: skip

@@ -66,6 +66,9 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         governor = tok.head.head
         if tok.dep_ == "pobj" and tok.head.lower_ == "of" and lemma_of(governor) in settlements:
             descriptors.append(governor)
+        if tok.dep_ in ("compound", "amod", "nmod") and lemma_of(tok.head) in ctx.lex.set(
+                "region_nouns"):
+            descriptors.append(tok.head)  # "in Jajarkot district of Karnali Province"
         descriptors += [a for d in list(descriptors) for a in children(d, "appos")]
         loose = _comma_descriptor(ctx, tok)
         if loose is not None and loose not in descriptors:
@@ -96,6 +99,13 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         for d in descriptors[1:2]:
             if d.dep_ == "dobj" and d.head.pos_ == "VERB":
                 targets += prep_objects(d.head, "in")
+        # "swept through X district in Y": the parser hangs "in Y" right after the place's
+        # noun on the verb
+        for d in descriptors[1:]:
+            after = d.i + 1 < len(d.doc) and d.doc[d.i + 1]
+            if after and after.lower_ == "in" and after.head.pos_ in ("VERB", "AUX") and \
+                    lemma_of(d) in ctx.lex.set("place_nouns"):  # fmt: skip
+                targets += children(after, "pobj")
         # "X, in Y, had ..." : the prep hangs on the verb right after a comma
         if tok.i + 2 < len(tok.doc) and tok.doc[tok.i + 1].text == "," and \
                 tok.doc[tok.i + 2].lower_ == "in":  # fmt: skip
@@ -144,10 +154,10 @@ def _place_evidence(ctx: ArticleContext, tok: Token, descriptors: list[Token]) -
 
 def _descriptor_targets(ctx: ArticleContext, d: Token) -> list[Token]:
     """Where a descriptor puts its place: "a town in Y", "the administrative centre of Y"
-    (container_of_nouns), and "a city of about 100,000 people in Y", where the parser hangs
+    (container_of_nouns), "the X district of Y" (region_nouns), and "a city of about 100,000 people in Y", where the parser hangs
     "in Y" on the population count rather than on the descriptor."""
     targets = prep_objects(d, "in")
-    if lemma_of(d) in ctx.lex.set("container_of_nouns"):
+    if lemma_of(d) in ctx.lex.set("container_of_nouns") | ctx.lex.set("region_nouns"):
         targets += prep_objects(d, "of")
     if lemma_of(d) in ctx.lex.set("settlement_nouns"):
         people = ctx.lex.set("people_nouns")
