@@ -49,6 +49,8 @@ def _own_trigger(frame: Frame, trigger: Token) -> bool:
 def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
                    word_class: str) -> dict[str, Any] | None:  # fmt: skip
     """The place of the incident, as the claim's object."""
+    if lemma_of(frame.head) in ctx.lex.set("felt_verbs"):
+        return None  # "tremors were felt as far away as X": where it reached, not was
     said = ctx.speaker_tokens(frame.head)
     toks = [t for a in frame.arg(*roles) for t in a.subtree]
     # the clause itself, without its side clauses ("struck eastern Taiwan, shaking

@@ -123,6 +123,8 @@ def rule_deal_value(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         nxt = ctx.doc[ent.end : ent.end + 2]
         if any(t.lower_ in lex.set("per_unit_words") for t in nxt):
             continue  # "$30 a share"
+        if any(t.lower_ in lex.set("addition_words") for t in nxt):
+            continue  # "a fixed fee of 13 million plus 4 million in bonuses": a part
         anchor = ent.root.head
         if anchor.lower_ == "of" and anchor.head.i != anchor.i:
             anchor = anchor.head  # "a fee of 24 million euros"

@@ -39,7 +39,8 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 # ("he is survived by his wife" says nothing of him being alive)
                 if lemma not in lex.set("status_subject_verbs") - lex.set("status_passives"):
                     subj_tok = next(iter(children(tok, "nsubjpass")), None)
-            elif lemma in lex.set("status_subject_verbs") and not children(tok, "dobj"):
+            elif lemma in lex.set("status_subject_verbs") and (
+                    not children(tok, "dobj") or lemma in lex.set("status_object_free_verbs")):
                 subj_tok = subject_of(tok)
                 if subj_tok is None and tok.dep_ == "acl" and tok.head.dep_ in ("ccomp",
                                                                              "ROOT"):
@@ -53,7 +54,8 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             found = _custody_act(ctx, tok)
             if found is not None:
                 state, subj_tok = found
-        if state is None or subj_tok is None or (lemma in verbs and children(tok, "dobj")):
+        if state is None or subj_tok is None or (lemma in verbs and children(tok, "dobj")
+                                                 and subj_tok is not subject_of(tok)):
             found = _operations(ctx, tok, facilities)
             if found is not None:
                 state, subj_tok = found
@@ -240,6 +242,11 @@ def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
                 named = [t for t in named if t.i > hyphens[-1]]
             if named:
                 noun = ctx.lex.map("facility_classes").get(lemma_of(tok), tok.text)
+                if noun in ctx.lex.set("place_named_facilities") and len(named) == 1:
+                    # "the Torkham border crossing" is what "Torkham remained closed" says
+                    place = ctx.place_at(named[0], allow_coref=False)
+                    if place is not None:
+                        return place
                 name = " ".join([clean_name(c.text) for c in named] + [noun])
                 return EntityRef(id=entity_id("name", name), name=name, type=EntityType.OTHER)
         place = ctx.place_at(tok, allow_coref=False)
