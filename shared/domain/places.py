@@ -52,6 +52,17 @@ def _country_of(p: EntityRef) -> str | None:
     return None
 
 
+def may_lie_in(place: EntityRef, container: EntityRef) -> bool:
+    """False when the ranks rule it out: a country or a region never lies in a town
+    ("the defeat by Australia in Sydney" says where the match was, not where Australia is).
+    A district may lie in a city, so only the coarse ranks are checked."""
+    rp = _RANK_ORDER.get(place.rank) if place.rank else None
+    rc = _RANK_ORDER.get(container.rank) if container.rank else None
+    if rp is None or rc is None or rp > _RANK_ORDER[PlaceRank.ADMIN1]:
+        return True
+    return rc <= rp
+
+
 def relate(a: EntityRef, b: EntityRef) -> PlaceRelation:
     """Relation of place `a` to place `b`."""
     if a.id == b.id:

@@ -3,7 +3,7 @@ the count a noun phrase gives ("dozens of homes", "none of its soldiers")."""
 
 from __future__ import annotations
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from shared.nlp.claim_context import ArticleContext
 
@@ -36,11 +36,20 @@ def number_text(tok: Token) -> str | None:
         left = min([tok.i] + [c.left_edge.i for c in tok.children
                               if c.dep_ in ("advmod", "quantmod", "compound", "nummod")])
         text = tok.doc[left : tok.i + 1].text
-    prev = tok.doc[max(0, tok.i - 2) : tok.i]
-    if prev.text.lower() in ("at least", "more than", "up to", "as many", "at most") and not \
-            text.lower().startswith(prev.text.lower()):
-        text = prev.text + " " + text
+    prev = bound_before(tok.doc, tok.i)
+    if prev and not text.lower().startswith(prev.lower()):
+        text = prev + " " + text
     return text
+
+
+def bound_before(doc: Doc, start: int) -> str:
+    """The bound words right before a number ("up to 17 million"), which the NER often
+    leaves out of its span; "" if none."""
+    prev = doc[max(0, start - 2) : start]
+    return prev.text if prev.text.lower() in _BOUNDS else ""
+
+
+_BOUNDS = ("at least", "more than", "up to", "as many", "at most")
 
 
 def quantity_of_noun(ctx: ArticleContext, noun: Token) -> tuple[Token, str, str | None] | None:

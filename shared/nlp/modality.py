@@ -256,7 +256,10 @@ def _dated_earlier(tok: Token, lex: Lexicon, published_at: datetime) -> bool:
             # "six weeks later", "two years ago"; not "later on Tuesday", "hours ago", nor a
             # comparison ("down 18% from a year earlier")
             compared = any(t.lower_ in ("from", "than", "compared", "versus") for t in sub)
-            if not compared and any(t.lower_ in offsets for t in sub) and any(
+            # ("said on Friday, a day after addressing Congress": dated by another event,
+            # not told from an earlier time)
+            anchored = any(t.lower_ in ("before", "after") and any(t.children) for t in sub)
+            if not (compared or anchored) and any(t.lower_ in offsets for t in sub) and any(
                 _lemma(t) in units for t in sub
             ):
                 return True

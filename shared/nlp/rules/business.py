@@ -12,6 +12,7 @@ from spacy.tokens import Span, Token
 from shared.domain.claims import Claim
 from shared.domain.entities import EntityRef, EntityType
 from shared.domain.quantities import is_currency_word, parse_money
+from shared.nlp.amounts import bound_before
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, is_passive, lemma_of
 from shared.nlp.frames import subject_of
@@ -123,8 +124,6 @@ def rule_deal_value(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         nxt = ctx.doc[ent.end : ent.end + 2]
         if any(t.lower_ in lex.set("per_unit_words") for t in nxt):
             continue  # "$30 a share"
-        if any(t.lower_ in lex.set("addition_words") for t in nxt):
-            continue  # "a fixed fee of 13 million plus 4 million in bonuses": a part
         anchor = ent.root.head
         if anchor.lower_ == "of" and anchor.head.i != anchor.i:
             anchor = anchor.head  # "a fee of 24 million euros"
@@ -134,7 +133,8 @@ def rule_deal_value(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             continue
         if any(t.lower_ in ("values", "valuing") for t in ctx.doc[sent.start : ent.start]):
             continue  # "the deal values the target at $517 million": the target's worth
-        value = parse_money(ent.text)
+        # "for up to 17 million euros": the bound the NER leaves out of the amount
+        value = parse_money(f"{bound_before(ctx.doc, ent.start)} {ent.text}".strip())
         if value is None:
             continue
         # one claim per party: the buyer may go unnamed (or unrecognised) in one report

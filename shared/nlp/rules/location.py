@@ -14,6 +14,7 @@ from spacy.tokens import Span, Token
 from shared.domain.claims import Claim, Polarity
 from shared.domain.entities import EntityRef, EntityType
 from shared.domain.ids import entity_id, name_key
+from shared.domain.places import may_lie_in
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, lemma_of, prep_objects
 from shared.nlp.names import namelike
@@ -25,7 +26,8 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     settlements = ctx.lex.set("place_nouns")
     seen: set[tuple[str, str]] = set()
     for tok in sent:
-        if tok.pos_ not in ("PROPN", "NOUN") and not namelike(tok):
+        if tok.pos_ not in ("PROPN", "NOUN") and not namelike(tok) and not (
+                tok.dep_ == "amod" and ctx.is_place_token(tok)):  # ("Chitral" tagged ADJ)
             continue
         is_named = ctx.is_place_token(tok) or (
             tok.pos_ == "PROPN" and tok.dep_ in ("nsubj", "nsubjpass", "advmod", "pobj", "dobj",
@@ -45,6 +47,9 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             ) or (
                 tok.dep_ in ("nsubj", "nsubjpass") and lemma_of(tok.head) in ctx.lex.set(
                     "location_verbs")
+            ) or (
+                tok.dep_ in ("compound", "amod") and lemma_of(tok.head) in ctx.lex.set(
+                    "district_nouns")  # "in Dolpa district of Karnali Province"
             ) or bool(_location_clauses(ctx, tok)) or (
                 _comma_descriptor(ctx, tok) is not None
             )  # fmt: skip
@@ -67,7 +72,7 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if tok.dep_ == "pobj" and tok.head.lower_ == "of" and lemma_of(governor) in settlements:
             descriptors.append(governor)
         if tok.dep_ in ("compound", "amod", "nmod") and lemma_of(tok.head) in ctx.lex.set(
-                "region_nouns"):
+                "district_nouns"):
             descriptors.append(tok.head)  # "in Jajarkot district of Karnali Province"
         descriptors += [a for d in list(descriptors) for a in children(d, "appos")]
         loose = _comma_descriptor(ctx, tok)
@@ -99,11 +104,11 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         for d in descriptors[1:2]:
             if d.dep_ == "dobj" and d.head.pos_ == "VERB":
                 targets += prep_objects(d.head, "in")
-        # "swept through X district in Y": the parser hangs "in Y" right after the place's
-        # noun on the verb
+        # "swept through (the valley of) X district in Y": the parser hangs "in Y" right
+        # after the place's noun on the verb or a noun above it
         for d in descriptors[1:]:
             after = d.i + 1 < len(d.doc) and d.doc[d.i + 1]
-            if after and after.lower_ == "in" and after.head.pos_ in ("VERB", "AUX") and \
+            if after and after.lower_ == "in" and after.head.i != d.i and \
                     lemma_of(d) in ctx.lex.set("place_nouns"):  # fmt: skip
                 targets += children(after, "pobj")
         # "X, in Y, had ..." : the prep hangs on the verb right after a comma
@@ -117,7 +122,7 @@ def rule_place_location(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 continue  # "the Islamic State in Syria and Iraq": X spans both, or is no place
             for y_tok in [t, *children(t, "poss")]:
                 y = ctx.place_at(y_tok, allow_coref=False)
-                if y is None or y.id == x.id:
+                if y is None or y.id == x.id or not may_lie_in(x, y):
                     continue
                 if t in appos_places and y.id.startswith("name:"):
                     continue  # "Washington (CBS DC)": only a known place makes "X, Y" a place
@@ -154,10 +159,11 @@ def _place_evidence(ctx: ArticleContext, tok: Token, descriptors: list[Token]) -
 
 def _descriptor_targets(ctx: ArticleContext, d: Token) -> list[Token]:
     """Where a descriptor puts its place: "a town in Y", "the administrative centre of Y"
-    (container_of_nouns), "the X district of Y" (region_nouns), and "a city of about 100,000 people in Y", where the parser hangs
+    (container_of_nouns), "the X district of Y" (district_nouns), and "a city of about
+    100,000 people in Y", where the parser hangs
     "in Y" on the population count rather than on the descriptor."""
     targets = prep_objects(d, "in")
-    if lemma_of(d) in ctx.lex.set("container_of_nouns") | ctx.lex.set("region_nouns"):
+    if lemma_of(d) in ctx.lex.set("container_of_nouns") | ctx.lex.set("district_nouns"):
         targets += prep_objects(d, "of")
     if lemma_of(d) in ctx.lex.set("settlement_nouns"):
         people = ctx.lex.set("people_nouns")

@@ -68,6 +68,10 @@ def rule_office(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             while top.dep_ == "pobj" and top.head.dep_ == "prep" and top.head.head.i != top.i:
                 top = top.head.head
             phrases.append([t for t in top.subtree if t.i < head.i])
+        # (never the holder's own name: "Peru's prime minister, Rosa Elena Salazar" with the
+        # name tagged ORG is no office of an organisation "Rosa Elena Salazar")
+        own_name = {t.i for t in toks}
+        phrases = [[t for t in p if t.i not in own_name] for p in phrases]
         # (the title before the name or beside it is asserted whatever the sentence denies:
         # "Energy Minister X denied that ..." still names the minister)
         titled = len(phrases)

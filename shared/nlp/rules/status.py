@@ -243,10 +243,13 @@ def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
             if named:
                 noun = ctx.lex.map("facility_classes").get(lemma_of(tok), tok.text)
                 if noun in ctx.lex.set("place_named_facilities") and len(named) == 1:
-                    # "the Torkham border crossing" is what "Torkham remained closed" says
-                    place = ctx.place_at(named[0], allow_coref=False)
-                    if place is not None:
-                        return place
+                    # "the Torkham border crossing" is what "Torkham remained closed" says;
+                    # by its name alone, since the towns of a border crossing are often
+                    # namesakes on either side (Rafah)
+                    if ctx.place_at(named[0], allow_coref=False) is not None:
+                        town = clean_name(named[0].text)
+                        return EntityRef(id=entity_id("place", town), name=town,
+                                         type=EntityType.PLACE)  # fmt: skip
                 name = " ".join([clean_name(c.text) for c in named] + [noun])
                 return EntityRef(id=entity_id("name", name), name=name, type=EntityType.OTHER)
         place = ctx.place_at(tok, allow_coref=False)

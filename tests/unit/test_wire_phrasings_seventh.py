@@ -1,0 +1,89 @@
+"""Wire phrasings the seventh pass of issue 9 reads (docs/detection-quality.md): each test is
+one phenomenon in invented names and words, not the text of any scenario. Real spaCy
+parses through the entity pipeline; the lexicon and gazetteer as shipped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.domain.claims import Claim, Polarity
+from tests.unit.phrasing_support import claims, nlp
+
+__all__ = ["nlp"]  # the fixture, used by name
+
+
+def of(cs: list[Claim], prefix: str) -> list[Claim]:
+    return [c for c in cs if c.relation.startswith(prefix)]
+
+
+def places(cs: list[Claim]) -> set[str]:
+    return {c.object.name for c in of(cs, "located_in") if c.object is not None}
+
+
+# --- where a place lies --------------------------------------------------------------------
+
+def test_a_district_of_a_province_lies_in_it(nlp: Any) -> None:
+    cs = claims(nlp, "The storm flattened dozens of homes in Dolpa district of Karnali "
+                     "Province, officials said.")
+    assert "Karnali" in places(cs), cs
+
+
+def test_in_y_hung_on_the_verb_after_a_district_still_places_it(nlp: Any) -> None:
+    # the parser attaches "in Y" to "swept", right after "X district"
+    cs = claims(nlp, "A flash flood swept through the upper valley of Chitral district in "
+                     "Khyber Pakhtunkhwa on Monday, the disaster authority said.")
+    assert "Khyber Pakhtunkhwa" in places(cs), cs
+
+
+def test_a_district_the_text_does_not_place_says_nothing(nlp: Any) -> None:
+    cs = claims(nlp, "The storm flattened dozens of homes in Dorvali district on Monday, "
+                     "officials said.")
+    assert not of(cs, "located_in"), cs
+
+
+# --- counts ---------------------------------------------------------------------------------
+
+def test_villages_cut_off_are_no_job_cuts(nlp: Any) -> None:
+    cs = claims(nlp, "The landslide cut off about 15 villages in the valley, the district "
+                     "office said.")
+    assert not [c for c in cs if "job" in c.relation], cs
+
+
+def test_jobs_cut_are_still_job_cuts(nlp: Any) -> None:
+    cs = claims(nlp, "Talvora Steel will cut 1,400 jobs at its mill, the company said.")
+    assert [c for c in cs if c.relation == "quantity:job-cuts"], cs
+
+
+def test_a_fee_up_to_an_amount_keeps_its_bound(nlp: Any) -> None:
+    # "for up to 17 million euros": the NER leaves "up to" out of the amount
+    cs = of(claims(nlp, "Brenvik United have sold Teo Marsal to Kordal City for up to 16 "
+                        "million euros, the club said."), "quantity:value")
+    assert cs and all(c.value is not None and c.value.bound.value == "at_most" for c in cs), cs
+
+
+# --- acts and states -----------------------------------------------------------------------
+
+def test_a_mission_that_left_without_a_deal_denies_the_deal(nlp: Any) -> None:
+    cs = of(claims(nlp, "A World Bank mission ended its visit to Accra on Friday without "
+                        "reaching an agreement with Ghana, the bank said."), "event:deal")
+    assert cs and all(c.polarity == Polarity.NEGATED for c in cs), cs
+
+
+def test_surviving_a_strike_is_alive(nlp: Any) -> None:
+    cs = of(claims(nlp, "Karim Aldaoud survived the drone strike, a spokesman for the "
+                        "group said."), "status")
+    assert [c.state for c in cs] == ["alive"], cs
+
+
+def test_a_crossing_named_by_its_town_is_the_town(nlp: Any) -> None:
+    # "the X border crossing was reopened" and "X remained closed" are one facility
+    one = of(claims(nlp, "The Torkham border crossing was reopened for trade on Saturday, "
+                         "customs officials said."), "status")
+    two = of(claims(nlp, "Torkham remained closed on Saturday, officials said."), "status")
+    assert one and two and one[0].subject.id == two[0].subject.id, (one, two)
+
+
+def test_where_a_quake_was_felt_is_not_where_it_struck(nlp: Any) -> None:
+    cs = claims(nlp, "Tremors from the earthquake were felt as far away as Pokhara, "
+                     "residents said.")
+    assert not of(cs, "occurred_in"), cs
