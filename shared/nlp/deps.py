@@ -53,3 +53,19 @@ def hyphen_tail(tok: Token) -> Token | None:
             doc[tok.i + 1].whitespace_):  # fmt: skip
         return doc[tok.i + 2]
     return None
+
+
+_DASHES = frozenset("-–—")
+
+
+def route_end(tok: Token) -> bool:
+    """One end of a route ("on the Ollantaytambo–Machu Picchu line", "the Kidal-Anefis
+    road"): the route runs between two places and puts an incident at neither."""
+    doc = tok.doc
+    start, end = tok.i, tok.i  # the whole name the token is part of ("Machu Picchu")
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    while end + 1 < len(doc) and doc[end + 1].ent_iob_ == "I":
+        end += 1
+    return (end + 1 < len(doc) and doc[end + 1].text in _DASHES) or (
+        start > 0 and doc[start - 1].text in _DASHES)

@@ -14,7 +14,7 @@ from spacy.tokens import Token
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
-from shared.nlp.deps import children, lemma_of, prep_objects
+from shared.nlp.deps import children, lemma_of, prep_objects, route_end
 from shared.nlp.names import clean_name
 
 
@@ -168,13 +168,18 @@ def _clause_anchor(ctx: ArticleContext, clause: Token) -> tuple[EntityRef | None
     precise is named. And whether the clause names it as where the event was (not "near
     the capital Dhaka")."""
     near = ctx.lex.set("nearness_words")
-    placed = [(t, p) for t in clause.subtree if ctx.is_place_token(t)
+    placed = [(t, p) for t in clause.subtree if ctx.is_place_token(t) and not route_end(t)
               for p in [ctx.place_at(t, allow_coref=False)] if p is not None]  # fmt: skip
     in_clause = [p for _, p in placed]
     # a gazetteer place before an unknown name ("on Lake Kivu near Goma": Goma), a town
     # before its region ("in El Obeid, in North Kordofan state": El Obeid)
+    # (and one in the story's country before one abroad, often a namesake the linker chose:
+    # "the Inca ruins" is no town in Mallorca)
+    home = ctx.main_country[0] if ctx.main_country else None
     local = sorted(((t, p) for t, p in placed if ctx.is_local_place(p)),
-                   key=lambda tp: (not tp[1].id.startswith("geo:"), tp[1].rank != PlaceRank.CITY))
+                   key=lambda tp: (home is not None and (tp[1].country or "").lower() != home,
+                                   not tp[1].id.startswith("geo:"),
+                                   tp[1].rank != PlaceRank.CITY))  # fmt: skip
     if local:
         tok, place = local[0]
         before = ctx.doc[max(tok.sent.start, tok.i - 4) : tok.i]

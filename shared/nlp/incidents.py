@@ -17,7 +17,7 @@ from spacy.tokens import Token
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.nlp.claim_context import ArticleContext
-from shared.nlp.deps import lemma_of, prep_objects
+from shared.nlp.deps import lemma_of, prep_objects, route_end
 from shared.nlp.frames import Frame
 from shared.nlp.names import country_ref
 
@@ -66,7 +66,7 @@ def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
     # about a blast in Managua is another incident)
     home = ctx.main_country[0] if ctx.main_country else None
     for tok in toks:
-        if tok.i in said or not ctx.is_place_token(tok):
+        if tok.i in said or not ctx.is_place_token(tok) or route_end(tok):
             continue
         place = ctx.place_at(tok, allow_coref=False)
         if place is not None and place.rank in _RANK and (place.country or "").lower() == home:

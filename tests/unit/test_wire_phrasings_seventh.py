@@ -87,3 +87,20 @@ def test_where_a_quake_was_felt_is_not_where_it_struck(nlp: Any) -> None:
     cs = claims(nlp, "Tremors from the earthquake were felt as far away as Pokhara, "
                      "residents said.")
     assert not of(cs, "occurred_in"), cs
+
+
+# --- where an incident happened ------------------------------------------------------------
+
+def test_the_ends_of_a_route_do_not_place_an_incident(nlp: Any) -> None:
+    cs = claims(nlp, "Sixteen passengers were hurt when a train derailed on the Huancayo–Huancavelica "
+                     "line on Tuesday, the operator said.")
+    assert not [c for c in of(cs, "occurred_in") if c.object is not None
+                and c.object.name in ("Huancayo", "Huancavelica")], cs
+
+
+def test_a_namesake_abroad_does_not_place_an_incident_at_home(nlp: Any) -> None:
+    # "Inca" is also a town in Mallorca: in a story about Peru the Peruvian town is the place
+    cs = claims(nlp, "A bus carrying 30 tourists to the Inca ruins of Machu Picchu overturned "
+                     "in southern Peru on Tuesday, injuring 12 people, officials said.")
+    assert all(c.object is None or c.object.country in (None, "PE", "pe")
+               for c in of(cs, "occurred_in")), cs

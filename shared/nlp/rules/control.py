@@ -163,7 +163,7 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                         yield ctx.make_claim(tok, place, "controlled_by", object=side,
                                              state="held", polarity=Polarity.NEGATED)
             # "Russian forces are in control of X"
-            subj = subject_of(tok)
+            subj = subject_of(tok) or _place_before(ctx, tok)
             if subj is not None and lemma_of(tok) in ("be", "remain", "stay"):
                 for o in prep_objects(tok, "in"):
                     if lemma_of(o) not in lex.set("control_nouns") - {"hand", "hands"}:
@@ -225,3 +225,12 @@ def _control_noun(ctx: ArticleContext, tok: Token) -> Iterable[Claim]:
             pol = ctx.polarity(tok, noun_trigger=True)
             yield ctx.make_claim(tok, place, "controlled_by", object=side, state="captured",
                                  noun_trigger=True, polarity=pol)
+
+
+def _place_before(ctx: ArticleContext, verb: Token) -> Token | None:
+    """A place name the tagger did not take for the subject: "Bakhmut remains under
+    Ukrainian control" with "Bakhmut" tagged as an adverb."""
+    for c in verb.children:
+        if c.i < verb.i and c.dep_ in ("advmod", "npadvmod", "dep") and ctx.is_place_token(c):
+            return c
+    return None
