@@ -17,7 +17,7 @@ from spacy.tokens import Token
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.nlp.claim_context import ArticleContext
-from shared.nlp.deps import lemma_of, prep_objects, route_end
+from shared.nlp.deps import children, lemma_of, prep_objects, route_end
 from shared.nlp.frames import Frame
 from shared.nlp.names import country_ref
 
@@ -78,6 +78,24 @@ def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
     return {"object": best}
 
 
+def stated_place(ctx: ArticleContext, frame: Frame, roles: list[str],
+                 word_class: str) -> dict[str, Any] | None:  # fmt: skip
+    """The place the frame's own phrases name ("the X bridge in Yen Bai province"), not its
+    name's words (the bridge may be named after a town elsewhere), as the claim's object:
+    the most precise one in the story's country."""
+    home = ctx.main_country[0] if ctx.main_country else None
+    places: list[EntityRef] = []
+    for o in frame.arg(*roles):
+        for tok in (o, *children(o, "compound", "poss", "nmod")):
+            place = ctx.place_at(tok, allow_coref=False) if ctx.is_place_token(tok) else None
+            if place is not None and place.rank in _RANK and (
+                    home is None or (place.country or "").lower() == home):  # fmt: skip
+                places.append(place)
+    if not places:
+        return None
+    return {"object": min(places, key=lambda p: _RANK.get(p.rank, 9) if p.rank else 9)}
+
+
 def incident(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
              word_class: str) -> EntityRef | None:  # fmt: skip
     """The incident as a story key: class, target (attacks) and country."""
@@ -101,4 +119,4 @@ def incident(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str]
                      type=EntityType.EVENT)
 
 
-__all__ = ["incident", "incident_place"]
+__all__ = ["incident", "incident_place", "stated_place"]

@@ -328,6 +328,16 @@ class PlaceRuler:
         if (end + 1 < len(doc) and doc[end].text == "-" and doc[end + 1].is_title
                 and self.gaz.matches(doc[start:end + 2].text)):
             end += 2
+        # "Yen" + "Bai province": the rest of a name the NER cut short, when the gazetteer
+        # knows the whole name and not the part
+        for extra in (2, 1):
+            nxt = doc[end : end + extra]
+            if len(nxt) == extra and all(t.pos_ == "PROPN" and t.is_title and not t.ent_type_
+                                         for t in nxt) and self.gaz.matches(
+                    doc[start : end + extra].text) and not self.gaz.matches(
+                    doc[start:end].text):  # fmt: skip
+                end += extra
+                break
         # "Luhansk region", "Bryansk Oblast"
         if end < len(doc) and admin_suffix_word(doc[end].text) and \
                 not admin_suffix_word(doc[end - 1].text):

@@ -8,11 +8,12 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from shared.domain.entities import EntityRef, EntityType
+from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import future_clause
-from shared.nlp.deps import children
+from shared.nlp.deps import children, lemma_of
 from shared.nlp.frames import Frame
-from shared.nlp.names import fallback_org, party_ref
+from shared.nlp.names import clean_name, fallback_org, party_ref
 
 
 def _org_at(ctx: ArticleContext, tok: Token) -> EntityRef | None:
@@ -99,3 +100,34 @@ def clause_verb(tok: Token) -> Token:
     while cur.pos_ not in ("VERB", "AUX") and cur.head.i != cur.i:
         cur = cur.head
     return cur if cur.pos_ in ("VERB", "AUX") else tok
+
+
+def named_facility(ctx: ArticleContext, tok: Token) -> EntityRef | None:
+    """A facility by its name: "Port Sudan's international airport" = "Port Sudan
+    International Airport", "the Simon Bolivar bridge" = "the Simón Bolívar International
+    Bridge" (the name's words, without those that qualify any such facility, and the noun's
+    class: "the X border checkpoint" is "the X crossing"). A crossing named by its town is
+    the town ("Torkham remained closed"), by name alone, since the towns of a border
+    crossing are often namesakes on either side (Rafah). None for an unnamed one."""
+    generic = ctx.lex.set("facility_generic_words")
+    named = [t for c in tok.children if c.dep_ in ("compound", "nmod", "poss")
+             and c.pos_ == "PROPN" for t in c.subtree
+             if t.dep_ != "case" and t.is_alpha and t.lower_ not in generic]  # fmt: skip
+    hyphens = [t.i for t in named if t.i + 1 < len(t.doc) and t.doc[t.i + 1].text == "-"]
+    if hyphens:  # "the Gallabat-Metema crossing" is "the Metema crossing" on one side
+        named = [t for t in named if t.i > hyphens[-1]]
+    if not named:
+        return None
+    noun = ctx.lex.map("facility_classes").get(lemma_of(tok), tok.text)
+    if noun in ctx.lex.set("place_named_facilities") and len(named) == 1 and ctx.place_at(
+            named[0], allow_coref=False) is not None:  # fmt: skip
+        town = clean_name(named[0].text)
+        return EntityRef(id=entity_id("place", town), name=town, type=EntityType.PLACE)
+    name = " ".join([clean_name(c.text) for c in named] + [noun])
+    return EntityRef(id=entity_id("name", name), name=name, type=EntityType.OTHER)
+
+
+def subject_facility(ctx: ArticleContext, frame: Frame, trigger: Token,
+                     roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
+    """The named facility the trigger noun is: "the Phong Chau bridge in Yen Bai"."""
+    return named_facility(ctx, trigger)

@@ -10,8 +10,8 @@ yet what dispatches. `frame_claims(ctx, frames)` applies the registry's
 frame patterns to the clause frames of an article (shared/nlp/frames.py). A pattern says:
 
     trigger: {words: <lexicon map>, in: [roles where the trigger word may stand]}
-    value:   {amount|money|count|date|act|place|venue: [roles]}
-    subject: {owner|event_or_place|story_event|parties|incident: [roles]}
+    value:   {amount|money|count|date|act|place|site|venue: [roles]}
+    subject: {owner|event_or_place|story_event|parties|incident|site|facility: [roles]}
     class_in: relation (default: "quantity:revenue") | subject ("event:election@...")
     frame_kinds, subject_types, unitless: optional narrowing
     units: <lexicon list> the value's unit must be in ("jobs", not "villages")
@@ -47,10 +47,11 @@ from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import date_candidates, future_clause, story_events, venue
 from shared.nlp.deps import hyphen_tail, prep_objects
 from shared.nlp.frames import NOMINAL, Frame
-from shared.nlp.incidents import incident, incident_place
+from shared.nlp.incidents import incident, incident_place, stated_place
 from shared.nlp.relation_subjects import (
     clause_verb,
     subject_event_or_place,
+    subject_facility,
     subject_owner,
     subject_site,
 )
@@ -329,6 +330,7 @@ _VALUES: dict[str, ValueReader] = {
     "date": _value_date,
     "act": _value_act,
     "place": incident_place,
+    "site": stated_place,
     "venue": venue,
 }
 
@@ -357,6 +359,7 @@ _SUBJECTS: dict[str, SubjectReader] = {
     "parties": act_claims,
     "incident": _one(incident),
     "site": _one(subject_site),
+    "facility": _one(subject_facility),
 }
 
 

@@ -92,8 +92,8 @@ def test_where_a_quake_was_felt_is_not_where_it_struck(nlp: Any) -> None:
 # --- where an incident happened ------------------------------------------------------------
 
 def test_the_ends_of_a_route_do_not_place_an_incident(nlp: Any) -> None:
-    cs = claims(nlp, "Sixteen passengers were hurt when a train derailed on the Huancayo–Huancavelica "
-                     "line on Tuesday, the operator said.")
+    cs = claims(nlp, "Sixteen passengers were hurt when a train derailed on the "
+                     "Huancayo–Huancavelica line on Tuesday, the operator said.")
     assert not [c for c in of(cs, "occurred_in") if c.object is not None
                 and c.object.name in ("Huancayo", "Huancavelica")], cs
 
@@ -104,3 +104,26 @@ def test_a_namesake_abroad_does_not_place_an_incident_at_home(nlp: Any) -> None:
                      "in southern Peru on Tuesday, injuring 12 people, officials said.")
     assert all(c.object is None or c.object.country in (None, "PE", "pe")
                for c in of(cs, "occurred_in")), cs
+
+
+# --- where a named facility stands ---------------------------------------------------------
+
+def test_a_named_facility_lies_in_the_place_its_phrase_names(nlp: Any) -> None:
+    cs = of(claims(nlp, "The Nurek dam in the Khatlon region was closed to traffic on "
+                        "Monday, officials said."), "located_in")
+    assert [(c.subject.id, c.object.name) for c in cs if c.object is not None] == [
+        ("name:nurek-dam", "Khatlon")], cs
+
+
+def test_a_facility_named_after_a_town_is_not_placed_by_its_name(nlp: Any) -> None:
+    # the bridge's name is a town's; only the "in" phrase says where it stands
+    cs = of(claims(nlp, "The Tema bridge collapsed on Monday, officials said."), "located_in")
+    assert not cs, cs
+
+
+def test_a_region_name_the_ner_cut_short_is_read_whole(nlp: Any) -> None:
+    from tests.unit.phrasing_support import mentions
+
+    found = [m.text for m in mentions(nlp, "The bridge in Yen Bai province collapsed on "
+                                           "Monday, state media reported.")]
+    assert "Yen Bai" in found, found

@@ -16,7 +16,7 @@ from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, is_passive, lemma_of, prep_objects, verb_phrases
 from shared.nlp.events import event_head, event_ref
 from shared.nlp.frames import subject_of
-from shared.nlp.names import clean_name
+from shared.nlp.relation_subjects import named_facility
 
 
 def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
@@ -230,28 +230,9 @@ def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
                     return EntityRef(id=f"thing:{lemma_of(tok)}@{where.id}",
                                      name=f"{tok.lower_} in {where.name}",
                                      type=EntityType.OTHER)  # fmt: skip
-            # "Port Sudan's international airport" = "Port Sudan International Airport",
-            # "the Simon Bolivar bridge" = "the Simón Bolívar International Bridge": the
-            # name's words, without those that qualify any such facility
-            generic = ctx.lex.set("facility_generic_words")
-            named = [t for c in tok.children if c.dep_ in ("compound", "nmod", "poss")
-                     and c.pos_ == "PROPN" for t in c.subtree
-                     if t.dep_ != "case" and t.is_alpha and t.lower_ not in generic]  # fmt: skip
-            hyphens = [t.i for t in named if t.i + 1 < len(t.doc) and t.doc[t.i + 1].text == "-"]
-            if hyphens:  # "the Gallabat-Metema crossing" is "the Metema crossing" on one side
-                named = [t for t in named if t.i > hyphens[-1]]
-            if named:
-                noun = ctx.lex.map("facility_classes").get(lemma_of(tok), tok.text)
-                if noun in ctx.lex.set("place_named_facilities") and len(named) == 1:
-                    # "the Torkham border crossing" is what "Torkham remained closed" says;
-                    # by its name alone, since the towns of a border crossing are often
-                    # namesakes on either side (Rafah)
-                    if ctx.place_at(named[0], allow_coref=False) is not None:
-                        town = clean_name(named[0].text)
-                        return EntityRef(id=entity_id("place", town), name=town,
-                                         type=EntityType.PLACE)  # fmt: skip
-                name = " ".join([clean_name(c.text) for c in named] + [noun])
-                return EntityRef(id=entity_id("name", name), name=name, type=EntityType.OTHER)
+            named = named_facility(ctx, tok)
+            if named is not None:
+                return named
         place = ctx.place_at(tok, allow_coref=False)
         return place
     ref = ctx.entity_at(tok)
