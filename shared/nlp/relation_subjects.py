@@ -12,7 +12,7 @@ from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import future_clause
 from shared.nlp.deps import children, lemma_of
-from shared.nlp.frames import Frame
+from shared.nlp.frames import Frame, subject_of
 from shared.nlp.names import clean_name, fallback_org, party_ref
 
 
@@ -77,7 +77,14 @@ def subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,
     inside = [p for t in frame.head.subtree if ctx.is_place_token(t)
               for p in [ctx.place_at(t, allow_coref=False)] if p is not None]  # fmt: skip
     inside.sort(key=lambda p: not ctx.is_local_place(p))
-    return next(iter(inside), None) or ctx.main_area
+    if inside:
+        return inside[0]
+    # "Peru has recorded 135,000 cases": a noun's count, of the place its clause's subject is
+    verb = clause_verb(frame.head)
+    subj = subject_of(verb) if verb is not frame.head else None
+    told = ctx.place_at(subj, allow_coref=False) if subj is not None and ctx.is_place_token(
+        subj) else None  # fmt: skip
+    return told or ctx.main_area
 
 
 def subject_site(ctx: ArticleContext, frame: Frame, trigger: Token,

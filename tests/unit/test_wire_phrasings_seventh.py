@@ -127,3 +127,20 @@ def test_a_region_name_the_ner_cut_short_is_read_whole(nlp: Any) -> None:
     found = [m.text for m in mentions(nlp, "The bridge in Yen Bai province collapsed on "
                                            "Monday, state media reported.")]
     assert "Yen Bai" in found, found
+
+
+# --- tallies --------------------------------------------------------------------------------
+
+def test_a_tally_that_stands_at_a_figure_is_a_count(nlp: Any) -> None:
+    cs = of(claims(nlp, "The number of cholera cases registered in Malawi this year stood at "
+                        "4,250 on Friday, according to the health ministry."), "quantity:cases")
+    assert [(c.subject.id, c.value.value) for c in cs if c.value is not None] == [
+        ("place:malawi", 4250)], cs
+
+
+def test_a_count_a_country_records_is_that_country_s(nlp: Any) -> None:
+    # (the article's main place is a city it names later: the count is still the country's)
+    cs = of(claims(nlp, "Malawi has recorded more than 4,000 cholera cases so far this year, "
+                        "the health ministry said on Friday. Clinics in Blantyre are full, "
+                        "and Blantyre's mayor has asked for help."), "quantity:cases")
+    assert [c.subject.id for c in cs] == ["place:malawi"], cs
