@@ -16,12 +16,12 @@ denied) and hedging stay in ArticleContext, which asks these functions first.
 
 from __future__ import annotations
 
-import calendar
 from datetime import datetime
 from itertools import pairwise
 
 from spacy.tokens import Token
 
+from shared.domain.timeexpr import MONTHS
 from shared.nlp.claim_lexicon import Lexicon
 from shared.nlp.deps import to_infinitive, verb_phrases
 
@@ -273,7 +273,7 @@ def _dated_earlier(tok: Token, lex: Lexicon, published_at: datetime) -> bool:
                 # "In March, landslides killed 20" in a December report: a month two or more
                 # before the report's, told in the past tense, is an earlier episode
                 if pobj.dep_ == "pobj" and not years and _past_tense(verbs[0], lex):
-                    month = _MONTHS.get(pobj.lower_)
+                    month = MONTHS.get(pobj.lower_)
                     if month is not None and (published_at.month - month) % 12 > 1:
                         return True
     return False
@@ -288,4 +288,3 @@ def _past_tense(verb: Token, lex: Lexicon) -> bool:
                                                              for c in aux))  # fmt: skip
 
 
-_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}

@@ -6,7 +6,6 @@ Counts are read with amounts.py and tied to the event they are about (events.py)
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 
 from spacy.tokens import Span, Token
@@ -14,6 +13,7 @@ from spacy.tokens import Span, Token
 from shared.domain.claims import Claim
 from shared.domain.entities import EntityRef
 from shared.domain.quantities import parse_quantity
+from shared.domain.timeexpr import MONTHS
 from shared.nlp.amounts import NUM_ENTS, quantity_of_noun
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, is_passive, lemma_of, prep_objects
@@ -141,7 +141,7 @@ def _over_a_span(ctx: ArticleContext, pred: Token) -> bool:
         # "since January", "since 2023"; not "since Monday" or, in September, "since late
         # August": the event's own days
         month = ctx.article.published_at.month
-        long_ago = any((t.lower_ in _MONTHS and (month - _MONTHS[t.lower_]) % 12 > 1)
+        long_ago = any((t.lower_ in MONTHS and (month - MONTHS[t.lower_]) % 12 > 1)
                        or (t.is_digit and len(t.text) == 4) for t in words)  # fmt: skip
         if c.dep_ == "prep" and c.lower_ == "since" and long_ago:
             return True
@@ -150,4 +150,3 @@ def _over_a_span(ctx: ArticleContext, pred: Token) -> bool:
     return False
 
 
-_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
