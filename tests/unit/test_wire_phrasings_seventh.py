@@ -144,3 +144,23 @@ def test_a_count_a_country_records_is_that_country_s(nlp: Any) -> None:
                         "the health ministry said on Friday. Clinics in Blantyre are full, "
                         "and Blantyre's mayor has asked for help."), "quantity:cases")
     assert [c.subject.id for c in cs] == ["place:malawi"], cs
+
+
+# --- elections ------------------------------------------------------------------------------
+
+def test_the_share_of_voters_who_voted_is_the_turnout(nlp: Any) -> None:
+    cs = of(claims(nlp, "About 57 percent of Zambia's registered voters cast ballots in "
+                        "Thursday's election, the electoral commission said."), "quantity:turnout")
+    assert [c.subject.id for c in cs] == ["place:zambia"], cs
+
+
+def test_a_share_of_voters_that_backs_someone_is_no_turnout(nlp: Any) -> None:
+    cs = claims(nlp, "About 57 percent of voters in Zambia support the new constitution, a "
+                     "poll found.")
+    assert not of(cs, "quantity:turnout"), cs
+
+
+def test_an_election_held_on_a_weekday_is_past_not_scheduled(nlp: Any) -> None:
+    cs = claims(nlp, "Turnout was low in Zambia's general election held on Thursday, the "
+                     "commission said.")
+    assert not of(cs, "scheduled_for"), cs

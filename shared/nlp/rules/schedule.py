@@ -82,8 +82,10 @@ def rule_event_location_and_date(ctx: ArticleContext, sent: Span) -> Iterable[Cl
 
 
 def _dates(ctx: ArticleContext, v: Token, ev: EntityRef) -> Iterable[Claim]:
-    if v.tag_ == "VBD" and lemma_of(v) not in ctx.lex.set("schedule_words"):
-        return  # "Zambia held elections on 13 January": what happened, not a schedule
+    past = v.tag_ == "VBD" or (v.tag_ == "VBN" and v.dep_ == "acl")
+    if past and lemma_of(v) not in ctx.lex.set("schedule_words"):
+        return  # "Zambia held elections on 13 January", "the election held on Thursday":
+        # what happened, not a schedule
     cands: list[Token] = []
     preps = ["for", "on", "in"]
     if lemma_of(v) in ctx.lex.set("reschedule_verbs"):
