@@ -164,3 +164,15 @@ def test_an_election_held_on_a_weekday_is_past_not_scheduled(nlp: Any) -> None:
     cs = claims(nlp, "Turnout was low in Zambia's general election held on Thursday, the "
                      "commission said.")
     assert not of(cs, "scheduled_for"), cs
+
+
+def test_a_person_whose_body_was_recovered_is_dead(nlp: Any) -> None:
+    cs = of(claims(nlp, "The body of Tomas Ilves, a student who went missing on the mountain "
+                        "on Thursday, was recovered on Sunday, police said."), "status")
+    assert [(c.subject.id, c.state) for c in cs] == [("person:ilves", "dead")], cs
+
+
+def test_bodies_of_unnamed_people_give_no_status(nlp: Any) -> None:
+    cs = of(claims(nlp, "The bodies of two fishermen were recovered on Sunday, police said."),
+            "status")
+    assert not cs, cs

@@ -64,6 +64,13 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             state = oprd
             objs = children(tok, "nsubjpass") if is_passive(tok) else children(tok, "dobj")
             subj_tok = next(iter(objs), None)
+        if lemma in lex.set("body_recovery_verbs") and is_passive(tok):
+            # "the body of X was recovered": X is dead
+            for body in children(tok, "nsubjpass"):
+                if lemma_of(body) in lex.set("corpse_nouns"):
+                    whose = prep_objects(body, "of")
+                    if whose:
+                        state, subj_tok = "dead", whose[0]
         if lemma in lex.set("status_copulas"):  # "remains in detention", "appeared alive"
             subj_tok = subject_of(tok)
             for o in prep_objects(tok, "in", "behind"):
