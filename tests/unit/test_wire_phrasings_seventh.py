@@ -176,3 +176,9 @@ def test_bodies_of_unnamed_people_give_no_status(nlp: Any) -> None:
     cs = of(claims(nlp, "The bodies of two fishermen were recovered on Sunday, police said."),
             "status")
     assert not cs, cs
+
+
+def test_a_deal_for_a_total_of_an_amount_is_worth_it(nlp: Any) -> None:
+    cs = of(claims(nlp, "Kordal City have completed the signing of Teo Marsal from Brenvik "
+                        "United for a total of 9 million euros, the club said."), "quantity:value")
+    assert cs and all(c.value is not None and c.value.value == 9e6 for c in cs), cs
