@@ -39,6 +39,9 @@ class Policy:
     quantity_tolerance: float = 0.05
     quantity_high_ratio: float = 2.0
     monotone_measures: frozenset[str] = frozenset()
+    # how long after a report a cumulative count that fell is still a conflict: later, a
+    # lower toll keyed on a region is more likely another incident than a correction
+    fall_window_hours: float | None = None
     people_measures: frozenset[str] = frozenset()
     people_groups: frozenset[str] = frozenset()
     status_groups: tuple[frozenset[str], ...] = ()
@@ -57,6 +60,8 @@ class Policy:
             quantity_tolerance=float(data.get("quantity_tolerance", 0.05)),
             quantity_high_ratio=float(data.get("quantity_high_ratio", 2.0)),
             monotone_measures=frozenset(data.get("monotone_measures", [])),
+            fall_window_hours=(None if data.get("fall_window_hours") is None
+                               else float(data["fall_window_hours"])),
             people_measures=frozenset(data.get("people_measures", [])),
             people_groups=frozenset(data.get("people_groups", [])),
             status_groups=tuple(frozenset(g) for g in data.get("status_groups", [])),

@@ -138,6 +138,14 @@ def test_falling_cumulative_count_later_is_low_severity_conflict() -> None:
     assert v.outcome == Outcome.CONTRADICTION and v.severity == Severity.LOW
 
 
+def test_a_count_that_fell_a_week_later_is_no_conflict() -> None:
+    # beyond the policy's fall window a lower toll keyed on a region is another incident
+    a = claim("a1", QUAKE, "quantity:killed", value=qty("250"))
+    b = claim("a2", QUAKE, "quantity:killed", value=qty("40"), hours=24 * 6)
+    assert default_policy().fall_window_hours == 72
+    assert compare(b, a).outcome == Outcome.UPDATE
+
+
 def test_office_two_holders_conflict_one_person_two_offices_not() -> None:
     org = ref("org:norvik", "Norvik Energy", EntityType.ORG)
     lena = ref("person:lena", "Lena Brandt", EntityType.PERSON)
