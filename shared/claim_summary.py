@@ -29,9 +29,11 @@ earliest). The window [t - w, t + w] is 2w long, so a bucket of w (or L for [t -
 always leaves a kept claim of S in the window when any claim of S is there. Beyond the
 window, every judge answers UPDATE or UNRELATED, never an alert, except the quantity judge
 for a cumulative count (`monotone_measures`), which alerts when the later count is lower:
-those relations have a second, coarse tier (buckets of L - w) read over [t - L, t - w) and
-(t + w, t + L], both L - w long, by the same argument. The tier names carry the bucket
-size, so a changed window or lookback starts new entries instead of misreading old ones.
+those relations have a second, coarse tier (buckets of R - w) read over [t - R, t - w) and
+(t + w, t + R], both R - w long, by the same argument, where R is the lookback or the
+policy's shorter `fall_window_hours` (beyond which a fall is no conflict). The tier names
+carry the bucket size, so a changed window or lookback starts new entries instead of
+misreading old ones.
 
 Choosing what to compare (`select`): per read interval and signature, of the entry claims
 inside the interval, the earliest of each source, up to `PAIR_SOURCES`: at least one claim
@@ -204,14 +206,21 @@ class Layout:
         family, _, measure = relation.partition(":")
         return family == "quantity" and (measure or family) in self.policy.monotone_measures
 
+    def _reach_ms(self) -> int:
+        """How far a cumulative count is read for a fall: the lookback, or the policy's
+        fall window when shorter (beyond it a lower count is no conflict)."""
+        hours = self.policy.fall_window_hours
+        return self.lookback_ms if hours is None else min(int(hours * _HOUR_MS),
+                                                          self.lookback_ms)
+
     @lru_cache(maxsize=512)  # noqa: B019 - a Layout lives as long as its store
     def tiers(self, relation: str) -> tuple[Tier, ...]:
         window = self._window_ms(relation)
         size = window if window else self.lookback_ms
         fine = Tier(f"w{size // 1000}", size)
-        if window is None or not self._cumulative(relation) or window >= self.lookback_ms:
+        if window is None or not self._cumulative(relation) or window >= self._reach_ms():
             return (fine,)
-        coarse = self.lookback_ms - window
+        coarse = self._reach_ms() - window
         return fine, Tier(f"c{coarse // 1000}", coarse)
 
     def reads(self, relation: str, t: int) -> list[Read]:
@@ -223,9 +232,9 @@ class Layout:
         out = [Read(tiers[0], t - half - 1, t + half + 1)]
         if len(tiers) > 1:
             assert window is not None
-            lookback = self.lookback_ms
-            out.append(Read(tiers[1], t - lookback - 1, t - window - 1))
-            out.append(Read(tiers[1], t + window + 1, t + lookback + 1))
+            reach = self._reach_ms()
+            out.append(Read(tiers[1], t - reach - 1, t - window - 1))
+            out.append(Read(tiers[1], t + window + 1, t + reach + 1))
         return out
 
 

@@ -102,9 +102,9 @@ class Coreference(ArticleSalience):
         if ref is None and tok.is_title and tok.is_sent_start and self.mention_at(tok) is None:
             # "Tibú/NOUN remains under ...": a name the tagger missed at a sentence start,
             # which the article names as a place elsewhere
-            named = self._place_named(tok.text)
-            if named is not None:
-                return named
+            elsewhere_named = self._place_named(tok.text)
+            if elsewhere_named is not None:
+                return elsewhere_named
         if allow_coref and tok.lower_ in ("it", "its"):
             return self.salient_place(tok, settlement=True)
         if allow_coref and lemma in self.lex.set("settlement_nouns"):

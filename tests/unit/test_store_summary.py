@@ -235,11 +235,13 @@ def test_a_cumulative_count_that_fell_is_found_beyond_its_window() -> None:
     assert len(Layout(DEFAULT_LOOKBACK).tiers("quantity:killed")) == 2
     old = [_count(i, T0 + i * HOUR, 120.0, f"S{i}") for i in range(5)]
     _run(store.add(old))
-    new = _count(50, T0 + 20 * 24 * HOUR, 30.0)
+    new = _count(50, T0 + 2 * 24 * HOUR, 30.0)  # past the window, within the fall window
     found = _run(store.comparable(new))
     assert found
     alerts = [contradiction_alert(new, c, NOW) for c in found]
     assert alerts and all(a is not None and "fell" in a.reason for a in alerts)
+    # beyond the policy's fall window a lower count is another incident: not read at all
+    assert _run(store.comparable(_count(51, T0 + 20 * 24 * HOUR, 30.0))) == []
     # a state beyond its window is an update, never an alert: not read at all
     _run(store.add([_status(1, T0)]))
     assert _run(store.comparable(_status(2, T0 + 30 * 24 * HOUR, state="open"))) == []
