@@ -265,9 +265,9 @@ def _quantity(new: Claim, old: Claim, policy: Policy) -> Verdict:
     if _beyond_window(new, old, policy):
         later, earlier = (new, old) if new.time >= old.time else (old, new)
         assert later.value is not None and earlier.value is not None
-        hours = abs((new.time - old.time).total_seconds()) / 3600
+        fall = policy.fall_window_hours
         if measure not in policy.monotone_measures or later.value.value >= earlier.value.value \
-                or (policy.fall_window_hours is not None and hours > policy.fall_window_hours):
+                or (fall is not None and _hours_apart(new.time, old.time) > fall):
             return _update(f"{subj}: {measure} went from {describe(earlier.value)} to "
                            f"{describe(later.value)}")  # fmt: skip
         return _conflict(new, old, AlertKind.QUANTITY, text + " (a cumulative count fell)",

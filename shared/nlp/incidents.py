@@ -61,39 +61,36 @@ def incident_place(ctx: ArticleContext, frame: Frame, roles: list[str],
         # an attack told by its target may be placed anywhere in the sentence ("saying the
         # assault was carried out just outside Ansongo"): the target keeps it apart
         toks += list(frame.sent)
-    places: list[EntityRef] = []
     # in the story's country, which keys the incident (a meteor over Chelyabinsk in a story
     # about a blast in Managua is another incident)
+    return _most_precise_at_home(
+        ctx, [t for t in toks if t.i not in said and not route_end(t)], home_required=True)
+
+
+def _most_precise_at_home(ctx: ArticleContext, toks: list[Token],
+                          home_required: bool) -> dict[str, Any] | None:  # fmt: skip
+    """The most precise place the tokens name (a town before its region), in the story's
+    country (or anywhere when the story has none and `home_required` is false), as the
+    claim's object."""
     home = ctx.main_country[0] if ctx.main_country else None
+    places: list[EntityRef] = []
     for tok in toks:
-        if tok.i in said or not ctx.is_place_token(tok) or route_end(tok):
-            continue
-        place = ctx.place_at(tok, allow_coref=False)
-        if place is not None and place.rank in _RANK and (place.country or "").lower() == home:
+        place = ctx.place_at(tok, allow_coref=False) if ctx.is_place_token(tok) else None
+        if place is not None and place.rank in _RANK and (
+                (place.country or "").lower() == home
+                or (home is None and not home_required)):  # fmt: skip
             places.append(place)
     if not places:
         return None
-    # the most precise place of the nearest phrase: a town before its region
-    best = min(places, key=lambda p: _RANK.get(p.rank, 9) if p.rank else 9)
-    return {"object": best}
+    return {"object": min(places, key=lambda p: _RANK.get(p.rank, 9) if p.rank else 9)}
 
 
 def stated_place(ctx: ArticleContext, frame: Frame, roles: list[str],
                  word_class: str) -> dict[str, Any] | None:  # fmt: skip
     """The place the frame's own phrases name ("the X bridge in Yen Bai province"), not its
-    name's words (the bridge may be named after a town elsewhere), as the claim's object:
-    the most precise one in the story's country."""
-    home = ctx.main_country[0] if ctx.main_country else None
-    places: list[EntityRef] = []
-    for o in frame.arg(*roles):
-        for tok in (o, *children(o, "compound", "poss", "nmod")):
-            place = ctx.place_at(tok, allow_coref=False) if ctx.is_place_token(tok) else None
-            if place is not None and place.rank in _RANK and (
-                    home is None or (place.country or "").lower() == home):  # fmt: skip
-                places.append(place)
-    if not places:
-        return None
-    return {"object": min(places, key=lambda p: _RANK.get(p.rank, 9) if p.rank else 9)}
+    name's words (the bridge may be named after a town elsewhere), as the claim's object."""
+    toks = [t for o in frame.arg(*roles) for t in (o, *children(o, "compound", "poss", "nmod"))]
+    return _most_precise_at_home(ctx, toks, home_required=False)
 
 
 def incident(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
