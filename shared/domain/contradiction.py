@@ -296,13 +296,16 @@ def _date(new: Claim, old: Claim, policy: Policy) -> Verdict:
     def fmt(s: tuple[date, date]) -> str:
         return f"{s[0]:%d %B %Y}" if s[0] == s[1] else f"{s[0]:%d %B}-{s[1]:%d %B %Y}"
 
+    happened = new.relation == "occurred_on"
     if _beyond_window(new, old, policy):
+        if happened:  # reports days apart of one place and toll: two incidents
+            return _unrelated("reported too far apart to be one incident")
         return _update(f"{new.subject.name} rescheduled from {fmt(b)} to {fmt(a)}")
+    verb = "happened on" if happened else "scheduled for"
     return _conflict(
         new, old, AlertKind.DATE,
-        f"{new.subject.name}: scheduled for {fmt(b)} ({old.source}) vs {fmt(a)} "
-        f"({new.source})",
-    )  # fmt: skip
+        f"{new.subject.name}: {verb} {fmt(b)} ({old.source}) vs {fmt(a)} ({new.source})",
+    )
 
 
 def _office(new: Claim, old: Claim, policy: Policy) -> Verdict:
@@ -447,6 +450,7 @@ _JUDGES: dict[str, Callable[[Claim, Claim, Policy], Verdict]] = {
     "status": _status,
     "quantity": _quantity,
     "scheduled_for": _date,
+    "occurred_on": _date,
     "office": _office,
     "event": _event,
     "statement": _statement,

@@ -14,13 +14,13 @@ so that the rules keep one object (`ctx`) while each concern can be read on its 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from shared.domain.claims import Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType
-from shared.domain.timeexpr import state_time
+from shared.domain.timeexpr import resolve, state_time
 from shared.nlp import modality
 from shared.nlp.article import ArticleInfo, ArticleLike
 from shared.nlp.names import (
@@ -57,6 +57,9 @@ class ArticleContext(Sides):
     # that name the incident alone ("the ambush took place near Diffa")
     incident_targets: dict[str, str] = field(default_factory=dict)
     placed_incidents: set[str] = field(default_factory=set)  # incident keys given a place
+    # count claim id -> the one past day its sentence dates it to ("killed three ... on
+    # Saturday, 12 April"), which dates the incident the count tells (claim_extraction)
+    stated_days: dict[str, date] = field(default_factory=dict)
     word_forms: dict[int, tuple[str, ...]] = field(default_factory=dict)  # token -> its forms
     share_sentences: dict[int, bool] = field(default_factory=dict)  # sentence start -> has a share
 
@@ -148,6 +151,29 @@ class ArticleContext(Sides):
                     return state_time(end, self.article.published_at)
         return self.article.published_at
 
+    def stated_day(self, sent: Span) -> date | None:
+        """The one past day a sentence dates what it tells to ("on Saturday, 12 April", "on
+        Monday"), within a fortnight before publication; None when it names none or several
+        (a background date beside the event's own)."""
+        published = self.article.published_at.date()
+        days: set[date] = set()
+        speech = self.lex.set("speech_verbs")
+        for ent in sent.ents:
+            root = ent.root
+            on = root.dep_ == "pobj" and root.head.lower_ == "on"
+            if ent.label_ != "DATE" or not (on or root.dep_ == "npadvmod"):
+                continue
+            verb = root.head.head if on else root.head
+            if verb.lemma_.lower() in speech:
+                continue  # "said on Tuesday": when it was told, not when it happened
+            when = resolve(ent.text, self.article.published_at)
+            if when is None or not when.is_day:
+                continue
+            if not published - timedelta(days=14) <= when.start <= published:
+                return None  # a date out of the news: the sentence tells of another time
+            days.add(when.start)
+        return days.pop() if len(days) == 1 else None
+
     def _period_end(self, prep: Token) -> str | None:
         """"in the week to Sept. 15", "for the week ending September 15": a count for a
         closed period holds as of its last day, however late it is reported."""
@@ -224,6 +250,10 @@ class ArticleContext(Sides):
         if subject.type == EntityType.PLACE and relation in ("controlled_by", "located_in"):
             self.claimed_places.append((sent.start, subject))
         claim = claim.with_id()
+        if relation.startswith("quantity:"):
+            day = self.stated_day(sent)
+            if day is not None:
+                self.stated_days[claim.id] = day
         why = None if claim.polarity == Polarity.DENIED else modality.mood(pred, self.lex)
         if why is None and relation not in _TIMELESS and self.past_episode(pred):
             why = "dated to an earlier episode"

@@ -1,0 +1,67 @@
+"""Wire phrasings the eighth pass of issue 9 reads (docs/detection-quality.md): each test is
+one phenomenon in invented names and words, not the text of any scenario. Real spaCy
+parses through the entity pipeline; the lexicon and gazetteer as shipped."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from shared.domain.alerts import Outcome
+from shared.domain.claims import Claim
+from shared.domain.contradiction import compare
+from tests.unit.phrasing_support import WHEN, claims, nlp
+
+__all__ = ["nlp"]  # the fixture, used by name
+
+
+def of(cs: list[Claim], prefix: str) -> list[Claim]:
+    return [c for c in cs if c.relation.startswith(prefix)]
+
+
+def outcomes(a: list[Claim], b: list[Claim]) -> list[Outcome]:
+    return [compare(y, x).outcome for x in a for y in b
+            if x.subject.id == y.subject.id and x.relation == y.relation]  # fmt: skip
+
+
+# --- when an incident happened ------------------------------------------------------------
+
+_FIRST = ("Four people were killed when a car bomb exploded at a market in Mosul on "
+          "Thursday, 18 September, police said.")
+_SECOND = ("A car bomb that killed four people at a Mosul market went off on Tuesday, "
+           "16 September, the interior ministry said.")
+
+
+def test_an_incident_dated_two_ways_conflicts(nlp: Any) -> None:
+    a = of(claims(nlp, _FIRST), "occurred_on")
+    b = of(claims(nlp, _SECOND, when=WHEN + timedelta(hours=3), article="a2"), "occurred_on")
+    assert a and b, (a, b)
+    assert Outcome.CONTRADICTION in outcomes(a, b)
+
+
+def test_an_incident_dated_alike_agrees(nlp: Any) -> None:
+    a = of(claims(nlp, _FIRST), "occurred_on")
+    b = of(claims(nlp, "A car bomb killed four people at a Mosul market on Thursday, the "
+                       "interior ministry said.", when=WHEN + timedelta(hours=3),
+                  article="a2"), "occurred_on")  # fmt: skip
+    assert a and b and Outcome.CONTRADICTION not in outcomes(a, b)
+
+
+def test_the_day_a_report_was_told_does_not_date_the_incident(nlp: Any) -> None:
+    cs = claims(nlp, "Police said on Friday that four people were killed by a car bomb at a "
+                     "market in Mosul.")
+    assert not of(cs, "occurred_on"), cs
+
+
+def test_two_dates_in_one_sentence_date_nothing(nlp: Any) -> None:
+    cs = claims(nlp, "Four people were killed by a car bomb in Mosul on Thursday, a week "
+                     "after a blast there on 11 September.")
+    assert not of(cs, "occurred_on"), cs
+
+
+def test_the_same_toll_days_apart_is_another_incident(nlp: Any) -> None:
+    a = of(claims(nlp, _FIRST), "occurred_on")
+    b = of(claims(nlp, "A car bomb killed four people at a market in Mosul on Monday, 22 "
+                       "September, police said.", when=WHEN + timedelta(days=3),
+                  article="a2"), "occurred_on")  # fmt: skip
+    assert a and b and Outcome.CONTRADICTION not in outcomes(a, b)
