@@ -96,7 +96,7 @@ def subject_of(tok: Token) -> Token | None:
     hold"): the one reading of a clause's subject, for the frames and the rules."""
     cur = tok
     for _ in range(4):
-        subj = _children(cur, "nsubj", "nsubjpass")
+        subj = _children(cur, "nsubj", "nsubjpass") or aux_subject(cur)
         if subj:
             return subj[0]
         if cur.dep_ in ("xcomp", "conj", "advcl") and cur.head.i != cur.i:
@@ -104,6 +104,13 @@ def subject_of(tok: Token) -> Token | None:
             continue
         return None
     return None
+
+
+def aux_subject(tok: Token) -> list[Token]:
+    """The subject the parser hung on the verb's auxiliary instead of the verb ("The X
+    Bridge, the busiest crossing ..., was closed": "Bridge" under "was")."""
+    return [s for a in _children(tok, "aux", "auxpass") for s in _children(a, "nsubj",
+                                                                        "nsubjpass")]
 
 
 def _negated(tok: Token, lex: Lexicon, args: dict[str, list[Token]]) -> bool:
@@ -144,7 +151,7 @@ def _verb_frame(tok: Token, lex: Lexicon) -> Frame:
     else:
         kind = VERB
         if passive:
-            args["patient"] = _with_conjuncts(_children(tok, "nsubjpass"))
+            args["patient"] = _with_conjuncts(_children(tok, "nsubjpass") or aux_subject(tok))
         elif tok.dep_ == "acl" and tok.tag_ == "VBN":
             args["patient"] = [tok.head]  # "the depot struck by drones": the depot
         elif subj is not None:

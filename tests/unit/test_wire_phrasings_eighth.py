@@ -65,3 +65,39 @@ def test_the_same_toll_days_apart_is_another_incident(nlp: Any) -> None:
                        "September, police said.", when=WHEN + timedelta(days=3),
                   article="a2"), "occurred_on")  # fmt: skip
     assert a and b and Outcome.CONTRADICTION not in outcomes(a, b)
+
+
+# --- the state of a facility ---------------------------------------------------------------
+
+def status_subjects(cs: list[Claim]) -> set[str]:
+    return {c.subject.id for c in of(cs, "status")}
+
+
+def test_an_airport_named_by_its_city_is_its_city_s_airport(nlp: Any) -> None:
+    full = claims(nlp, "Kabul's Hamid Karzai International Airport was closed on Monday, an "
+                       "official said.")
+    short = claims(nlp, "Kabul airport was open and flights were operating, the minister "
+                        "said.", article="a2")
+    assert status_subjects(full) & status_subjects(short), (full, short)
+
+
+def test_two_bridges_of_one_city_stay_apart(nlp: Any) -> None:
+    # a city has many bridges: the name, not the city, says which
+    a = claims(nlp, "The Dorvan bridge in Vilnius was closed on Monday, police said.")
+    b = claims(nlp, "The Marsal bridge in Vilnius was closed on Monday, police said.")
+    assert status_subjects(a) and status_subjects(b), (a, b)
+    assert not status_subjects(a) & status_subjects(b)
+
+
+def test_a_subject_the_parser_hangs_on_the_auxiliary_is_the_subject(nlp: Any) -> None:
+    cs = claims(nlp, "The Varno Friendship Bridge, the main crossing between Laos and "
+                     "Thailand, was closed to all traffic on Tuesday, officials said.")
+    assert [c for c in of(cs, "status") if c.state == "closed"], cs
+
+
+def test_an_airport_the_ner_names_whole_is_still_its_city_s(nlp: Any) -> None:
+    full = claims(nlp, "Port Harcourt International Airport was closed to all flights on "
+                       "Monday, the aviation authority said.")
+    short = claims(nlp, "The airport in Port Harcourt is operating normally, its manager said.",
+                   article="a2")
+    assert status_subjects(full) & status_subjects(short), (full, short)

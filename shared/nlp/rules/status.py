@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from spacy.tokens import Span, Token
 
 from shared.domain.claims import Claim, Polarity
-from shared.domain.entities import EntityRef, EntityType
+from shared.domain.entities import EntityRef, EntityType, PlaceRank
 from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, is_passive, lemma_of, prep_objects, verb_phrases
 from shared.nlp.events import event_head, event_ref
-from shared.nlp.frames import subject_of
+from shared.nlp.frames import aux_subject, subject_of
+from shared.nlp.names import unique_place
 from shared.nlp.relation_subjects import named_facility
 
 
@@ -38,7 +39,7 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             if is_passive(tok):
                 # ("he is survived by his wife" says nothing of him being alive)
                 if lemma not in lex.set("status_subject_verbs") - lex.set("status_passives"):
-                    subj_tok = next(iter(children(tok, "nsubjpass")), None)
+                    subj_tok = next(iter(children(tok, "nsubjpass") + aux_subject(tok)), None)
             elif lemma in lex.set("status_subject_verbs") and (
                     not children(tok, "dobj") or lemma in lex.set("status_object_free_verbs")):
                 subj_tok = subject_of(tok)
@@ -231,13 +232,14 @@ def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
         if lemma_of(tok) in facilities or tok.lower_ in facilities:
             # "the (Toussaint Louverture International) airport in Port-au-Prince": one
             # facility whether or not a report names it
-            for o in prep_objects(tok, "in", "at"):
-                where = ctx.place_at(o, allow_coref=False)
-                if where is not None:
-                    return EntityRef(id=f"thing:{lemma_of(tok)}@{where.id}",
-                                     name=f"{tok.lower_} in {where.name}",
-                                     type=EntityType.OTHER)  # fmt: skip
-            named = named_facility(ctx, tok)
+            cls = ctx.lex.map("facility_classes").get(lemma_of(tok), lemma_of(tok))
+            # a named bridge is that bridge wherever it is; a city's airport is the city's
+            named = None if cls in ctx.lex.set("city_facilities") else named_facility(ctx, tok)
+            city = _facility_city(ctx, tok, cls) if named is None else None
+            if city is not None:
+                return EntityRef(id=f"thing:{cls}@{city.id}", name=f"{cls} in {city.name}",
+                                 type=EntityType.OTHER)  # fmt: skip
+            named = named or named_facility(ctx, tok)
             if named is not None:
                 return named
         place = ctx.place_at(tok, allow_coref=False)
@@ -283,6 +285,31 @@ def _statussubject_of(ctx: ArticleContext, tok: Token, state: str,
             return EntityRef(id=entity_id("person", full), name=full,
                              type=EntityType.PERSON)  # fmt: skip
     return None
+
+
+def _facility_city(ctx: ArticleContext, tok: Token, cls: str) -> EntityRef | None:
+    """The place a facility is said to be in ("the airport in Port-au-Prince"), or for a
+    facility a city has one main one of (lexicon `city_facilities`) the city its name
+    holds ("Beirut's Rafic Hariri International Airport", "the port of Odesa")."""
+    for o in prep_objects(tok, "in", "at"):
+        where = ctx.place_at(o, allow_coref=False)
+        if where is not None:
+            return where
+    if cls not in ctx.lex.set("city_facilities"):
+        return None
+    # (the parser may hang "Beirut's" on a word of the name, not on "Airport")
+    named = [t for t in tok.subtree if t.i < tok.i and t.dep_ in ("poss", "compound", "nmod")]
+    for c in named + prep_objects(tok, "of"):
+        where = ctx.place_at(c, allow_coref=False) if ctx.is_place_token(c) else None
+        if where is not None and where.rank == PlaceRank.CITY:
+            return where
+    # "Port Sudan International Airport", one facility name to the NER: the words before
+    # those any airport has, when the gazetteer owns them as one city
+    generic = ctx.lex.set("facility_generic_words")
+    words = [t.text for t in named if t.dep_ == "compound" and t.pos_ == "PROPN"
+             and t.lower_ not in generic]  # fmt: skip
+    where = unique_place(" ".join(words)) if words else None
+    return where if where is not None and where.rank == PlaceRank.CITY else None
 
 
 def person_name(tok: Token) -> str | None:
