@@ -256,6 +256,9 @@ class PlaceRuler:
             return "PERSON"
         if label in ("PERSON", "ORG") and " " not in key and key in org_heads:
             return "ORG"
+        if label in PLACE_LABELS and self._org_apposition(e) and not self.gaz.is_known_name(
+                e.text):  # fmt: skip
+            return "ORG"
         if label in PLACE_LABELS:
             return label
         if self._place_evidence(doc, e, place_texts, countries):
@@ -277,6 +280,12 @@ class PlaceRuler:
         before = doc[e.start - 1]
         return before.lemma_.lower() in self.org_nouns and (
             before.head.i in range(e.start, e.end) or e.root.head.i == before.i)
+
+    def _org_apposition(self, e: Span) -> bool:
+        """"Ukrnafta, Ukraine's largest oil producer": a name its apposition calls a company
+        is one, when no place has that name."""
+        return any(c.dep_ == "appos" and c.lemma_.lower() in self.org_nouns
+                   for c in e.root.children)  # fmt: skip
 
     def _company_name(self, e: Span) -> bool:
         """"Cementos del Rímac", "Halvarsson Bygg", "Kestrel Logistics": a name whose first

@@ -101,3 +101,31 @@ def test_an_airport_the_ner_names_whole_is_still_its_city_s(nlp: Any) -> None:
     short = claims(nlp, "The airport in Port Harcourt is operating normally, its manager said.",
                    article="a2")
     assert status_subjects(full) & status_subjects(short), (full, short)
+
+
+# --- offices --------------------------------------------------------------------------------
+
+def holders(cs: list[Claim]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for c in of(cs, "office:"):
+        if c.object is not None:
+            out.setdefault(f"{c.subject.id}|{c.relation}", set()).add(c.object.name)
+    return out
+
+
+def test_the_director_of_an_agency_holds_its_one_office(nlp: Any) -> None:
+    cs = claims(nlp, "The attack was carried out from abroad, the director of Latvia's Data "
+                     "Protection Agency, Ilze Kalnina, said on Monday.")
+    assert any("director" in k for k in holders(cs)), cs
+
+
+def test_a_company_director_is_one_of_many(nlp: Any) -> None:
+    cs = claims(nlp, "Brenvik Foods director Ilze Kalnina said sales had risen.")
+    assert not any("director" in k for k in holders(cs)), cs
+
+
+def test_a_name_its_apposition_calls_a_company_is_the_company(nlp: Any) -> None:
+    text = ("Veltranafta, Moldova's largest fuel retailer, raised prices on Tuesday, the "
+            "company said. \"We had no choice,\" chief executive Ion Darie said. The firm is "
+            "owned by state group Energocom.")
+    assert any(k.startswith("org:veltranafta") for k in holders(claims(nlp, text))), text

@@ -233,6 +233,13 @@ def _about_one_org(ctx: ArticleContext) -> bool:
         and (o := ctx.org_of_mention(m)) is not None and o.id == org.id for t in first)
 
 
+def _sole_head(ctx: ArticleContext, org: EntityRef, title: str) -> bool:
+    """A title many hold in most bodies, held by one in a body of this kind ("the director
+    of the Cybersecurity Agency"; lexicon `sole_shared_titles`)."""
+    last = (org.name.split() or [""])[-1].lower()
+    return org.type == EntityType.ORG and f"{title} {last}" in ctx.lex.set("sole_shared_titles")
+
+
 def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef | None = None,
                allow_new: bool = False, sentence_org: EntityRef | None = None,
                ) -> tuple[EntityRef, str] | None:  # fmt: skip
@@ -287,7 +294,8 @@ def _office_in(ctx: ArticleContext, words: list[Token], default_org: EntityRef |
     for key in sorted(offices, key=len, reverse=True):
         if f" {key} " in text:
             title = offices[key]
-            if title in ctx.lex.set("shared_titles") or _sub_office(ctx, words, key, org_ids):
+            if _sub_office(ctx, words, key, org_ids) or (
+                    title in ctx.lex.set("shared_titles") and not _sole_head(ctx, org, title)):
                 return None
             if by_place and title not in ctx.lex.set("place_offices"):
                 # "a Kenyan trade official": no office of Kenya's; "the London-based
