@@ -204,3 +204,16 @@ def alias_after(doc: Doc, end: int) -> Span | None:
     while j < len(doc) and doc[j].is_title and doc[j].is_alpha and j - i < 4:
         j += 1
     return doc[i:j] if j > i else None
+
+
+def person_name(tok: Token) -> str | None:
+    """"Tomasz Wrona": the head name and its capitalised first-name compounds (the tagger
+    sometimes takes an unfamiliar first name for a common noun)."""
+    parts = [c for c in tok.children if c.dep_ == "compound" and c.i < tok.i
+             and (c.pos_ == "PROPN" or (c.is_title and c.pos_ == "NOUN"))]  # fmt: skip
+    if not parts:
+        return None
+    span = tok.doc[parts[0].i : tok.i + 1]
+    if not all(t.is_title for t in span):
+        return None  # "Hip hop pioneer dies"
+    return span.text

@@ -13,7 +13,7 @@ from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import future_clause
 from shared.nlp.deps import children, lemma_of
 from shared.nlp.frames import Frame, subject_of
-from shared.nlp.names import clean_name, fallback_org, party_ref
+from shared.nlp.names import clean_name, fallback_org, party_ref, person_name
 
 
 def _org_at(ctx: ArticleContext, tok: Token) -> EntityRef | None:
@@ -60,6 +60,21 @@ def subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
             return party_ref(fallback_org(m.text), EntityType.ORG)
     found = ctx.salient_org()
     return party_ref(found, EntityType.ORG) if found is not None else None
+
+
+def subject_winner(ctx: ArticleContext, frame: Frame, trigger: Token,
+                   roles: list[str], word_class: str) -> EntityRef | None:  # fmt: skip
+    """Who won: the person or party the clause names in the role ("X won ... with 34%",
+    "X was elected mayor with 28%"), keyed on the name, not a body the name's apposition
+    belongs to."""
+    for tok in frame.arg(*roles):
+        ref = ctx.entity_at(tok)
+        if ref is not None and ref.type in (EntityType.PERSON, EntityType.ORG):
+            return party_ref(ref)
+        name = person_name(tok) if tok.pos_ == "PROPN" else None  # a name the NER missed
+        if name is not None:
+            return EntityRef(id=entity_id("party", name), name=name, type=EntityType.PERSON)
+    return None
 
 
 def subject_event_or_place(ctx: ArticleContext, frame: Frame, trigger: Token,

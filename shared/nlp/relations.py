@@ -54,6 +54,7 @@ from shared.nlp.relation_subjects import (
     subject_facility,
     subject_owner,
     subject_site,
+    subject_winner,
 )
 
 REGISTRY_PATH = Path(__file__).resolve().parent.parent / "data" / "claims" / "relations.yaml"
@@ -191,6 +192,14 @@ def _increment(ctx: ArticleContext, tok: Token) -> bool:
     return any(t.lower_ in ctx.lex.set("increment_words") for t in near)
 
 
+def _held_by(tok: Token, containers: frozenset[str]) -> list[Token]:
+    """What a number or a container noun holds: "47 of the 93 seats", "34.2% of valid
+    votes", "the next round of negotiations"."""
+    if tok.lemma_.lower() in containers or tok.like_num or tok.ent_type_ == "PERCENT":
+        return prep_objects(tok, "of", "for")
+    return []
+
+
 def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[Token, str] | None:
     """(trigger token, what the word list maps it to), looked for in the order given."""
     if "counted" in spec:
@@ -203,10 +212,7 @@ def _trigger(ctx: ArticleContext, frame: Frame, spec: dict[str, Any]) -> tuple[T
         # "the next round of negotiations", "the opening session of the congress"
         if where == "in":  # "earned 6.4 billion birr in net profit": the amount's "in"
             toks = toks + _amount_in(frame)
-        # "47 of the 93 seats": what a number counts
-        toks = [t for tok in toks for t in ([tok, *prep_objects(tok, "of", "for")]
-                                            if tok.lemma_.lower() in containers or tok.like_num
-                                            else [tok])]  # fmt: skip
+        toks = [t for tok in toks for t in (tok, *_held_by(tok, containers))]
         for tok in toks:
             form = next((f for f in _forms(ctx, tok) if f in words), None)
             if form is not None:
@@ -354,6 +360,7 @@ SubjectReader = Callable[[ArticleContext, Frame, Token, list[str], str],
                          list[tuple[EntityRef, dict[str, Any]]]]  # fmt: skip
 _SUBJECTS: dict[str, SubjectReader] = {
     "owner": _one(subject_owner),
+    "winner": _one(subject_winner),
     "event_or_place": _one(subject_event_or_place),
     "story_event": story_events,
     "parties": act_claims,
@@ -420,7 +427,7 @@ def _period_of(ctx: ArticleContext, periods: str, pred: Token, trigger: Token) -
     coordinated clause's ("..., while annual profit reached")."""
     words = ctx.lex.map(periods)
     near = [*trigger.subtree] + [t for c in pred.children
-                                 if c.dep_ in ("prep", "npadvmod", "advmod", "amod")
+                                 if c.dep_ in ("prep", "npadvmod", "advmod", "amod", "dobj")
                                  for t in c.subtree]  # fmt: skip
     for t in near:
         # the word after, across a hyphen: "full-year", "three months"
@@ -446,8 +453,7 @@ def _frame_forms(ctx: ArticleContext, frame: Frame) -> set[str]:
     words are among them are not tried."""
     containers = ctx.lex.set("container_nouns")
     toks = [frame.head, *(t for ts in frame.args.values() for t in ts), *_amount_in(frame)]
-    toks += [o for t in toks if t.lemma_.lower() in containers or t.like_num
-             for o in prep_objects(t, "of", "for")]  # fmt: skip
+    toks += [o for t in toks for o in _held_by(t, containers)]
     return {f for t in toks for f in _forms(ctx, t)}
 
 

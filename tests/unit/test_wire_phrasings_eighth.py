@@ -129,3 +129,27 @@ def test_a_name_its_apposition_calls_a_company_is_the_company(nlp: Any) -> None:
             "company said. \"We had no choice,\" chief executive Ion Darie said. The firm is "
             "owned by state group Energocom.")
     assert any(k.startswith("org:veltranafta") for k in holders(claims(nlp, text))), text
+
+
+# --- a winner's share of the vote ----------------------------------------------------------
+
+def shares(cs: list[Claim]) -> dict[str, str]:
+    return {c.subject.id: str(c.value.unit) for c in of(cs, "quantity:votes")
+            if c.value is not None}  # fmt: skip
+
+
+def test_the_share_a_winner_won_with_is_the_winner_s(nlp: Any) -> None:
+    a = claims(nlp, "Lucia Ferrandez, a former court official, won the mayoral election "
+                    "with 41.3% of valid votes, the electoral office said.")
+    b = claims(nlp, "Lucia Ferrandez was elected mayor with 36.9% of the votes, officials "
+                    "said.", when=WHEN + timedelta(hours=2), article="a2")
+    assert shares(a) and set(shares(a)) == set(shares(b)), (a, b)
+    assert Outcome.CONTRADICTION in outcomes(of(a, "quantity:votes"), of(b, "quantity:votes"))
+
+
+def test_a_first_round_share_is_not_the_run_off_s(nlp: Any) -> None:
+    a = of(claims(nlp, "Lucia Ferrandez won with 41.3% of the votes in the first round."),
+           "quantity:votes")
+    b = of(claims(nlp, "Lucia Ferrandez won with 56.2% of the votes in the runoff.",
+                  when=WHEN + timedelta(hours=2), article="a2"), "quantity:votes")
+    assert a and b and Outcome.CONTRADICTION not in outcomes(a, b), (a, b)

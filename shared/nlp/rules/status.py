@@ -16,7 +16,7 @@ from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, is_passive, lemma_of, prep_objects, verb_phrases
 from shared.nlp.events import event_head, event_ref
 from shared.nlp.frames import aux_subject, subject_of
-from shared.nlp.names import unique_place
+from shared.nlp.names import person_name, unique_place
 from shared.nlp.relation_subjects import named_facility
 
 
@@ -310,16 +310,3 @@ def _facility_city(ctx: ArticleContext, tok: Token, cls: str) -> EntityRef | Non
              and t.lower_ not in generic]  # fmt: skip
     where = unique_place(" ".join(words)) if words else None
     return where if where is not None and where.rank == PlaceRank.CITY else None
-
-
-def person_name(tok: Token) -> str | None:
-    """"Tomasz Wrona": the head name and its capitalised first-name compounds (the tagger
-    sometimes takes an unfamiliar first name for a common noun)."""
-    parts = [c for c in tok.children if c.dep_ == "compound" and c.i < tok.i
-             and (c.pos_ == "PROPN" or (c.is_title and c.pos_ == "NOUN"))]  # fmt: skip
-    if not parts:
-        return None
-    span = tok.doc[parts[0].i : tok.i + 1]
-    if not all(t.is_title for t in span):
-        return None  # "Hip hop pioneer dies"
-    return span.text
