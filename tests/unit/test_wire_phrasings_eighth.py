@@ -153,3 +153,32 @@ def test_a_first_round_share_is_not_the_run_off_s(nlp: Any) -> None:
     b = of(claims(nlp, "Lucia Ferrandez won with 56.2% of the votes in the runoff.",
                   when=WHEN + timedelta(hours=2), article="a2"), "quantity:votes")
     assert a and b and Outcome.CONTRADICTION not in outcomes(a, b), (a, b)
+
+
+# --- measures and acts asserted and denied -------------------------------------------------
+
+def acts(cs: list[Claim], act: str) -> set[tuple[str, str]]:
+    return {(c.subject.id, c.polarity.value) for c in of(cs, f"event:{act}")}
+
+
+def test_a_declared_emergency_and_its_denial_meet_on_the_place(nlp: Any) -> None:
+    a = claims(nlp, "Ecuador's government declared a 30-day state of emergency in Manta on "
+                    "Tuesday, according to a decree.")
+    b = claims(nlp, "No state of emergency has been declared in Manta, the interior minister "
+                    "said on Tuesday.", article="a2")
+    assert {s for s, p in acts(a, "emergency") if p == "asserted"} & {
+        s for s, p in acts(b, "emergency") if p != "asserted"}, (a, b)
+
+
+def test_a_strike_at_a_site_and_its_denial_meet_on_the_site(nlp: Any) -> None:
+    a = claims(nlp, "About 2,000 workers at the Kolwezi copper mine began a strike on Monday "
+                    "over unpaid wages, their union said.")
+    b = claims(nlp, "There was no strike at Kolwezi and output was normal, the company said.",
+               article="a2")
+    assert {s for s, p in acts(a, "strike") if p == "asserted"} & {
+        s for s, p in acts(b, "strike") if p != "asserted"}, (a, b)
+
+
+def test_a_strike_with_no_place_or_party_is_no_act(nlp: Any) -> None:
+    cs = claims(nlp, "The strike began on Monday, the union said.")
+    assert not of(cs, "event:strike"), cs
