@@ -37,6 +37,9 @@ class Coreference(ArticleSalience):
     claimed_places: list[tuple[int, EntityRef]] = field(default_factory=list)
     _genders: dict[str, str | None] = field(default_factory=dict)  # person id -> "m"/"f"
 
+    def _home(self) -> str | None:
+        return self.main_country[0] if self.main_country else None
+
     def place_at(self, tok: Token, allow_coref: bool = True) -> EntityRef | None:
         """A place named by the NP headed by tok: "Geneva", "the Luhansk region",
         "the city of X", "the whole territory of X", or "the city" by coreference."""
@@ -57,6 +60,13 @@ class Coreference(ArticleSalience):
                             inner = self.place_at(pobj, allow_coref=False)
                             if inner is not None:
                                 return inner
+        if not named and tok.pos_ == "NOUN" and lemma in self.lex.set("district_nouns"):
+            # "taken control of the Hays district": the name before the region noun
+            for child in (c for c in tok.children if c.dep_ == "compound"):
+                if child.pos_ == "PROPN" and child.i == tok.i - 1:
+                    inner = self.place_at(child, allow_coref=False)
+                    if inner is not None:
+                        return inner
         if not named and tok.pos_ == "NOUN" and lemma == "capital":
             capital = self._capital_named(tok)  # "the Omani capital", "Oman's capital"
             if capital is not None:
@@ -72,19 +82,20 @@ class Coreference(ArticleSalience):
             # the name is, whatever the NER said (by the name as written here: "Tessit, a
             # town in ..." is no "Tessit General Hospital" the linker took it for)
             name = clean_name(m0.text) if m0 is not None else ref.name
-            return unique_place(name) or fallback_ref(name, "GPE", EntityType.PLACE)
+            return unique_place(name, self._home()) or fallback_ref(name, "GPE", EntityType.PLACE)
         if ref is not None:
             m = self.mention_at(tok) or next(
                 (self.mention_at(c) for c in tok.children if self.mention_at(c)), None
             )
             if ref.type == EntityType.PLACE:
                 if ref.id.startswith("name:"):  # a place name the linker left unlinked
-                    return unique_place(ref.name) or ref
+                    return unique_place(ref.name, self._home()) or ref
                 return ref
             if (tok.pos_ == "NOUN" and lemma in self.lex.set("place_nouns")
                     and self.mention_at(tok) is None):  # fmt: skip
                 # "Dand-e Ghori district", whatever the NER called the name before the noun
-                return unique_place(ref.name) or fallback_ref(ref.name, "GPE", EntityType.PLACE)
+                return unique_place(ref.name, self._home()) or fallback_ref(
+                    ref.name, "GPE", EntityType.PLACE)
             if m is not None and m.entity is not None and not is_label_guess(m.entity):
                 return None  # the linker knows it as something else
             elsewhere = self._place_named(ref.name) if m is not None else None
@@ -96,7 +107,7 @@ class Coreference(ArticleSalience):
                 # may have it linked), else on the name so that articles agree whatever the
                 # NER said
                 one_word = " " not in ref.name.strip()  # "Marinka", not "Veltra Foods"
-                return (unique_place(ref.name) if one_word else None) or fallback_ref(
+                return (unique_place(ref.name, self._home()) if one_word else None) or fallback_ref(
                     ref.name, "GPE", EntityType.PLACE)
             return None
         if ref is None and tok.is_title and tok.is_sent_start and self.mention_at(tok) is None:

@@ -115,6 +115,13 @@ def abbrev_in_article(places: dict[int, PlaceMention]) -> None:
         pm.cands.sort(key=lambda s: -s.score)
 
 
+# the words that may stand between a place and the larger place that qualifies it
+_QUALIFIER_GAP = frozenset({
+    ",", "in", "the", "of", "part", "district", "region", "province", "governorate", "county",
+    "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+})
+
+
 def attach_qualifiers(doc: Doc, places: dict[int, PlaceMention]) -> None:
     by_end = {pm.span.end: pm for pm in places.values()}
     for pm in places.values():
@@ -125,10 +132,11 @@ def attach_qualifiers(doc: Doc, places: dict[int, PlaceMention]) -> None:
             if q is not None and _container_like(q):
                 pm.qualifier = q
                 continue
-        # "Paris, Texas" / "Severodonetsk, in ... Luhansk Oblast" / "X in the Y region"
+        # "Paris, Texas" / "Severodonetsk, in ... Luhansk Oblast" / "X in the Y region" /
+        # "the X district in the south of Y governorate"
         i = s.end
         gap = 0
-        while i < len(doc) and gap < 3 and doc[i].lower_ in (",", "in", "the"):
+        while i < len(doc) and gap < 6 and doc[i].lower_ in _QUALIFIER_GAP:
             i += 1
             gap += 1
         if gap == 0 or i >= len(doc):

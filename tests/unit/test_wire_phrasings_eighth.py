@@ -182,3 +182,23 @@ def test_a_strike_at_a_site_and_its_denial_meet_on_the_site(nlp: Any) -> None:
 def test_a_strike_with_no_place_or_party_is_no_act(nlp: Any) -> None:
     cs = claims(nlp, "The strike began on Monday, the union said.")
     assert not of(cs, "event:strike"), cs
+
+
+# --- places the NER left unnamed ----------------------------------------------------------
+
+def controlled(cs: list[Claim]) -> set[str]:
+    return {c.subject.id for c in of(cs, "controlled_by")}
+
+
+def test_the_name_before_a_district_noun_is_the_place_taken(nlp: Any) -> None:
+    cs = claims(nlp, "Rebels have taken control of the Korvani district, the agency said.")
+    assert controlled(cs), cs
+
+
+def test_an_unlinked_name_is_the_story_country_s_namesake(nlp: Any) -> None:
+    from shared.nlp.names import unique_place
+
+    # "Salem": towns in India and the United States, none owning the name outright
+    anywhere, home = unique_place("Salem"), unique_place("Salem", "in")
+    assert home is not None and (home.country or "").lower() == "in", home
+    assert anywhere is None or anywhere.id != home.id
