@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import spacy
+import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -501,10 +502,24 @@ def line_breaks(doc: Doc) -> Doc:
 _build_lock = threading.Lock()
 
 
+_LEMMA_FIXES = Path(__file__).resolve().parent.parent / "data" / "claims" / "lemma_fixes.json"
+
+
+def _add_lemma_fixes(nlp: Language) -> None:
+    """spaCy's own attribute_ruler after the lemmatizer, from lemma_fixes.json: verb forms
+    the model lemmatizes wrong."""
+    fixes = {k: v for k, v in srsly.read_json(_LEMMA_FIXES).items() if not k.startswith("_")}
+    after = "lemmatizer" if "lemmatizer" in nlp.pipe_names else None
+    ruler = nlp.add_pipe("attribute_ruler", name="claimwatch_lemma_fixes", after=after)
+    for form, lemma in fixes.items():
+        ruler.add(patterns=[[{"LOWER": form, "POS": "VERB"}]], attrs={"LEMMA": lemma})
+
+
 @lru_cache(maxsize=4)
 def _build(model_name: str, cache_dir: str) -> Language:
     nlp = spacy.load(model_name)
     nlp.add_pipe("claimwatch_line_breaks", first=True)
+    _add_lemma_fixes(nlp)
     cfg = {"cache_dir": cache_dir}
     after = "ner" if "ner" in nlp.pipe_names else None
     if after:
