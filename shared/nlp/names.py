@@ -66,19 +66,23 @@ def capital_of(country: str) -> EntityRef | None:
         return None
 
 
-def unique_place(name: str, country: str | None = None) -> EntityRef | None:
+def unique_place(
+    name: str, country: str | None = None, rank: PlaceRank | None = None
+) -> EntityRef | None:
     """The gazetteer's place for `name` when one place clearly owns the name: the only match
     ("Marinka" -> Mar'yinka) or a town of 10,000+ with ten times the population of any
     namesake ("Avdiivka", not its two hamlets). Used where the linker left a name unlinked
     in a place slot, so that the article agrees with others where it was linked. Names with
     comparable namesakes stay unresolved: choosing among them is the linker's job. With the
     story's `country` (ISO code), only its places count when it has any ("Hays" in a story
-    from Yemen is Yemen's, not the larger one in Kansas)."""
+    from Yemen is Yemen's, not the larger one in Kansas). With `rank`, only places of that
+    rank count (a city's airport is in the city, not in the county named after it)."""
     try:
         from shared.nlp.gazetteer import default_gazetteer
 
         gaz = default_gazetteer()
-        places = [r for r in gaz.lookup(name) if r.type == EntityType.PLACE]
+        places = [r for r in gaz.lookup(name) if r.type == EntityType.PLACE
+                  and (rank is None or r.rank == rank)]  # fmt: skip
         home = [r for r in places if country and (r.country or "").lower() == country.lower()]
         places = home or places
         if len(places) <= 1:

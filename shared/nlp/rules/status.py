@@ -308,5 +308,4 @@ def _facility_city(ctx: ArticleContext, tok: Token, cls: str) -> EntityRef | Non
     generic = ctx.lex.set("facility_generic_words")
     words = [t.text for t in named if t.dep_ == "compound" and t.pos_ == "PROPN"
              and t.lower_ not in generic]  # fmt: skip
-    where = unique_place(" ".join(words)) if words else None
-    return where if where is not None and where.rank == PlaceRank.CITY else None
+    return unique_place(" ".join(words), rank=PlaceRank.CITY) if words else None
