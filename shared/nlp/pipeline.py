@@ -27,7 +27,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import spacy
-import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -47,6 +46,7 @@ from shared.nlp.linking import (
     default_aliases,
     facility_nouns,
 )
+from shared.nlp.model_fixes import add_lemma_fixes
 from shared.nlp.names import alias_after
 
 MENTIONS_ATTR = "claimwatch_mentions"
@@ -487,39 +487,14 @@ def make_linker(nlp: Language, name: str, cache_dir: str) -> LinkerComponent:
     return LinkerComponent(_gaz(cache_dir), default_aliases(), common_words(nlp))
 
 
-@Language.component("claimwatch_line_breaks")
-def line_breaks(doc: Doc) -> Doc:
-    """A line break ends a sentence. News bodies glue a tweet embed, a byline or a caption to
-    the next paragraph with only a newline between them; parsed as one sentence, "Hala
-    Gorani ... Original Story: U.S. President Barack Obama" made Gorani a president. The
-    parser keeps boundaries set before it runs."""
-    for tok in doc[:-1]:
-        if "\n" in tok.whitespace_ or (tok.is_space and "\n" in tok.text):
-            doc[tok.i + 1].is_sent_start = True
-    return doc
-
-
 _build_lock = threading.Lock()
-
-
-_LEMMA_FIXES = Path(__file__).resolve().parent.parent / "data" / "claims" / "lemma_fixes.json"
-
-
-def _add_lemma_fixes(nlp: Language) -> None:
-    """spaCy's own attribute_ruler after the lemmatizer, from lemma_fixes.json: verb forms
-    the model lemmatizes wrong."""
-    fixes = {k: v for k, v in srsly.read_json(_LEMMA_FIXES).items() if not k.startswith("_")}
-    after = "lemmatizer" if "lemmatizer" in nlp.pipe_names else None
-    ruler = nlp.add_pipe("attribute_ruler", name="claimwatch_lemma_fixes", after=after)
-    for form, lemma in fixes.items():
-        ruler.add(patterns=[[{"LOWER": form, "POS": "VERB"}]], attrs={"LEMMA": lemma})
 
 
 @lru_cache(maxsize=4)
 def _build(model_name: str, cache_dir: str) -> Language:
     nlp = spacy.load(model_name)
     nlp.add_pipe("claimwatch_line_breaks", first=True)
-    _add_lemma_fixes(nlp)
+    add_lemma_fixes(nlp)
     cfg = {"cache_dir": cache_dir}
     after = "ner" if "ner" in nlp.pipe_names else None
     if after:
