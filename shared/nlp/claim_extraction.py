@@ -32,6 +32,7 @@ from spacy.tokens import Doc, Span
 from shared.domain.claims import Bound, Claim, Modality, Polarity
 from shared.domain.entities import EntityRef, EntityType, Mention
 from shared.domain.ids import entity_id, keyed_by_name, name_key
+from shared.domain.quantities import is_currency_word
 from shared.nlp.article import ArticleInfo, ArticleLike
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.claim_lexicon import Lexicon, load_lexicon
@@ -102,8 +103,12 @@ def read_claims(doc: Doc, mentions: list[Mention], article: ArticleLike,
         for claim in statement_claims(ctx, sent):
             claims.setdefault(claim.id, claim)
         said = {(claims[c].subject.id, claims[c].relation) for c in found}
+        counted = {_count_read(claims[c]) for c in found} - {None}
         for _, claim in frame_claims(ctx, read_frames(sent, ctx.lex)):
-            if (claim.subject.id, claim.relation) not in said:
+            # one figure is one measure: "a riot left 14 inmates dead" is a toll, not also
+            # a count of inmates
+            if (claim.subject.id, claim.relation) not in said and \
+                    _count_read(claim) not in counted:  # fmt: skip
                 claims.setdefault(claim.id, claim)
                 found.append(claim.id)
         if _denies_what_came_before(ctx, sent):
@@ -121,6 +126,15 @@ def read_claims(doc: Doc, mentions: list[Mention], article: ArticleLike,
     dropped = [(c, ctx.unasserted[cid]) for cid, c in claims.items() if cid in ctx.unasserted]
     return Reading(claims=sorted(kept, key=lambda c: (c.start, c.relation, c.id)),
                    dropped=sorted(dropped, key=lambda d: d[0].start))  # fmt: skip
+
+
+def _count_read(claim: Claim) -> tuple[int, str] | None:
+    """The figure a count of people or things reads, by its sentence and text (an amount of
+    money is read by the registry's owner patterns more surely than by the deal rule)."""
+    if not claim.relation.startswith("quantity:") or claim.value is None or (
+            claim.value.unit and is_currency_word(claim.value.unit)):  # fmt: skip
+        return None
+    return claim.start, claim.value.text.lower()
 
 
 def _name_keyed(claim: Claim, short: dict[str, str]) -> Claim:

@@ -372,7 +372,10 @@ class PlaceRuler:
             if i in taken or not (t.is_title or t.is_upper) or not t.is_alpha:
                 i += 1
                 continue
-            proper = t.tag_ in ("NNP", "NNPS")
+            # a capitalised word with letters English does not use ("Tibú") is a name,
+            # whatever the tagger said
+            foreign = not t.text.isascii()
+            proper = t.tag_ in ("NNP", "NNPS") or foreign
             hit = None
             hit_label = "GPE"
             for j in range(min(n, i + 4), i, -1):
@@ -406,7 +409,7 @@ class PlaceRuler:
                       or top.population >= (1_000_000 if common else _ADD_POP)
                       or (not common and top.population >= 1000
                           and top.entity.country in countries
-                          and self._locative_before(doc, i)))
+                          and (foreign or self._locative_before(doc, i))))
                 if ok and len(key) >= 3:
                     hit = span
                     break

@@ -45,7 +45,7 @@ from shared.nlp.acts import act_claims
 from shared.nlp.amounts import NUM_ENTS, number_text, quantity_of_noun
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import date_candidates, future_clause, story_events, venue
-from shared.nlp.deps import hyphen_tail, prep_objects
+from shared.nlp.deps import hyphen_tail, lemma_of, prep_objects
 from shared.nlp.frames import NOMINAL, Frame
 from shared.nlp.incidents import incident, incident_place, stated_place
 from shared.nlp.relation_subjects import (
@@ -381,6 +381,12 @@ def _apply(ctx: ArticleContext, frame: Frame, pattern: dict[str, Any]) -> list[C
     if found is None:
         return []
     trigger, word_class = found
+    # "11 prisoners were killed": a verb that counts another measure takes the count (the
+    # frame's, or for a noun's own frame the verb the noun is an argument of)
+    measures = ctx.lex.map(pattern["yield_to"]) if pattern.get("yield_to") else {}
+    verb = trigger.head if frame.kind == "nominal" else frame.head
+    if measures.get(lemma_of(verb), word_class) != word_class:
+        return []
     (value_kind, value_roles), = pattern["value"].items()
     if value_kind == "counted":  # the count of the trigger noun itself
         fields = _count_of(ctx, trigger)

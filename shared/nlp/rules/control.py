@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from spacy.tokens import Span, Token
 
 from shared.domain.claims import Claim, Polarity
-from shared.domain.entities import EntityRef
+from shared.domain.entities import EntityRef, EntityType
+from shared.domain.ids import entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, is_passive, lemma_of, prep_objects
 from shared.nlp.frames import subject_of
+from shared.nlp.names import clean_name
 
 
 def _control_target(ctx: ArticleContext, tok: Token) -> EntityRef | None:
@@ -54,9 +56,26 @@ def _antecedent(relcl: Token) -> Token:
 def _captor(ctx: ArticleContext, verb: Token, pred: Token) -> EntityRef | None:
     if is_passive(verb):
         agents = prep_objects(verb, "by")
-        return ctx.side_of(agents[0], pred) if agents else None
+        return _holder(ctx, agents[0], pred) if agents else None
     subj = subject_of(verb)
-    return ctx.side_of(subj, pred) if subj is not None else None
+    return _holder(ctx, subj, pred) if subj is not None else None
+
+
+def _holder(ctx: ArticleContext, tok: Token, pred: Token) -> EntityRef | None:
+    """Who takes or holds a place: a side of the conflict, or an organisation the NER names
+    that is no company ("the ELN took control of the town", "under the control of the
+    FDLR"): who takes a town is a force, whether or not the sides lexicon knows it."""
+    side = ctx.side_of(tok, pred)
+    if side is not None:
+        return side
+    m = ctx.mention_at(tok)
+    if m is None or m.label != "ORG" or (m.entity is not None
+                                         and m.entity.type != EntityType.ORG):  # fmt: skip
+        return None
+    name = clean_name(m.text)
+    if any(w.lower() in ctx.lex.set("org_suffixes") for w in name.split()):
+        return None  # "Gazprom Energy took control of the field": a company
+    return EntityRef(id=entity_id("side", name), name=name, type=EntityType.ORG)
 
 
 def _armed_agent(ctx: ArticleContext, verb: Token) -> bool:
@@ -75,7 +94,7 @@ def _armed_agent(ctx: ArticleContext, verb: Token) -> bool:
             subj.lower_ == "it" and ctx.side_of(subj, verb) is not None
         )
     forces = ctx.lex.set("force_nouns")
-    return ctx.side_of(subj, verb) is not None or any(
+    return _holder(ctx, subj, verb) is not None or any(
         t.lower_ in forces or lemma_of(t) in forces for t in subj.subtree)
 
 
@@ -152,7 +171,7 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                 if place is None:
                     continue
                 agents = prep_objects(tok, "to")
-                side = ctx.side_of(agents[0], tok) if agents else None
+                side = _holder(ctx, agents[0], tok) if agents else None
                 yield ctx.make_claim(tok, place, "controlled_by", object=side, state="captured")
             elif lemma in withdraw:
                 subj = subject_of(tok)
@@ -190,7 +209,7 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                                          and _named_person(ctx, subj)):  # fmt: skip
                         continue  # "Hartl is still in the hands of his abductors": status
                     owner = prep_objects(o, "of")
-                    side = ctx.side_of(owner[0], tok) if owner else ctx.side_of(
+                    side = _holder(ctx, owner[0], tok) if owner else ctx.side_of(
                         ctx.doc[o.left_edge.i : o.i], tok)  # fmt: skip
                     if side is not None:
                         yield ctx.make_claim(tok, place, "controlled_by", object=side,
