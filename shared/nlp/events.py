@@ -208,9 +208,11 @@ def _verb_event_ref(ctx: ArticleContext, verb: Token) -> EntityRef | None:
     lemma = lemma_of(verb)
     head = ctx.lex.map("event_verbs").get(lemma)
     if head is None and lemma in ctx.lex.set("weapon_verbs"):
-        weapons = ctx.lex.set("weapon_nouns")
-        if any(lemma_of(s) in weapons for s in children(verb, "nsubj")):
+        subjects = {lemma_of(s) for s in children(verb, "nsubj")}
+        if subjects & ctx.lex.set("weapon_nouns"):
             head = ctx.lex.map("event_nouns")["attack"]
+        elif subjects & ctx.lex.set("vehicle_nouns"):
+            head = ctx.lex.map("event_nouns")["crash"]
     return _anchored_event(ctx, head, *_clause_anchor(ctx, verb)) if head else None
 
 

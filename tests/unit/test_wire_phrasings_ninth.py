@@ -74,3 +74,20 @@ def test_a_city_name_two_countries_know_well_is_ambiguous_without_context(nlp: A
                            "homes overnight.")
     assert any(m.text == "Hamilton" and m.ambiguous for m in bare), bare
     assert not any(m.ambiguous for m in placed), placed
+
+
+def test_a_vehicle_that_collides_or_hits_is_the_crash_a_toll_is_of(nlp: Any) -> None:
+    a = of(claims(nlp, "A minibus collided with a tanker near Tumaco on Sunday, killing "
+                       "eight people and injuring 19, police said."), "quantity:injured")
+    b = of(claims(nlp, "Eight people died and six were injured when a minibus hit a tanker "
+                       "near Tumaco on Sunday, police said.", article="a2"), "quantity:injured")
+    assert a and b and a[0].subject.id == b[0].subject.id, (a, b)
+    assert "crash" in a[0].subject.id
+
+
+def test_an_airport_named_by_the_city_it_serves_is_the_city_s(nlp: Any) -> None:
+    a = of(claims(nlp, "The airport serving the city of Cuenca was closed on Monday."),
+           "status")
+    b = of(claims(nlp, "The airport in Cuenca reopened on Monday, officials said.",
+                  article="a2"), "status")
+    assert a and b and a[0].subject.id == b[0].subject.id, (a, b)

@@ -189,7 +189,7 @@ def rule_control(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
                         continue
                     for p in prep_objects(o, "of"):
                         place = ctx.place_at(p)
-                        side = ctx.side_of(subj, tok)
+                        side = _holder(ctx, subj, tok)
                         if place is not None and side is not None:
                             yield ctx.make_claim(tok, place, "controlled_by", object=side,
                                                  state="held")

@@ -291,7 +291,10 @@ def _facility_city(ctx: ArticleContext, tok: Token, cls: str) -> EntityRef | Non
     """The place a facility is said to be in ("the airport in Port-au-Prince"), or for a
     facility a city has one main one of (lexicon `city_facilities`) the city its name
     holds ("Beirut's Rafic Hariri International Airport", "the port of Odesa")."""
-    for o in prep_objects(tok, "in", "at"):
+    # "the airport in Port-au-Prince", "the airport serving the city of Puebla"
+    served = [o for a in children(tok, "acl") if lemma_of(a) in ctx.lex.set("serving_verbs")
+              for d in children(a, "dobj") for o in (d, *prep_objects(d, "of"))]  # fmt: skip
+    for o in prep_objects(tok, "in", "at") + served:
         where = ctx.place_at(o, allow_coref=False)
         if where is not None:
             return where
