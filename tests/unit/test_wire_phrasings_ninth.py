@@ -91,3 +91,20 @@ def test_an_airport_named_by_the_city_it_serves_is_the_city_s(nlp: Any) -> None:
     b = of(claims(nlp, "The airport in Cuenca reopened on Monday, officials said.",
                   article="a2"), "status")
     assert a and b and a[0].subject.id == b[0].subject.id, (a, b)
+
+
+def test_a_country_that_only_modifies_a_noun_leaves_the_story_one_country_s(nlp: Any) -> None:
+    text = ("Peru's central bank kept its forecast on Monday, citing U.S. tariffs on copper. "
+            "Finance Minister Raúl Pérez Reyes spoke in Lima.")
+    held = of(claims(nlp, text), "office:finance-minister")
+    assert [c.subject.id for c in held] == ["country:pe"], held
+    both = ("Peru's central bank kept its forecast on Monday. Finance Minister Raúl Pérez "
+            "Reyes met officials in Washington.")
+    assert not of(claims(nlp, both), "office:finance-minister"), "a story in two countries"
+
+
+def test_a_demonym_alone_tells_the_country_of_a_bare_title(nlp: Any) -> None:
+    text = ("Finance Minister Olavi Rantanen said the Finnish economy would recover next "
+            "year, as exports pick up.")
+    held = of(claims(nlp, text), "office:finance-minister")
+    assert [c.subject.id for c in held] == ["country:fi"], held
