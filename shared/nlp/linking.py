@@ -316,7 +316,7 @@ _NAMESAKE_MARGIN = 0.5
 _QUALIFIED = 4.0
 # well known: a city, region or country of at least this many people; and no more than this
 # many times smaller than the best known of the name ("London", Ontario, is no rival)
-_NAMESAKE_POPULATION = 100_000
+_NAMESAKE_POPULATION = 150_000
 # (cities and countries only: a region's name is mostly also its capital's or a sea's,
 # "Georgia" the state or "Red Sea" the governorate are told by other rules or not at all)
 _NAMESAKE_RATIO = {PlaceRank.COUNTRY: 20.0, PlaceRank.CITY: 8.0}

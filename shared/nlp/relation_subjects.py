@@ -13,7 +13,7 @@ from shared.nlp.claim_context import ArticleContext
 from shared.nlp.dated_events import future_clause
 from shared.nlp.deps import children, lemma_of
 from shared.nlp.frames import Frame, subject_of
-from shared.nlp.names import clean_name, fallback_org, party_ref, person_name
+from shared.nlp.names import clean_name, fallback_org, name_start, party_ref, person_name
 
 
 def _org_at(ctx: ArticleContext, tok: Token) -> EntityRef | None:
@@ -58,6 +58,11 @@ def subject_owner(ctx: ArticleContext, frame: Frame, trigger: Token,
         if m is not None and m.label == "PERSON" and tok.pos_ == "PROPN" and (
                 tok.dep_ != "compound"):  # fmt: skip
             return party_ref(fallback_org(m.text), EntityType.ORG)
+        if m is None and tok.pos_ == "PROPN" and not tok.ent_type_ and tok.dep_ in (
+                "nsubj", "poss"):  # fmt: skip
+            # "Inditex reported revenue of ...": a name the NER missed altogether
+            name = tok.doc[name_start(tok).i : tok.i + 1].text
+            return party_ref(fallback_org(name), EntityType.ORG)
     found = ctx.salient_org()
     return party_ref(found, EntityType.ORG) if found is not None else None
 

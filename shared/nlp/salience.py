@@ -48,13 +48,9 @@ class ArticleSalience(ArticleMentions):
         names it ("Chad" for Chad, N'Djamena and Mongo); and whether its places are all in
         that one country (demonyms aside: "Russian diplomats" at a ceremony in Bamako leave
         the story Malian)."""
-        placed = [(i, ref) for i, ref in self._place_mentions() if ref.country]
-        places = [ref for _, ref in placed]
+        places = [ref for _, ref in self._place_mentions() if ref.country]
         counts = Counter(str(ref.country).lower() for ref in places)
-        # "the impact of U.S. tariffs": a country that only modifies a noun is not where the
-        # story is
-        one_country = len({str(ref.country).lower() for i, ref in placed
-                           if not self._modifier_at(i)}) == 1  # fmt: skip
+        one_country = len(counts) == 1
         # "Chadians are to go to the polls": a demonym tells the country too
         demonyms = default_demonyms()
         # "Chadians", "Tongans": a capitalised demonym, whatever the NER called it (or if it
@@ -70,19 +66,10 @@ class ArticleSalience(ArticleMentions):
                 counts[code.lower()] += 1
         if not counts:
             return None, False
-        if not placed:  # "the backbone of the Thai economy": a demonym alone tells it
-            one_country = len(counts) == 1
         code = max(counts, key=lambda c: counts[c])
         named = next((r.name for r in places if r.country and r.country.lower() == code
                       and r.rank == PlaceRank.COUNTRY), code.upper())  # fmt: skip
         return (code, named), one_country
-
-    def _modifier_at(self, i: int) -> bool:
-        """The mention that starts at token i modifies a common noun ("U.S. tariffs")."""
-        m = self.mention_at(self.doc[i])
-        span = self.doc.char_span(m.start, m.end) if m is not None else None
-        root = span.root if span is not None else self.doc[i]
-        return root.dep_ == "compound" and root.head.pos_ == "NOUN"
 
     def _main(self, pred: Callable[[EntityRef], bool], places: bool) -> EntityRef | None:
         counts: Counter[str] = Counter()

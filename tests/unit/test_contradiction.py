@@ -262,3 +262,12 @@ def test_an_act_s_reason_names_its_parties_once() -> None:
     c = claim("a3", harrow, "event:close", object=plant)
     d = claim("a4", harrow, "event:close", object=plant, polarity=Polarity.DENIED, hours=2)
     assert compare(d, c).reason.startswith("Harrow Motors to close plant:")
+
+
+def test_a_company_s_results_ten_per_cent_apart_conflict_rounding_does_not() -> None:
+    firm = ref("org:morvelo", "Morvelo", EntityType.ORG)
+    a = claim("a1", firm, "quantity:revenue", value=qty("$9.1 billion"))
+    b = claim("a2", firm, "quantity:revenue", value=qty("$8.3 billion"), hours=1)
+    c = claim("a3", firm, "quantity:revenue", value=qty("$9.06 billion"), hours=1)
+    assert compare(b, a).outcome == Outcome.CONTRADICTION
+    assert compare(c, a).outcome == Outcome.CONSISTENT

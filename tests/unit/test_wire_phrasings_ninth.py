@@ -93,18 +93,23 @@ def test_an_airport_named_by_the_city_it_serves_is_the_city_s(nlp: Any) -> None:
     assert a and b and a[0].subject.id == b[0].subject.id, (a, b)
 
 
-def test_a_country_that_only_modifies_a_noun_leaves_the_story_one_country_s(nlp: Any) -> None:
-    text = ("Peru's central bank kept its forecast on Monday, citing U.S. tariffs on copper. "
-            "Finance Minister Raúl Pérez Reyes spoke in Lima.")
-    held = of(claims(nlp, text), "office:finance-minister")
-    assert [c.subject.id for c in held] == ["country:pe"], held
-    both = ("Peru's central bank kept its forecast on Monday. Finance Minister Raúl Pérez "
-            "Reyes met officials in Washington.")
-    assert not of(claims(nlp, both), "office:finance-minister"), "a story in two countries"
+def test_who_finds_the_body_of_a_person_says_the_person_is_dead(nlp: Any) -> None:
+    found = of(claims(nlp, "Rescuers found the body of Lena Marsh, a hiker missing since "
+                           "Sunday, on Tuesday."), "status")
+    assert [c.state for c in found] == ["dead"], found
+    wreck = of(claims(nlp, "Divers found the body of a trawler off the coast on Tuesday."),
+               "status")
+    assert not wreck, "a body that is no person's is no death"
 
 
-def test_a_demonym_alone_tells_the_country_of_a_bare_title(nlp: Any) -> None:
-    text = ("Finance Minister Olavi Rantanen said the Finnish economy would recover next "
-            "year, as exports pick up.")
-    held = of(claims(nlp, text), "office:finance-minister")
-    assert [c.subject.id for c in held] == ["country:fi"], held
+def test_a_second_passive_verb_takes_the_first_verb_s_subject(nlp: Any) -> None:
+    cs = of(claims(nlp, "Oskar Lind was pulled from the water and was pronounced dead at a "
+                        "hospital in Bergen, police said."), "status")
+    assert [c.state for c in cs] == ["dead"], cs
+    assert "lind" in cs[0].subject.id
+
+
+def test_a_company_the_ner_missed_is_the_owner_of_its_results(nlp: Any) -> None:
+    cs = of(claims(nlp, "Morvelo reported first-quarter revenue of 2.3 billion euros on "
+                        "Wednesday."), "quantity:revenue")
+    assert [c.subject.name for c in cs] == ["Morvelo"], cs

@@ -64,10 +64,12 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         if oprd is not None:  # "was set free", "was found dead", "kidnappers set him free"
             state = oprd
             objs = children(tok, "nsubjpass") if is_passive(tok) else children(tok, "dobj")
-            subj_tok = next(iter(objs), None)
-        if lemma in lex.set("body_recovery_verbs") and is_passive(tok):
-            # "the body of X was recovered": X is dead
-            for body in children(tok, "nsubjpass"):
+            # "X was found unresponsive and was confirmed dead": the first verb's subject
+            shared = subject_of(tok) if is_passive(tok) and tok.dep_ == "conj" else None
+            subj_tok = next(iter(objs), shared)
+        if lemma in lex.set("body_recovery_verbs"):
+            # "the body of X was recovered", "the coast guard found the body of X": X is dead
+            for body in children(tok, "nsubjpass" if is_passive(tok) else "dobj"):
                 if lemma_of(body) in lex.set("corpse_nouns"):
                     whose = prep_objects(body, "of")
                     if whose:
