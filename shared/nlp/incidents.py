@@ -16,6 +16,7 @@ from typing import Any
 from spacy.tokens import Token
 
 from shared.domain.entities import EntityRef, EntityType, PlaceRank
+from shared.domain.ids import anchored_id, entity_id
 from shared.nlp.claim_context import ArticleContext
 from shared.nlp.deps import children, lemma_of, prep_objects, route_end
 from shared.nlp.frames import Frame
@@ -96,7 +97,13 @@ def stated_place(ctx: ArticleContext, frame: Frame, roles: list[str],
 def incident(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str],
              word_class: str) -> EntityRef | None:  # fmt: skip
     """The incident as a story key: class, target (attacks) and country."""
-    if ctx.main_country is None or not _own_trigger(frame, trigger):
+    if not _own_trigger(frame, trigger):
+        return None
+    storm = _storm_name(ctx, frame) if word_class in ctx.lex.set("storm_incidents") else None
+    if storm is not None:
+        return _placed_once(ctx, anchored_id(f"incident:{word_class}", entity_id("storm", storm)),
+                            f"{word_class} of {storm}")
+    if ctx.main_country is None:
         return None
     country = country_ref(*ctx.main_country)
     what = word_class
@@ -106,14 +113,30 @@ def incident(ctx: ArticleContext, frame: Frame, trigger: Token, roles: list[str]
             return None
         ctx.incident_targets.setdefault(word_class, target)
         what = f"{word_class}:{target}"
-    key = f"incident:{what}@{country.id}"
+    return _placed_once(ctx, f"incident:{what}@{country.id}",
+                        f"{what.replace(':', ' on ')} ({country.name})")
+
+
+def _placed_once(ctx: ArticleContext, key: str, name: str) -> EntityRef | None:
+    """The incident, the first time an article places it: the first sentence that does
+    ("struck near Meiktila"), not every town it was felt in."""
     if key in ctx.placed_incidents:
-        # one place per incident and article: the first sentence that places it ("struck
-        # near Meiktila"), not every town it was felt in
         return None
     ctx.placed_incidents.add(key)
-    return EntityRef(id=key, name=f"{what.replace(':', ' on ')} ({country.name})",
-                     type=EntityType.EVENT)
+    return EntityRef(id=key, name=name, type=EntityType.EVENT)
+
+
+def _storm_name(ctx: ArticleContext, frame: Frame) -> str | None:
+    """The name of the storm the clause's agent is: "Hurricane Marco", "Typhoon Mitag"."""
+    storms = {w for w, cls in ctx.lex.map("event_nouns").items() if cls == "storm"}
+    for a in frame.arg("agent", "theme"):
+        words = [a, *children(a, "compound", "appos")]
+        if a.pos_ == "PROPN" and any(lemma_of(w) in storms for w in words):
+            return a.text
+        named = [w for w in words if w.pos_ == "PROPN" and w is not a]
+        if lemma_of(a) in storms and named:
+            return named[0].text
+    return None
 
 
 __all__ = ["incident", "incident_place", "stated_place"]

@@ -113,3 +113,13 @@ def test_a_company_the_ner_missed_is_the_owner_of_its_results(nlp: Any) -> None:
     cs = of(claims(nlp, "Morvelo reported first-quarter revenue of 2.3 billion euros on "
                         "Wednesday."), "quantity:revenue")
     assert [c.subject.name for c in cs] == ["Morvelo"], cs
+
+
+def test_a_named_storm_s_landfall_is_one_incident_across_countries(nlp: Any) -> None:
+    a = of(claims(nlp, "Hurricane Odile made landfall near Veracruz in Mexico late on "
+                       "Thursday, forecasters said."), "occurred_in")
+    b = of(claims(nlp, "Hurricane Odile made landfall just north of Corpus Christi, Texas, "
+                       "late on Thursday.", article="a2"), "occurred_in")
+    assert a and b and a[0].subject.id == b[0].subject.id, (a, b)
+    assert a[0].object is not None and b[0].object is not None
+    assert a[0].object.country != b[0].object.country
