@@ -50,7 +50,9 @@ def future_clause(lex: Lexicon, head: Token) -> bool:
 def date_candidates(frame: Frame, roles: list[str]) -> list[Token]:
     """The frame's date roles, then the same prepositions one level down, where the parser
     often hangs them ("will hold elections for its councils on 15 March")."""
-    toks = list(frame.arg(*roles))
+    # every date role, in order: "stand trial from March 9 on charges of fraud" has an "on"
+    # that holds no date
+    toks = [t for role in roles for t in frame.args.get(role, [])]
     # "judges have set 10 December for the verdict": a date as a bare noun phrase
     toks += [c for c in frame.head.children
              if c.dep_ in ("npadvmod", "dobj", "tmod", "attr") and c.ent_type_ == "DATE"]

@@ -123,3 +123,9 @@ def test_a_named_storm_s_landfall_is_one_incident_across_countries(nlp: Any) -> 
     assert a and b and a[0].subject.id == b[0].subject.id, (a, b)
     assert a[0].object is not None and b[0].object is not None
     assert a[0].object.country != b[0].object.country
+
+
+def test_a_date_in_a_later_role_than_one_without_a_date_is_read(nlp: Any) -> None:
+    cs = of(claims(nlp, "Marta Vinter will stand trial in Oslo from March 9 on charges of "
+                        "fraud, prosecutors said on Monday."), "scheduled_for")
+    assert [str(c.on_date) for c in cs] == ["2026-03-09"], cs
