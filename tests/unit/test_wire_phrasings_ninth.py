@@ -129,3 +129,13 @@ def test_a_date_in_a_later_role_than_one_without_a_date_is_read(nlp: Any) -> Non
     cs = of(claims(nlp, "Marta Vinter will stand trial in Oslo from March 9 on charges of "
                         "fraud, prosecutors said on Monday."), "scheduled_for")
     assert [str(c.on_date) for c in cs] == ["2026-03-09"], cs
+
+
+def test_a_verb_with_its_object_names_the_act(nlp: Any) -> None:
+    a = of(claims(nlp, "North Korea fired a ballistic missile into the sea on Thursday, "
+                       "the South Korean military said."), "event:")
+    b = of(claims(nlp, "Japan said North Korea did not launch any ballistic missile on "
+                       "Thursday.", article="a2"), "event:")
+    assert {c.relation for c in a} & {c.relation for c in b} == {"event:launch"}, (a, b)
+    sacked = of(claims(nlp, "Norrland FC fired its coach Tomas Berg on Monday."), "event:")
+    assert all(c.relation != "event:launch" for c in sacked), sacked

@@ -59,6 +59,9 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
         thing = _thing(ctx, objs[0]) if objs else None  # closed": the plant is the thing
         # "Meridian and Castello agreed to merge": each of them
         act = lex.map("plan_classes").get(lemma_of(tok), lemma_of(tok))
+        if objs:  # "fired a missile": the verb with its object names the act
+            act = lex.map("plan_object_classes").get(f"{lemma_of(tok)} {lemma_of(objs[0])}",
+                                                     act)  # fmt: skip
         for a in (agent_tok, *children(agent_tok, "conj")):
             agent = _agent(ctx, a)
             if agent is not None:
