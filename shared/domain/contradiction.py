@@ -373,9 +373,13 @@ def _event(new: Claim, old: Claim, policy: Policy) -> Verdict:
 
 
 def _plural(title: str) -> str:
-    """"coach" -> "coaches", "chief of staff" -> "chiefs of staff"."""
+    """"coach" -> "coaches", "chief of staff" -> "chiefs of staff", "secretary" ->
+    "secretaries"."""
     head, sep, rest = title.partition(" of ")
-    word = head + ("es" if head.endswith(("ch", "sh", "s", "x")) else "s")
+    if head.endswith("y") and head[-2:-1] not in ("a", "e", "o", "u"):
+        word = head[:-1] + "ies"  # "secretary" -> "secretaries"
+    else:
+        word = head + ("es" if head.endswith(("ch", "sh", "s", "x")) else "s")
     return word + sep + rest
 
 

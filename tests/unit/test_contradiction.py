@@ -271,3 +271,14 @@ def test_a_company_s_results_ten_per_cent_apart_conflict_rounding_does_not() -> 
     c = claim("a3", firm, "quantity:revenue", value=qty("$9.06 billion"), hours=1)
     assert compare(b, a).outcome == Outcome.CONTRADICTION
     assert compare(c, a).outcome == Outcome.CONSISTENT
+
+
+def test_two_holders_of_an_office_are_named_in_the_plural_of_its_title() -> None:
+    jp = ref("country:jp", "Japan", rank=PlaceRank.COUNTRY, country="JP")
+    a = claim("a1", jp, "office:chief-cabinet-secretary",
+              object=ref("person:a", "Aya Mori", EntityType.PERSON))
+    b = claim("a2", jp, "office:chief-cabinet-secretary",
+              object=ref("person:b", "Ken Oda", EntityType.PERSON), hours=1)
+    verdict = compare(b, a)
+    assert verdict.outcome == Outcome.CONTRADICTION
+    assert "two chief cabinet secretaries" in verdict.reason, verdict.reason

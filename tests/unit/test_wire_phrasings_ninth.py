@@ -139,3 +139,18 @@ def test_a_verb_with_its_object_names_the_act(nlp: Any) -> None:
     assert {c.relation for c in a} & {c.relation for c in b} == {"event:launch"}, (a, b)
     sacked = of(claims(nlp, "Norrland FC fired its coach Tomas Berg on Monday."), "event:")
     assert all(c.relation != "event:launch" for c in sacked), sacked
+
+
+def test_a_minister_some_governments_call_a_secretary_is_the_minister(nlp: Any) -> None:
+    cs = of(claims(nlp, "Heavy rain in Kumamoto left six people dead, Chief Cabinet "
+                        "Secretary Kenji Orimo told reporters in Tokyo."), "office:")
+    assert [(c.relation, c.subject.id) for c in cs] == [
+        ("office:chief-cabinet-secretary", "country:jp")], cs
+
+
+def test_a_country_named_once_among_other_nations_troops_keys_no_bare_title(
+        nlp: Any) -> None:  # fmt: skip
+    text = ("Some 9,000 Filipino, American and Japanese troops began drills on Monday. "
+            "\"These drills target no one,\" Defense Secretary Ramon Ilagan said. China's "
+            "foreign ministry criticised the exercises.")
+    assert not of(claims(nlp, text), "office:"), "the story is not China's"
