@@ -207,8 +207,12 @@ def _verb_event_ref(ctx: ArticleContext, verb: Token) -> EntityRef | None:
         return None
     lemma = lemma_of(verb)
     head = ctx.lex.map("event_verbs").get(lemma)
+    subjects = {lemma_of(s) for s in children(verb, "nsubj")}
+    needed = ctx.lex.raw.get("event_verb_subjects", {}).get(lemma)
+    if head is not None and needed is not None and not (
+            subjects & set(needed) or any(s.pos_ == "PROPN" for s in children(verb, "nsubj"))):
+        return None  # "gunfire erupted": no eruption  # fmt: skip
     if head is None and lemma in ctx.lex.set("weapon_verbs"):
-        subjects = {lemma_of(s) for s in children(verb, "nsubj")}
         if subjects & ctx.lex.set("weapon_nouns"):
             head = ctx.lex.map("event_nouns")["attack"]
         elif subjects & ctx.lex.set("vehicle_nouns"):
