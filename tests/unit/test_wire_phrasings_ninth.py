@@ -110,9 +110,9 @@ def test_a_second_passive_verb_takes_the_first_verb_s_subject(nlp: Any) -> None:
 
 
 def test_a_company_the_ner_missed_is_the_owner_of_its_results(nlp: Any) -> None:
-    cs = of(claims(nlp, "Zorvanex reported first-quarter revenue of 2.3 billion euros on "
+    cs = of(claims(nlp, "Quorvel reported first-quarter revenue of 2.3 billion euros on "
                         "Wednesday."), "quantity:revenue")
-    assert [c.subject.name for c in cs] == ["Zorvanex"], cs
+    assert [c.subject.name for c in cs] == ["Quorvel"], cs
 
 
 def test_a_named_storm_s_landfall_is_one_incident_across_countries(nlp: Any) -> None:
