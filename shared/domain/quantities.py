@@ -115,6 +115,10 @@ def parse_quantity(text: str, unit: str | None = None) -> Quantity | None:
 # the same currency ("€310m" and "310 million euros" are one amount, "$310m" is not)
 _CURRENCIES = {
     "$": "USD", "us$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
+    # the other dollars by their prefixes ("NT$744 billion", "A$2 million"); "T$" as the
+    # wires use it, for Taiwan's
+    "nt$": "TWD", "t$": "TWD", "hk$": "HKD", "a$": "AUD", "au$": "AUD", "nz$": "NZD",
+    "s$": "SGD", "c$": "CAD", "ca$": "CAD", "r$": "BRL", "mx$": "MXN",
     "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
     "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "sterling": "GBP",
     "¥": "JPY", "jpy": "JPY", "yen": "JPY", "yuan": "CNY", "cny": "CNY", "renminbi": "CNY",
@@ -137,9 +141,11 @@ _CURRENCIES = {
     "nok": "CROWN", "sek": "CROWN", "dkk": "CROWN", "czk": "CROWN",
 }  # fmt: skip
 # a currency word stands alone or glued to its amount ("Rs11.3 billion", "KSh2.1bn")
+_DOLLAR_PREFIXES = "|".join(k[:-1] for k in _CURRENCIES if k.endswith("$") and len(k) > 1)
 _CURRENCY_RE = re.compile(
-    r"(us\$|[$€£¥])|\b(" + "|".join(sorted((k for k in _CURRENCIES if k.isalpha()),
-                                            key=len, reverse=True)) + r")(?:\b|(?=\d))"
+    r"((?:\b(?:" + _DOLLAR_PREFIXES + r"))?\$|[€£¥])|\b("
+    + "|".join(sorted((k for k in _CURRENCIES if k.isalpha()), key=len, reverse=True))
+    + r")(?:\b|(?=\d))"
 )
 
 

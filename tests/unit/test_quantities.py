@@ -101,3 +101,16 @@ def test_a_currency_glued_to_its_amount_is_read() -> None:
     assert a is not None and b is not None
     assert a.unit == b.unit == "INR" and a.value == b.value == 11.3e9
     assert parse_money("KSh2.1bn") is not None
+
+
+def test_the_other_dollars_are_their_own_currencies() -> None:
+    from shared.domain.quantities import compatible, parse_money
+
+    nt, aud, nzd = parse_money("NT$744.3 billion"), parse_money("A$2 million"), \
+        parse_money("NZ$13 million")
+    assert nt is not None and nt.unit == "TWD" and nt.value == 744.3e9
+    assert aud is not None and aud.unit == "AUD" and aud.value == 2e6
+    assert nzd is not None and nzd.unit == "NZD"
+    usd = parse_money("$2 million")
+    assert usd is not None and usd.unit == "USD"
+    assert compatible(aud, usd)  # two currencies are never one amount to compare
