@@ -24,8 +24,10 @@ _DOUBLED = re.compile(r"([a-z])\1+")
 # "Deccan Polymers" in the next report
 _LEGAL_FORM = re.compile(
     r"(-(ltd|limited|inc|incorporated|corp|corporation|plc|llc|sa|ag|nv|bv|gmbh|spa|"
-    r"oyj|asa|ab|co|pjsc|jsc|ojsc))+$"
+    r"oyj|asa|ab|co|pjsc|jsc|ojsc|tbk|bhd|sdn))+$"
 )
+# the legal forms written before the name: Indonesia's "PT Vale Indonesia" is Vale Indonesia
+_LEGAL_PREFIX = re.compile(r"^(pt|pt-tbk)-(?=.)")
 
 
 def _ascii(text: str) -> str:
@@ -50,7 +52,7 @@ def entity_id(kind: str, name: str, anchor: str | None = None) -> str:
     """`kind:key` for a name, `kind:key@anchor` for one keyed on another entity."""
     key = name_key(name)
     if kind == "org":
-        key = _LEGAL_FORM.sub("", key) or key
+        key = _LEGAL_PREFIX.sub("", _LEGAL_FORM.sub("", key)) or key
     base = f"{kind}:{key}"
     return f"{base}@{anchor}" if anchor else base
 
