@@ -88,7 +88,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
         # fresh, run at the start (ai 0.90/0.45, aj 0.89/0.20) and once on the final code
         # (ai 0.90/0.48, aj 0.89/0.20)
         ("scenarios_blind_2026_ak.jsonl", 0.85, 0.4),
-        ("scenarios_blind_2026_al.jsonl", 0.9, 0.24),
+        ("scenarios_blind_2026_al.jsonl", 0.85, 0.28),
         ("scenarios_sealed_2026_ai.jsonl", 0.85, 0.42),
         ("scenarios_fresh_2026_aj.jsonl", 0.85, 0.17),
     ],
