@@ -34,3 +34,8 @@ def claims(nlp: Any, text: str, when: datetime = WHEN, article: str = "a1") -> l
     doc, found = link_doc(nlp, text)
     info = ArticleInfo(id=article, source="Wire", published_at=when)
     return read_claims(doc, found, info).claims
+
+
+def of(cs: list[Claim], prefix: str) -> list[Claim]:
+    """The claims whose relation starts with `prefix`."""
+    return [c for c in cs if c.relation.startswith(prefix)]

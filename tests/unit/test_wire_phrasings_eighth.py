@@ -10,13 +10,9 @@ from typing import Any
 from shared.domain.alerts import Outcome
 from shared.domain.claims import Claim
 from shared.domain.contradiction import compare
-from tests.unit.phrasing_support import WHEN, claims, nlp
+from tests.unit.phrasing_support import WHEN, claims, nlp, of
 
 __all__ = ["nlp"]  # the fixture, used by name
-
-
-def of(cs: list[Claim], prefix: str) -> list[Claim]:
-    return [c for c in cs if c.relation.startswith(prefix)]
 
 
 def outcomes(a: list[Claim], b: list[Claim]) -> list[Outcome]:

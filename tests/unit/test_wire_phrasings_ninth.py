@@ -6,14 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain.claims import Claim
-from tests.unit.phrasing_support import claims, mentions, nlp
+from tests.unit.phrasing_support import claims, mentions, nlp, of
 
 __all__ = ["nlp"]  # the fixture, used by name
-
-
-def of(cs: list[Claim], prefix: str) -> list[Claim]:
-    return [c for c in cs if c.relation.startswith(prefix)]
 
 
 def test_a_verb_made_another_by_its_particle_tells_no_state(nlp: Any) -> None:

@@ -7,13 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.claims import Claim, Polarity
-from tests.unit.phrasing_support import claims, nlp
+from tests.unit.phrasing_support import claims, nlp, of
 
 __all__ = ["nlp"]  # the fixture, used by name
-
-
-def of(cs: list[Claim], prefix: str) -> list[Claim]:
-    return [c for c in cs if c.relation.startswith(prefix)]
 
 
 def places(cs: list[Claim]) -> set[str]:

@@ -9,16 +9,11 @@ from typing import Any
 
 import pytest
 
-from shared.domain.claims import Claim
 from shared.domain.ids import entity_id
 from shared.nlp.claim_extraction import ArticleInfo
-from tests.unit.phrasing_support import WHEN, claims, nlp
+from tests.unit.phrasing_support import WHEN, claims, nlp, of
 
 __all__ = ["nlp"]  # the fixture, used by name
-
-
-def of(cs: list[Claim], prefix: str) -> list[Claim]:
-    return [c for c in cs if c.relation.startswith(prefix)]
 
 
 # --- amounts -------------------------------------------------------------------------------
