@@ -160,14 +160,6 @@ def test_only_a_volcano_erupts_into_an_eruption(nlp: Any) -> None:
     assert any("eruption" in c.subject.id for c in of(volcano, "quantity:killed")), volcano
 
 
-def test_a_bare_police_chief_is_the_city_s_not_the_country_s(nlp: Any) -> None:
-    a = of(claims(nlp, "Police Chief Dana Holm said on Monday that two men were arrested in "
-                       "Denver after a shooting."), "office:police-chief")
-    b = of(claims(nlp, "Police Chief Marc Ruiz said on Monday that a suspect was arrested in "
-                       "Seattle after a robbery.", article="a2"), "office:police-chief")
-    assert a and b and a[0].subject.id != b[0].subject.id, (a, b)
-
-
 def test_a_president_director_heads_a_company_not_a_country(nlp: Any) -> None:
     cs = of(claims(nlp, "PT Sarana Niaga plans to spend $1 billion in Sulawesi this year, "
                         "President Director Budi Hartono said in Jakarta."), "office:")
