@@ -208,16 +208,24 @@ def _verb_event_ref(ctx: ArticleContext, verb: Token) -> EntityRef | None:
     lemma = lemma_of(verb)
     head = ctx.lex.map("event_verbs").get(lemma)
     subjects = {lemma_of(s) for s in children(verb, "nsubj")}
-    needed = ctx.lex.raw.get("event_verb_subjects", {}).get(lemma)
-    if head is not None and needed is not None and not (
-            subjects & set(needed) or any(s.pos_ == "PROPN" for s in children(verb, "nsubj"))):
-        return None  # "gunfire erupted": no eruption  # fmt: skip
+    if head is not None and not _names_its_event(ctx, verb, subjects):
+        return None  # "gunfire erupted": no eruption
     if head is None and lemma in ctx.lex.set("weapon_verbs"):
         if subjects & ctx.lex.set("weapon_nouns"):
             head = ctx.lex.map("event_nouns")["attack"]
         elif subjects & ctx.lex.set("vehicle_nouns"):
             head = ctx.lex.map("event_nouns")["crash"]
     return _anchored_event(ctx, head, *_clause_anchor(ctx, verb)) if head else None
+
+
+def _names_its_event(ctx: ArticleContext, verb: Token, subjects: set[str]) -> bool:
+    """An event verb that needs a subject of its kind has one (lexicon
+    `event_verb_subjects`: "the volcano erupted", "Kanlaon erupted")."""
+    needed = ctx.lex.raw.get("event_verb_subjects", {}).get(lemma_of(verb))
+    if needed is None:
+        return True
+    return bool(subjects & set(needed)) or any(
+        s.pos_ == "PROPN" for s in children(verb, "nsubj"))
 
 
 def find_event_near(ctx: ArticleContext, pred: Token) -> EntityRef | None:
