@@ -68,8 +68,8 @@ class ArticleSalience(ArticleMentions):
             return None, False
         code = max(counts, key=lambda c: counts[c])
         # "China's foreign ministry said" in a story of Filipino, American and Japanese
-        # troops: a country named once, which no other is outnumbered by, is not the story's
-        # one country
+        # troops: a country named only once, and no more often than another nation the story
+        # names, is not the story's one country
         runner_up = max((n for c, n in counts.items() if c != code), default=0)
         one_country = one_country and (counts[code] > runner_up or len(places) > 1)
         named = next((r.name for r in places if r.country and r.country.lower() == code
