@@ -23,6 +23,7 @@ from shared.domain.entities import EntityRef, EntityType
 from shared.domain.timeexpr import resolve, state_time
 from shared.nlp import modality
 from shared.nlp.article import ArticleInfo, ArticleLike
+from shared.nlp.deps import verb_phrases
 from shared.nlp.names import (
     clean_name,
     country_of_name,
@@ -135,6 +136,11 @@ class ArticleContext(Sides):
 
     def past_episode(self, pred: Token) -> bool:
         return modality.past_episode(pred, self.lex, self.article.published_at)
+
+    def other_sense(self, verb: Token) -> bool:
+        """The verb with a particle that makes it another verb, which tells no state and no
+        plan: "the storm closed in on the coast" (lexicon `other_sense_phrases`)."""
+        return bool(verb_phrases(verb) & self.lex.set("other_sense_phrases"))
 
     def time_of(self, pred: Token) -> datetime:
         for c in pred.children:

@@ -14,7 +14,7 @@ from shared.domain.entities import EntityRef, EntityType
 from shared.domain.quantities import is_currency_word, parse_money
 from shared.nlp.amounts import bound_before
 from shared.nlp.claim_context import ArticleContext
-from shared.nlp.deps import children, is_passive, lemma_of, verb_phrases
+from shared.nlp.deps import children, is_passive, lemma_of
 from shared.nlp.frames import subject_of
 from shared.nlp.names import as_country, fallback_org, np_text
 
@@ -26,7 +26,7 @@ def rule_plans(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
     for tok in sent:
         if tok.pos_ != "VERB" or lemma_of(tok) not in plan_verbs:
             continue
-        if verb_phrases(tok) & lex.set("other_sense_phrases"):  # "closed in on the city"
+        if ctx.other_sense(tok):  # "closed in on the city"
             continue
         future = any(c.dep_ == "aux" and c.lower_ in ("will", "would", "'ll", "shall")
                      for c in tok.children)  # fmt: skip

@@ -34,7 +34,7 @@ def rule_status(ctx: ArticleContext, sent: Span) -> Iterable[Claim]:
             continue
         state: str | None = None
         subj_tok: Token | None = None
-        if lemma in verbs and not verb_phrases(tok) & lex.set("other_sense_phrases"):
+        if lemma in verbs and not ctx.other_sense(tok):
             state = verbs[lemma]
             if is_passive(tok):
                 # ("he is survived by his wife" says nothing of him being alive)
